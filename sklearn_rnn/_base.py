@@ -1,0 +1,331 @@
+"""Shared base of the estimators: parameters, validation, fitting, inference."""
+
+from __future__ import annotations
+
+import copy
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
+from sklearn.utils import check_random_state, compute_class_weight
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    assert_all_finite,
+    check_consistent_length,
+    check_is_fitted,
+    column_or_1d,
+    validate_data,
+)
+
+from sklearn_rnn._devices import resolve_device
+from sklearn_rnn._encoding import (
+    NUMERIC_ARRAY,
+    SYMBOLIC_KINDS,
+    SequenceEncoder,
+    infer_input_kind,
+)
+from sklearn_rnn._fitting import (
+    _FIT_MODES,
+    SequenceDataset,
+    TrainingConfig,
+    TrainingDiverged,
+    stopped_early,
+    train,
+)
+from sklearn_rnn._module import GATES, POOLINGS, MatrixRNN
+from sklearn_rnn._persistence import PersistenceMixin
+
+# Records per inference batch: large enough to amortise the per-step Python
+# work, small enough that memory stays flat in n_samples.
+_INFERENCE_BATCH = 2048
+
+
+class BaseRNN(PersistenceMixin, BaseEstimator):
+    """Parameters and machinery shared by the classifier and the transformer."""
+
+    _parameter_constraints: dict = {
+        "hidden_size": [Interval(Integral, 1, None, closed="left")],
+        "cell": [StrOptions(set(GATES))],
+        "nonlinearity": [StrOptions({"tanh", "relu"})],
+        "num_layers": [Interval(Integral, 1, None, closed="left")],
+        "bidirectional": ["boolean"],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "pooling": [StrOptions(set(POOLINGS))],
+        "fit_mode": [StrOptions(set(_FIT_MODES))],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "clip_grad_norm": [Interval(Real, 0, None, closed="neither"), None],
+        "bptt_steps": [Interval(Integral, 1, None, closed="left"), None],
+        "shuffle": ["boolean"],
+        "length_bucketing": ["boolean"],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "class_weight": [StrOptions({"balanced"}), dict, None],
+        "analyzer": [StrOptions({"char", "word"}), callable],
+        "warm_start": ["boolean"],
+        "device": [str, torch.device],
+        "callbacks": [list, None],
+        "verbose": ["verbose"],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(
+        self,
+        *,
+        hidden_size=64,
+        cell="rnn",
+        nonlinearity="tanh",
+        num_layers=1,
+        bidirectional=False,
+        dropout=0.0,
+        pooling="last",
+        fit_mode="vectorized",
+        batch_size=32,
+        max_iter=20,
+        learning_rate_init=0.005,
+        alpha=0.0001,
+        clip_grad_norm=1.0,
+        bptt_steps=None,
+        shuffle=True,
+        length_bucketing=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        tol=1e-4,
+        class_weight=None,
+        analyzer="char",
+        warm_start=False,
+        device="cpu",
+        callbacks=None,
+        verbose=0,
+        random_state=None,
+    ):
+        self.hidden_size = hidden_size
+        self.cell = cell
+        self.nonlinearity = nonlinearity
+        self.num_layers = num_layers
+        self.bidirectional = bidirectional
+        self.dropout = dropout
+        self.pooling = pooling
+        self.fit_mode = fit_mode
+        self.batch_size = batch_size
+        self.max_iter = max_iter
+        self.learning_rate_init = learning_rate_init
+        self.alpha = alpha
+        self.clip_grad_norm = clip_grad_norm
+        self.bptt_steps = bptt_steps
+        self.shuffle = shuffle
+        self.length_bucketing = length_bucketing
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.class_weight = class_weight
+        self.analyzer = analyzer
+        self.warm_start = warm_start
+        self.device = device
+        self.callbacks = callbacks
+        self.verbose = verbose
+        self.random_state = random_state
+
+    # ------------------------------------------------------------ validation
+    def _check_params(self) -> torch.device:
+        """Rules that involve several parameters (single ones are constrained)."""
+        if self.nonlinearity != "tanh" and self.cell != "rnn":
+            raise ValueError(
+                f"nonlinearity={self.nonlinearity!r} applies to cell='rnn' only; "
+                f"cell={self.cell!r} has fixed gate nonlinearities."
+            )
+        if self.bptt_steps is not None and self.fit_mode == "packed":
+            raise ValueError(
+                "bptt_steps (truncated backpropagation) needs a step-by-step fit_mode "
+                "('sgd', 'minibatch' or 'vectorized'); torch's packed kernels "
+                "backpropagate through every step."
+            )
+        return resolve_device(self.device)
+
+    def _validate_X(self, X, y=None, *, reset: bool):
+        """Validate X (and y in fit); return ``(records, y, kind, dtype)``."""
+        kind = infer_input_kind(X)
+        fitting = y is not None
+        if kind == NUMERIC_ARRAY:
+            dtype = [np.float64, np.float32]
+            if fitting:
+                X, y = validate_data(self, X, y, reset=reset, allow_nd=True, dtype=dtype)
+            else:
+                X = validate_data(self, X, reset=reset, allow_nd=True, dtype=dtype)
+            out_dtype = X.dtype
+        else:
+            if reset:
+                for attr in ("n_features_in_", "feature_names_in_"):
+                    self.__dict__.pop(attr, None)
+            elif hasattr(self, "n_features_in_"):
+                raise ValueError(
+                    f"{type(self).__name__} was fitted on a numeric array with "
+                    f"{self.n_features_in_} steps; X must be such an array too."
+                )
+            out_dtype = np.dtype(np.float64)
+            if fitting:
+                y = column_or_1d(y, warn=True)
+                if y.dtype.kind == "f":
+                    assert_all_finite(y, input_name="y")
+                check_consistent_length(X, y)
+        if reset:
+            self.encoder_ = SequenceEncoder(self.analyzer)
+            records = self.encoder_.fit_transform(X, kind)
+        else:
+            records = self.encoder_.transform(X, kind)
+        if fitting and len(records) == 0:
+            raise ValueError("Found array with 0 sample(s) while a minimum of 1 is required.")
+        return records, y, kind, out_dtype
+
+    def _encode_targets(self, y):
+        """Class indices for training; ``classes_`` is set on a fresh fit."""
+        check_classification_targets(y)
+        classes, y_idx = np.unique(y, return_inverse=True)
+        if self._continuing():
+            if not np.array_equal(classes, self.classes_):
+                raise ValueError(
+                    "warm_start can only be used where `y` has the same classes as "
+                    "in the previous call to fit. Previously got "
+                    f"{self.classes_}, `y` has {classes}"
+                )
+        elif len(classes) < 2:
+            raise ValueError(
+                f"{type(self).__name__} needs samples of at least 2 classes in the "
+                f"data, but the data contains only one class: {classes[0]!r}."
+            )
+        self.classes_ = classes
+        return y_idx
+
+    def _continuing(self) -> bool:
+        return self.warm_start and hasattr(self, "module_")
+
+    # ---------------------------------------------------------------- fitting
+    def _fit(self, X, y, sample_weight=None):
+        device = self._check_params()
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y is None."
+            )
+        # A warm start keeps the fitted vocabulary and input shape.
+        continuing = self._continuing()
+        records, y, kind, _ = self._validate_X(X, y, reset=not continuing)
+        y_idx = self._encode_targets(y)
+        sample_weight = _check_sample_weight(sample_weight, np.empty(len(records)),
+                                             dtype=np.float64)
+        if len(np.unique(y_idx[sample_weight > 0])) < 2 and not continuing:
+            raise ValueError(
+                "sample_weight must be positive for samples of at least 2 classes; "
+                "the weighted data contains fewer than 2 classes."
+            )
+        seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+
+        train_idx, valid_idx = np.arange(len(records)), None
+        if self.early_stopping:
+            train_idx, valid_idx = train_test_split(
+                train_idx, test_size=self.validation_fraction, random_state=seed,
+                stratify=y_idx,
+            )
+        class_weight = None
+        if self.class_weight is not None:
+            class_weight = compute_class_weight(
+                self.class_weight, classes=self.classes_, y=self.classes_[y_idx]
+            )
+        if continuing:
+            module = self.module_
+        else:
+            module = MatrixRNN(
+                self.encoder_.n_inputs_, len(self.classes_), self.hidden_size,
+                symbolic=kind in SYMBOLIC_KINDS, cell=self.cell,
+                nonlinearity=self.nonlinearity, num_layers=self.num_layers,
+                bidirectional=self.bidirectional, dropout=self.dropout,
+                pooling=self.pooling, bptt_steps=self.bptt_steps,
+                generator=torch.Generator().manual_seed(seed),
+            )
+        config = TrainingConfig(
+            fit_mode=self.fit_mode, batch_size=self.batch_size, max_iter=self.max_iter,
+            learning_rate_init=self.learning_rate_init, alpha=self.alpha,
+            clip_grad_norm=self.clip_grad_norm, shuffle=self.shuffle,
+            length_bucketing=self.length_bucketing, early_stopping=self.early_stopping,
+            n_iter_no_change=self.n_iter_no_change, tol=self.tol,
+            class_weight=class_weight, callbacks=list(self.callbacks or []),
+            verbose=self.verbose, device=device, seed=seed,
+        )
+
+        def subset(idx):
+            return SequenceDataset(records.subset(idx), y_idx[idx], sample_weight[idx])
+
+        valid_set = subset(valid_idx) if valid_idx is not None else None
+        # Training happens on a copy: a diverged fit must not leave NaN weights
+        # behind, neither in a new model nor in a warm-started one.
+        candidate = copy.deepcopy(module) if continuing else module
+        try:
+            net = train(candidate, subset(train_idx), valid_set, config)
+        except TrainingDiverged as exc:
+            if not continuing:
+                self._forget_fit()
+            raise ValueError(str(exc)) from None
+        module = net.module_
+        module.forward_mode = _FIT_MODES[self.fit_mode].inference_mode(device)
+        module.eval()
+        self.module_ = module
+        self.net_ = net
+        self.loss_curve_ = [float(v) for v in net.history[:, "train_loss"]]
+        if valid_set is not None:
+            self.validation_loss_curve_ = [float(v) for v in net.history[:, "valid_loss"]]
+        self.n_iter_ = len(net.history)
+        if not stopped_early(net):
+            warnings.warn(
+                f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached "
+                "and the optimization hasn't converged yet.",
+                ConvergenceWarning,
+            )
+        return self
+
+    def _forget_fit(self) -> None:
+        for attr in [a for a in vars(self) if a.endswith("_") and not a.startswith("__")]:
+            delattr(self, attr)
+
+    # -------------------------------------------------------------- inference
+    def _records_for_inference(self, X):
+        check_is_fitted(self, "module_")
+        records, _, _, dtype = self._validate_X(X, reset=False)
+        return records, dtype
+
+    def _run_module(self, records, method: str) -> np.ndarray:
+        """Apply ``module_.embed`` or ``module_`` to all records, in batches.
+
+        Batches group records of similar length (fewer pad steps); each record's
+        result does not depend on its batch (see ``rowwise_matmul``), so the
+        output is simply put back in the input order.
+        """
+        module = self.module_
+        device = module.V.device
+        fn = module.embed if method == "embed" else module
+        width = module.embedding_size if method == "embed" else module.n_outputs
+        out = np.empty((len(records), width), dtype=np.float32)
+        order = np.argsort(records.lengths, kind="stable")
+        with torch.no_grad():
+            for start in range(0, len(order), _INFERENCE_BATCH):
+                idx = order[start : start + _INFERENCE_BATCH]
+                X, lengths = records.left_padded(idx)
+                result = fn(torch.as_tensor(X).to(device), lengths)
+                out[idx] = result.cpu().numpy()
+        return out
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        tags.target_tags.required = True
+        return tags

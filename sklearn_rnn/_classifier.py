@@ -1,0 +1,93 @@
+"""RNNSequenceClassifier: classify variable-length sequences."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from sklearn.base import ClassifierMixin, _fit_context
+from sklearn.utils.validation import check_is_fitted
+
+from sklearn_rnn._base import BaseRNN
+from sklearn_rnn._docstrings import SHARED_ATTRIBUTES, SHARED_PARAMETERS
+
+
+class RNNSequenceClassifier(ClassifierMixin, BaseRNN):
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Train the network on sequences ``X`` and labels ``y``.
+
+        Parameters
+        ----------
+        X : list of str, list of token lists, array-like of shape \
+(n_samples, n_steps) or (n_samples, n_steps, n_features), or list of arrays
+            The sequences.
+        y : array-like of shape (n_samples,)
+            Class labels (str, int, ...).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the records in the loss.
+
+        Returns
+        -------
+        self : RNNSequenceClassifier
+        """
+        return self._fit(X, y, sample_weight)
+
+    def _logits(self, X) -> np.ndarray:
+        records, _ = self._records_for_inference(X)
+        return self._run_module(records, "logits")
+
+    def predict_log_proba(self, X):
+        """Log of the class probabilities, shape ``(n_samples, n_classes)``."""
+        logits = torch.as_tensor(self._logits(X), dtype=torch.float64)
+        return torch.log_softmax(logits, dim=1).numpy()
+
+    def predict_proba(self, X):
+        """Class probabilities, shape ``(n_samples, n_classes)``, float64."""
+        return np.exp(self.predict_log_proba(X))
+
+    def predict(self, X):
+        """Most probable class of each sequence, shape ``(n_samples,)``."""
+        check_is_fitted(self, "module_")
+        return self.classes_[np.argmax(self._logits(X), axis=1)]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_class = True
+        return tags
+
+
+RNNSequenceClassifier.__doc__ = f"""Recurrent-network classifier for variable-length sequences.
+
+Parr's matrix RNN ``h_t = f(W h_{{t-1}} + U x_t + b)`` reads each sequence into a
+fixed-length embedding ``h_T`` and ``V h_T + c`` gives the class scores. X may
+be strings (characters by default), lists of tokens, a numeric array of shape
+``(n_samples, n_steps)`` or ``(n_samples, n_steps, n_features)``, or a list of
+numeric arrays of different lengths. Training runs in skorch.
+
+Parameters
+----------
+{SHARED_PARAMETERS}
+
+Attributes
+----------
+{SHARED_ATTRIBUTES}
+
+See Also
+--------
+RNNEmbeddingTransformer : The same network, used as a feature extractor.
+sklearn.neural_network.MLPClassifier : Fixed-length counterpart.
+
+Notes
+-----
+Sequences of length 0 (``""``, ``[]``) are valid; their embedding is ``h_0 = 0``.
+Symbols never seen in ``fit`` map to a zero input column.
+
+Examples
+--------
+>>> from sklearn_rnn import RNNSequenceClassifier
+>>> clf = RNNSequenceClassifier(hidden_size=8, max_iter=2, random_state=0)
+>>> clf.fit(["cat", "chat", "katze", "kat"], ["en", "fr", "de", "af"])
+RNNSequenceClassifier(...)
+>>> clf.predict_proba(["katz"]).shape
+(1, 4)
+"""

@@ -1,0 +1,138 @@
+"""The parameter documentation both estimators share (written once)."""
+
+SHARED_PARAMETERS = """\
+hidden_size : int, default=64
+    Length of the hidden state ``h`` (rows of ``W``).
+
+cell : {"rnn", "gru", "lstm"}, default="rnn"
+    Recurrent cell.
+
+    - ``"rnn"``: Parr's matrix RNN ``h_t = f(W h_{t-1} + U x_t + b)``.
+    - ``"gru"``, ``"lstm"``: gated cells with torch's gate layout stacked in
+      ``W``, ``U`` and ``b``.
+
+nonlinearity : {"tanh", "relu"}, default="tanh"
+    ``f`` of the matrix RNN (``cell="rnn"`` only).
+
+num_layers : int, default=1
+    Stacked recurrent layers.
+
+bidirectional : bool, default=False
+    Also read each sequence backwards; the embedding is both final states.
+
+dropout : float, default=0.0
+    Dropout on the outputs of every layer but the last.
+
+pooling : {"last", "mean", "max"}, default="last"
+    The embedding of a sequence: the final state ``h_T`` or the mean/max of its
+    states over its real (non-pad) steps. The classifier head ``V e + c`` reads it.
+
+fit_mode : {"sgd", "minibatch", "vectorized", "packed"}, default="vectorized"
+    How training runs; all compute the same function of the same weights.
+
+    - ``"sgd"``: one record at a time, one update per record (Parr 1.5).
+    - ``"minibatch"``: a Python loop over the records of a batch, one update per
+      batch (Parr 2.1).
+    - ``"vectorized"``: the batch as one left-padded tensor advanced one time step
+      at a time (Parr 2.2); pad steps are never computed, so it is exact with
+      the bias.
+    - ``"packed"``: the same weights run through torch's fused recurrent kernels
+      on a ``PackedSequence`` (cuDNN on GPU).
+
+batch_size : int, default=32
+    Records per update (ignored by ``fit_mode="sgd"``).
+
+max_iter : int, default=20
+    Maximum number of epochs.
+
+learning_rate_init : float, default=0.005
+    Adam's learning rate.
+
+alpha : float, default=0.0001
+    L2 penalty (Adam's ``weight_decay``).
+
+clip_grad_norm : float or None, default=1.0
+    Clip the gradient norm to this value before each update (Parr found clipping
+    essential); None disables it.
+
+bptt_steps : int or None, default=None
+    Truncated backpropagation through time: gradients flow through the last
+    ``bptt_steps`` steps of each batch only, while ``h`` is still computed from
+    every step. For very long sequences. Not available with ``fit_mode="packed"``.
+
+shuffle : bool, default=True
+    Shuffle the records every epoch.
+
+length_bucketing : bool, default=True
+    Group records of similar length in a batch (within shuffled chunks of 50
+    batches) so that batches waste few pad steps.
+
+early_stopping : bool, default=False
+    Hold out ``validation_fraction`` of the data (stratified) and stop when the
+    validation loss stops improving; the best weights are kept. When False, no
+    data is held out and training stops when the training loss stops improving.
+
+validation_fraction : float, default=0.1
+    Share of the training data held out when ``early_stopping=True``.
+
+n_iter_no_change : int, default=10
+    Epochs without an improvement of at least ``tol`` before stopping.
+
+tol : float, default=1e-4
+    Minimum loss improvement that counts.
+
+class_weight : dict, "balanced" or None, default=None
+    Weights of the classes in the loss, as in scikit-learn's classifiers.
+
+analyzer : {"char", "word"} or callable, default="char"
+    How ``str`` inputs are split into symbols: characters, whitespace-separated
+    words, or a callable returning the tokens of one string.
+
+warm_start : bool, default=False
+    Continue training the fitted network (same vocabulary and classes) instead
+    of starting anew.
+
+device : str, default="cpu"
+    ``"cpu"``, ``"cuda"``, ``"cuda:N"``, ``"mps"`` or ``"auto"`` (CUDA, then
+    MPS, then the CPU). An unavailable device is a ``ValueError`` at ``fit``.
+
+callbacks : list of skorch callbacks or None, default=None
+    Extra skorch callbacks (or ``(name, callback)`` tuples) for the training loop.
+
+verbose : int, default=0
+    Print a progress table (epoch, loss, time) when positive.
+
+random_state : int, RandomState instance or None, default=None
+    Seeds weight initialisation, shuffling, the validation split and dropout
+    through local generators; torch's and numpy's global RNGs are left as is."""
+
+SHARED_ATTRIBUTES = """\
+classes_ : ndarray of shape (n_classes,)
+    Class labels.
+
+encoder_ : SequenceEncoder
+    The fitted input encoder; ``encoder_.vocabulary_`` maps symbols to ids
+    (id 0 is kept for symbols never seen in ``fit``).
+
+module_ : MatrixRNN
+    The trained torch module, with parameters ``W``, ``U``, ``b``, ``V``, ``c``.
+
+net_ : skorch.NeuralNet
+    The skorch net that trained ``module_``; ``net_.history`` holds per-epoch
+    and per-batch records.
+
+loss_curve_ : list of float
+    Training loss of each epoch.
+
+validation_loss_curve_ : list of float
+    Validation loss of each epoch (only with ``early_stopping=True``).
+
+n_iter_ : int
+    Epochs run.
+
+n_features_in_ : int
+    Number of time steps, only when fitted on a numeric array
+    ``(n_samples, n_steps[, n_features])``.
+
+feature_names_in_ : ndarray of shape (n_features_in_,)
+    Column names, only when fitted on a DataFrame with string column names."""

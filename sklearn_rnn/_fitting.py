@@ -1,0 +1,244 @@
+"""Training: the fit modes, batching, and the skorch net that drives the loop.
+
+Nothing here knows about scikit-learn's estimator API; ``_base.py`` validates and
+encodes, then calls :func:`train`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from skorch import NeuralNet
+from skorch.callbacks import Callback, EarlyStopping, GradientNormClipping
+from skorch.dataset import Dataset
+from skorch.helper import predefined_split
+from torch import nn
+
+from sklearn_rnn._encoding import Records
+from sklearn_rnn._module import MatrixRNN
+
+
+@dataclass(frozen=True)
+class FitMode:
+    """How a fit mode batches records and runs the forward pass."""
+
+    forward_mode: str  # MatrixRNN.forward_mode during training
+    per_record_updates: bool  # one optimizer step per record (batch of one)
+
+    def inference_mode(self, device: torch.device) -> str:
+        """Forward mode for predict/transform: the same function, computed fast.
+
+        "loop" is "vectorized", only slower. torch's CPU kernels round a record
+        differently depending on its batch, so on the CPU packed models predict
+        through the (batch-independent) vectorized path; on GPUs cuDNN is used.
+        """
+        if self.forward_mode == "packed" and device.type != "cpu":
+            return "packed"
+        return "vectorized"
+
+
+_FIT_MODES = {
+    "sgd": FitMode("loop", per_record_updates=True),  # Parr 1.5
+    "minibatch": FitMode("loop", per_record_updates=False),  # Parr 2.1
+    "vectorized": FitMode("vectorized", per_record_updates=False),  # Parr 2.2
+    "packed": FitMode("packed", per_record_updates=False),  # torch's fused kernels
+}
+
+# Length-sorted groups are formed inside shuffled chunks of this many batches:
+# batches hold records of similar length (few pad steps) yet stay random.
+_BUCKET_CHUNK_BATCHES = 50
+
+
+class TrainingDiverged(RuntimeError):
+    """The training loss became NaN or infinite."""
+
+
+class SequenceDataset(Dataset):
+    """Encoded records with their class indices and sample weights."""
+
+    def __init__(self, records: Records, y: np.ndarray, sample_weight: np.ndarray):
+        self.records = records
+        self.y = np.asarray(y, dtype=np.int64)
+        self.sample_weight = np.asarray(sample_weight, dtype=np.float32)
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    def __getitem__(self, i):  # part of the Dataset protocol; batches use indices
+        return i, self.y[i]
+
+
+@dataclass
+class SequenceBatch:
+    """One left-padded batch as the module and the weighted loss need it."""
+
+    X: torch.Tensor
+    lengths: np.ndarray  # stays on the CPU: the step plan is built from it
+    sample_weight: torch.Tensor
+
+    def __len__(self) -> int:  # skorch records batch sizes with len()
+        return len(self.lengths)
+
+
+def batch_indices(lengths, batch_size, *, shuffle, bucket, rng) -> list[np.ndarray]:
+    """Split record indices into batches, optionally grouping similar lengths."""
+    n = len(lengths)
+    order = rng.permutation(n) if shuffle else np.arange(n)
+    if not bucket:
+        return [order[i : i + batch_size] for i in range(0, n, batch_size)]
+    batches = []
+    chunk = batch_size * _BUCKET_CHUNK_BATCHES
+    for start in range(0, n, chunk):
+        part = order[start : start + chunk]
+        part = part[np.argsort(lengths[part], kind="stable")]
+        batches.extend(part[i : i + batch_size] for i in range(0, len(part), batch_size))
+    if shuffle:
+        batches = [batches[i] for i in rng.permutation(len(batches))]
+    return batches
+
+
+class SequenceLoader:
+    """Iterable of ``(SequenceBatch, y)``, built by skorch once per epoch.
+
+    Replaces torch's DataLoader: a batch is one fancy-indexing call on the flat
+    records (no per-item ``__getitem__``/collate), and the shuffling generator is
+    the estimator's, so epochs differ yet refits reproduce.
+    """
+
+    def __init__(self, dataset: SequenceDataset, batch_size: int, *, shuffle=False,
+                 bucket=True, rng=None, device="cpu"):
+        self.dataset, self.batch_size = dataset, batch_size
+        self.shuffle, self.bucket, self.device = shuffle, bucket, device
+        self.rng = rng if rng is not None else np.random.default_rng(0)
+
+    def __len__(self) -> int:
+        return -(-len(self.dataset) // self.batch_size)
+
+    def __iter__(self):
+        ds = self.dataset
+        for idx in batch_indices(ds.records.lengths, self.batch_size,
+                                 shuffle=self.shuffle, bucket=self.bucket, rng=self.rng):
+            X, lengths = ds.records.left_padded(idx)
+            batch = SequenceBatch(
+                torch.as_tensor(X).to(self.device, non_blocking=True),
+                lengths,
+                torch.as_tensor(ds.sample_weight[idx]).to(self.device),
+            )
+            yield batch, torch.as_tensor(ds.y[idx]).to(self.device)
+
+
+class _SequenceNet(NeuralNet):
+    """skorch's training loop, fed with :class:`SequenceBatch` objects."""
+
+    def infer(self, x, **fit_params):
+        return self.module_(x.X, x.lengths)
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        per_record = self.criterion_(y_pred, y_true)  # class weights applied here
+        weight = X.sample_weight
+        # A batch whose records all weigh 0 contributes nothing (not 0/0).
+        return (per_record * weight).sum() / weight.sum().clamp_min(1e-12)
+
+
+class _StopOnDivergence(Callback):
+    """Abort as soon as a batch loss is not finite, before NaN reaches weights."""
+
+    def on_batch_end(self, net, batch=None, training=None, loss=None, **kwargs):
+        if training and loss is not None and not torch.isfinite(loss):
+            epoch = len(net.history)
+            raise TrainingDiverged(
+                f"Training diverged: the loss became {loss.item()} in epoch {epoch}. "
+                "Lower learning_rate_init, keep clip_grad_norm on, or rescale X."
+            )
+
+
+@dataclass
+class TrainingConfig:
+    """Everything :func:`train` needs, already validated by the estimator."""
+
+    fit_mode: str
+    batch_size: int
+    max_iter: int
+    learning_rate_init: float
+    alpha: float
+    clip_grad_norm: float | None
+    shuffle: bool
+    length_bucketing: bool
+    early_stopping: bool
+    n_iter_no_change: int
+    tol: float
+    class_weight: np.ndarray | None
+    callbacks: list
+    verbose: int
+    device: torch.device
+    seed: int
+
+
+def train(module: MatrixRNN, train_set: SequenceDataset,
+          valid_set: SequenceDataset | None, config: TrainingConfig) -> NeuralNet:
+    """Train ``module`` in place with skorch and return the fitted net."""
+    mode = _FIT_MODES[config.fit_mode]
+    module.forward_mode = mode.forward_mode
+    batch_size = 1 if mode.per_record_updates else config.batch_size
+    rng = np.random.default_rng(config.seed)
+    callbacks = [("divergence", _StopOnDivergence())]
+    if config.clip_grad_norm is not None:
+        callbacks.append(("clip", GradientNormClipping(config.clip_grad_norm)))
+    monitor = "valid_loss" if valid_set is not None else "train_loss"
+    callbacks.append(("stopping", EarlyStopping(
+        monitor=monitor, patience=config.n_iter_no_change, threshold=config.tol,
+        threshold_mode="abs", load_best=valid_set is not None,
+        sink=print if config.verbose else _silent,
+    )))
+    callbacks.extend(
+        (f"user_{i}", cb) if not isinstance(cb, tuple) else cb
+        for i, cb in enumerate(config.callbacks)
+    )
+    class_weight = None
+    if config.class_weight is not None:
+        class_weight = torch.as_tensor(config.class_weight, dtype=torch.float32)
+    net = _SequenceNet(
+        module,
+        criterion=nn.CrossEntropyLoss,
+        criterion__reduction="none",
+        criterion__weight=class_weight,
+        optimizer=torch.optim.Adam,
+        optimizer__weight_decay=config.alpha,
+        lr=config.learning_rate_init,
+        max_epochs=config.max_iter,
+        batch_size=batch_size,
+        iterator_train=SequenceLoader,
+        iterator_train__shuffle=config.shuffle,
+        iterator_train__bucket=config.length_bucketing,
+        iterator_train__rng=rng,
+        iterator_train__device=config.device,
+        iterator_valid=SequenceLoader,
+        iterator_valid__device=config.device,
+        iterator_valid__batch_size=max(batch_size, 256),
+        train_split=predefined_split(valid_set) if valid_set is not None else None,
+        callbacks=callbacks,
+        device=config.device,
+        verbose=config.verbose,
+    )
+    with torch.random.fork_rng(devices=_cuda_indices(config.device)):
+        # Dropout draws from torch's global generator: seed it inside a fork so
+        # the caller's global RNG state is left exactly as it was.
+        torch.manual_seed(config.seed)
+        net.fit(train_set, y=None)
+    return net
+
+
+def _silent(*args, **kwargs) -> None:
+    pass
+
+
+def _cuda_indices(device: torch.device) -> list[int]:
+    if device.type != "cuda":
+        return []
+    return [device.index if device.index is not None else torch.cuda.current_device()]
+
+
+def stopped_early(net: NeuralNet) -> bool:
+    return len(net.history) < net.max_epochs

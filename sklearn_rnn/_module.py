@@ -1,0 +1,385 @@
+"""The recurrent core: Terence Parr's matrix RNN (plus GRU/LSTM cells) in torch.
+
+For one layer and direction the matrix RNN is::
+
+    h_t = f(W h_{t-1} + U x_t + b),   h_0 = 0,   logits = V h_T + c
+
+with ``f`` = tanh or relu. ``U x_t`` for a symbol ``x_t`` is column ``x_t`` of
+``U`` (a lookup, never a one-hot product). GRU and LSTM cells keep the names but
+stack their gates in ``W``/``U``/``b`` in torch's order, so the same tensors can
+be handed to torch's fused kernels (``forward_mode="packed"``).
+
+A batch arrives as Parr's LEFT-padded tensor plus the true lengths. Left padding
+alone is exact only without a bias: a pad step would still compute
+``f(W h + b) != h``. Here pad steps are never computed at all. After sorting the
+batch by length (longest first), the records that have started at step ``t`` are
+a prefix of the batch and every other record still holds ``h_0``, so each step
+advances only that prefix and appends zero rows as records start. This is the
+vectorized minibatch of Parr 2.2, exact with the bias, and its cost is the
+number of real tokens rather than ``batch * T``.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+GATES = {"rnn": 1, "gru": 3, "lstm": 4}
+FORWARD_MODES = ("loop", "vectorized", "packed")
+POOLINGS = ("last", "mean", "max")
+
+
+def rowwise_matmul(a: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+    """``a @ weight.T`` whose rounding for a row does not depend on the other rows.
+
+    BLAS switches to a matrix-vector kernel for a single row and its summation
+    order differs from the matrix-matrix kernel; computing two identical rows
+    keeps one record's result independent of how many records share its step.
+    """
+    if a.shape[0] == 1:
+        return (torch.cat([a, a]) @ weight.t())[:1]
+    return a @ weight.t()
+
+
+@dataclass
+class _Plan:
+    """Index bookkeeping for one batch, computed on the CPU from the lengths."""
+
+    order: np.ndarray  # batch rows sorted by decreasing length
+    inverse: np.ndarray  # position of each original row in ``order``
+    active: list  # number of started records at each step
+    gather: dict  # direction -> (rows, cols) into the padded X, in step order
+    record: np.ndarray  # sorted record index of each flat (step-ordered) token
+    to_forward: np.ndarray  # reverse-direction flat order -> forward flat order
+    to_reverse: np.ndarray  # forward flat order -> reverse-direction flat order
+    truncate_at: int | None
+
+
+def make_plan(lengths: np.ndarray, n_cols: int, bptt_steps: int | None) -> _Plan:
+    lengths = np.asarray(lengths, dtype=np.int64)
+    order = np.argsort(-lengths, kind="stable")
+    inverse = np.empty_like(order)
+    inverse[order] = np.arange(len(order))
+    sorted_len = lengths[order]
+    n_steps = int(sorted_len[0]) if len(sorted_len) else 0
+    starts = n_steps - sorted_len  # step at which each sorted record starts
+    active = np.searchsorted(starts, np.arange(n_steps), side="right").tolist()
+    # Flat token list in step order: at step s, sorted records 0..active[s]-1.
+    step_of = np.repeat(np.arange(n_steps), active)
+    record = np.concatenate([np.arange(k) for k in active]) if active else np.zeros(0, int)
+    position = step_of - starts[record]  # index of the token inside its record
+    rec_len = sorted_len[record]
+    rows = order[record]
+    forward_cols = n_cols - rec_len + position
+    reverse_cols = n_cols - 1 - position  # token len-1-position, left padded
+    # The reverse direction visits token p of a record at the step where the
+    # forward direction visits token len-1-p; map between the two flat orders.
+    offsets = np.concatenate([[0], np.cumsum(active)[:-1]]) if active else np.zeros(0, int)
+    forward_index = offsets[starts[record] + (rec_len - 1 - position)] + record
+    to_forward = np.empty_like(forward_index)
+    to_forward[forward_index] = np.arange(len(forward_index))
+    truncate_at = n_steps - bptt_steps if bptt_steps and bptt_steps < n_steps else None
+    return _Plan(
+        order,
+        inverse,
+        active,
+        {False: (rows, forward_cols), True: (rows, reverse_cols)},
+        record,
+        to_forward,
+        forward_index,
+        truncate_at,
+    )
+
+
+class MatrixRNN(nn.Module):
+    """Recurrent sequence classifier built from named matrices.
+
+    Parameters
+    ----------
+    n_inputs : int
+        Vocabulary size (symbols, id 0 = unknown) or features per step (numbers).
+    n_outputs : int
+        Number of classes (rows of ``V``).
+    hidden_size : int
+        Length of ``h``.
+    symbolic : bool
+        Whether inputs are integer symbol ids (``U`` is looked up by column).
+    cell : {"rnn", "gru", "lstm"}
+    nonlinearity : {"tanh", "relu"}
+        ``f`` of the matrix RNN (``cell="rnn"`` only).
+    num_layers, bidirectional, dropout
+        As in :class:`torch.nn.RNN`; dropout acts between layers.
+    pooling : {"last", "mean", "max"}
+        Embedding of a record: final state, or mean/max over its real steps.
+    forward_mode : {"loop", "vectorized", "packed"}
+        ``"loop"`` runs records one at a time (Parr 1.5 and 2.1),
+        ``"vectorized"`` advances a whole batch step by step (Parr 2.2),
+        ``"packed"`` hands the same tensors to torch's fused kernels.
+    bptt_steps : int or None
+        Truncated backpropagation: gradients flow through the last
+        ``bptt_steps`` steps only (``h`` is still computed from every step).
+    generator : torch.Generator, optional
+        Source of the initial weights.
+    """
+
+    def __init__(
+        self,
+        n_inputs: int,
+        n_outputs: int,
+        hidden_size: int,
+        *,
+        symbolic: bool,
+        cell: str = "rnn",
+        nonlinearity: str = "tanh",
+        num_layers: int = 1,
+        bidirectional: bool = False,
+        dropout: float = 0.0,
+        pooling: str = "last",
+        forward_mode: str = "vectorized",
+        bptt_steps: int | None = None,
+        generator: torch.Generator | None = None,
+    ):
+        super().__init__()
+        self.n_inputs, self.n_outputs, self.hidden_size = n_inputs, n_outputs, hidden_size
+        self.symbolic, self.cell, self.nonlinearity = symbolic, cell, nonlinearity
+        self.num_layers, self.bidirectional, self.dropout = num_layers, bidirectional, dropout
+        self.pooling, self.forward_mode, self.bptt_steps = pooling, forward_mode, bptt_steps
+        gated = GATES[cell] * hidden_size
+        self.directions = 2 if bidirectional else 1
+        for layer in range(num_layers):
+            for reverse in range(self.directions):
+                suffix = self._suffix(layer, reverse)
+                width = n_inputs if layer == 0 else hidden_size * self.directions
+                self.register_parameter("W" + suffix, nn.Parameter(torch.empty(gated, hidden_size)))
+                self.register_parameter("U" + suffix, nn.Parameter(torch.empty(gated, width)))
+                self.register_parameter("b" + suffix, nn.Parameter(torch.empty(gated)))
+                if cell == "gru":  # GRU's candidate gate needs its own hidden bias
+                    self.register_parameter(
+                        "b_h" + suffix, nn.Parameter(torch.empty(gated))
+                    )
+        self.embedding_size = hidden_size * self.directions
+        self.V = nn.Parameter(torch.empty(n_outputs, self.embedding_size))
+        self.c = nn.Parameter(torch.empty(n_outputs))
+        self.reset_parameters(generator)
+
+    @staticmethod
+    def _suffix(layer: int, reverse: int | bool) -> str:
+        """Parr's names for the first layer; torch-like ``_l1``/``_reverse`` after."""
+        return (f"_l{layer}" if layer else "") + ("_reverse" if reverse else "")
+
+    @torch.no_grad()
+    def reset_parameters(self, generator: torch.Generator | None = None) -> None:
+        bound = 1.0 / math.sqrt(self.hidden_size)
+        for name, param in self.named_parameters():
+            if name.startswith(("b", "c")):
+                param.zero_()  # Parr: a zero-initialised bias
+            else:
+                param.uniform_(-bound, bound, generator=generator)
+        if self.symbolic:
+            # Unknown symbols (id 0) contribute nothing: h_t = f(W h_{t-1} + b).
+            for layer_0 in (self.U, *([self.U_reverse] if self.bidirectional else [])):
+                layer_0[:, 0] = 0.0
+
+    # ------------------------------------------------------------------ API
+    def forward(self, X: torch.Tensor, lengths, sample_weight=None) -> torch.Tensor:
+        """Logits ``V e + c`` for the left-padded batch ``X`` (``sample_weight``
+        rides along in the batch for the loss and is unused here)."""
+        return F.linear(self.embed(X, lengths), self.V, self.c)
+
+    def embed(self, X: torch.Tensor, lengths) -> torch.Tensor:
+        """Embedding of each record, shape ``(batch, hidden_size * directions)``."""
+        lengths = np.asarray(lengths, dtype=np.int64)
+        if self.forward_mode == "loop":
+            # One record at a time: Parr's per-record loop (sgd / minibatch).
+            n_cols = X.shape[1]
+            return torch.cat(
+                [
+                    self._embed_vectorized(X[i : i + 1, n_cols - n :], lengths[i : i + 1])
+                    for i, n in enumerate(lengths)
+                ]
+            ) if len(lengths) else X.new_zeros((0, self.embedding_size), dtype=self.V.dtype)
+        if self.forward_mode == "packed":
+            return self._embed_packed(X, lengths)
+        return self._embed_vectorized(X, lengths)
+
+    # ----------------------------------------------------------- vectorized
+    def _embed_vectorized(self, X: torch.Tensor, lengths: np.ndarray) -> torch.Tensor:
+        plan = make_plan(lengths, X.shape[1], self.bptt_steps if self.training else None)
+        device = self.V.device
+        layer_input = None  # flat (n_tokens, width) output of the previous layer
+        for layer in range(self.num_layers):
+            outputs, finals = [], []
+            for reverse in range(self.directions):
+                suffix = self._suffix(layer, reverse)
+                if layer == 0:
+                    rows, cols = plan.gather[bool(reverse)]
+                    tokens = X[torch.as_tensor(rows, device=device), torch.as_tensor(cols, device=device)]
+                    projected = self._project_input(tokens, suffix)
+                else:
+                    inp = layer_input
+                    if reverse:
+                        inp = inp[torch.as_tensor(plan.to_reverse, device=device)]
+                    projected = self._project_input(inp, suffix)
+                steps, final = self._run_steps(projected, plan, suffix)
+                if reverse and steps is not None:
+                    steps = steps[torch.as_tensor(plan.to_forward, device=device)]
+                outputs.append(steps)
+                finals.append(final)
+            if outputs[0] is not None:
+                layer_input = torch.cat(outputs, dim=1)
+            if self.dropout and layer < self.num_layers - 1:
+                layer_input = F.dropout(layer_input, self.dropout, self.training)
+        n_records = len(lengths)
+        if self.pooling == "last":
+            pooled = torch.cat(finals, dim=1) if self.directions > 1 else finals[0]
+            pooled = F.pad(pooled, (0, 0, 0, n_records - pooled.shape[0]))
+        else:
+            pooled = self._pool(layer_input, torch.as_tensor(plan.record, device=device),
+                                lengths[plan.order], n_records)
+        return pooled[torch.as_tensor(plan.inverse, device=device)]
+
+    def _project_input(self, tokens: torch.Tensor, suffix: str) -> torch.Tensor:
+        """``U x_t + b`` for every token of the batch in one operation."""
+        U, b = getattr(self, "U" + suffix), getattr(self, "b" + suffix)
+        if self.symbolic and not suffix.startswith("_l"):
+            return F.embedding(tokens, U.t()) + b  # a column lookup of U
+        return rowwise_matmul(tokens.to(U.dtype), U) + b
+
+    def _run_steps(self, projected: torch.Tensor, plan: _Plan, suffix: str):
+        W = getattr(self, "W" + suffix)
+        b_h = getattr(self, "b_h" + suffix, None)
+        h = projected.new_zeros((0, self.hidden_size))
+        c = h if self.cell == "lstm" else None
+        outputs = []
+        keep_outputs = self.num_layers > 1 or self.pooling != "last"
+        for step, (x_t, k) in enumerate(zip(projected.split(plan.active), plan.active)):
+            if step == plan.truncate_at:
+                h = h.detach()
+                c = c.detach() if c is not None else None
+            if k > h.shape[0]:  # newly started records enter with h_0 = 0
+                h = F.pad(h, (0, 0, 0, k - h.shape[0]))
+                c = F.pad(c, (0, 0, 0, k - c.shape[0])) if c is not None else None
+            h, c = self._cell_step(x_t, h, c, W, b_h)
+            if keep_outputs:
+                outputs.append(h)
+        if not keep_outputs:
+            return None, h
+        flat = torch.cat(outputs) if outputs else projected.new_zeros((0, self.hidden_size))
+        return flat, h
+
+    def _cell_step(self, x_t, h, c, W, b_h):
+        recurrent = rowwise_matmul(h, W)
+        if self.cell == "rnn":
+            pre = x_t + recurrent
+            return (torch.tanh(pre) if self.nonlinearity == "tanh" else torch.relu(pre)), None
+        if self.cell == "gru":
+            x_r, x_z, x_n = x_t.chunk(3, dim=1)
+            h_r, h_z, h_n = (recurrent + b_h).chunk(3, dim=1)
+            r = torch.sigmoid(x_r + h_r)
+            z = torch.sigmoid(x_z + h_z)
+            n = torch.tanh(x_n + r * h_n)
+            return n + z * (h - n), None
+        i, f, g, o = (x_t + recurrent).chunk(4, dim=1)
+        c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+        return torch.sigmoid(o) * torch.tanh(c), c
+
+    def _pool(self, flat, record, sorted_lengths, n_records):
+        """Mean or max of each record's outputs over its real steps only."""
+        width = flat.shape[1]
+        if self.pooling == "mean":
+            total = flat.new_zeros((n_records, width)).index_add(0, record, flat)
+            counts = torch.as_tensor(np.maximum(sorted_lengths, 1), dtype=flat.dtype,
+                                     device=flat.device)
+            return total / counts[:, None]
+        index = record[:, None].expand(-1, width)
+        # Records without steps (empty sequences) keep h_0 = 0.
+        return flat.new_zeros((n_records, width)).scatter_reduce(
+            0, index, flat, reduce="amax", include_self=False
+        )
+
+    # --------------------------------------------------------------- packed
+    def _kernel_weights(self) -> dict:
+        """The same tensors under the names torch's recurrent kernels expect."""
+        weights = {}
+        for layer in range(self.num_layers):
+            for reverse in range(self.directions):
+                suffix = self._suffix(layer, reverse)
+                torch_suffix = f"_l{layer}" + ("_reverse" if reverse else "")
+                U, W, b = (getattr(self, p + suffix) for p in "UWb")
+                if layer == 0 and self.symbolic:
+                    # The lookup already produced U x_t + b; pass it through unchanged.
+                    U = torch.eye(U.shape[0], dtype=U.dtype, device=U.device)
+                    b = torch.zeros_like(b)
+                b_h = getattr(self, "b_h" + suffix, None)
+                weights["weight_ih" + torch_suffix] = U
+                weights["weight_hh" + torch_suffix] = W
+                weights["bias_ih" + torch_suffix] = b
+                weights["bias_hh" + torch_suffix] = b_h if b_h is not None else torch.zeros_like(b)
+        return weights
+
+    def _kernel(self, input_size: int) -> nn.Module:
+        kind = {"rnn": nn.RNN, "gru": nn.GRU, "lstm": nn.LSTM}[self.cell]
+        options = {"nonlinearity": self.nonlinearity} if self.cell == "rnn" else {}
+        # Built on the meta device: no memory, and no draw from torch's global RNG.
+        kernel = kind(input_size, self.hidden_size, num_layers=self.num_layers,
+                      bidirectional=self.bidirectional, dropout=self.dropout,
+                      batch_first=True, device="meta", **options)
+        return kernel.train(self.training)
+
+    def _embed_packed(self, X: torch.Tensor, lengths: np.ndarray) -> torch.Tensor:
+        n_records, device = len(lengths), self.V.device
+        started = np.flatnonzero(lengths > 0)  # torch's kernels refuse empty records
+        out = self.V.new_zeros((n_records, self.embedding_size))
+        if len(started) == 0:
+            return out
+        sub_len = lengths[started]
+        n_cols = X.shape[1]
+        # Left padded -> right padded (torch's packing assumes records start at 0).
+        rows = np.repeat(np.arange(len(started)), sub_len)
+        within = np.arange(sub_len.sum()) - np.repeat(np.cumsum(sub_len) - sub_len, sub_len)
+        src_rows = torch.as_tensor(started[rows], device=device)
+        src_cols = torch.as_tensor(n_cols - sub_len[rows] + within, device=device)
+        tokens = X[src_rows, src_cols]
+        weights = self._kernel_weights()
+        if self.symbolic:
+            # Each direction's lookup already is U x_t + b; the kernels' input
+            # weights select that direction's block of the concatenated lookups.
+            lookups = [F.embedding(tokens, self.U.t()) + self.b]
+            if self.bidirectional:
+                lookups.append(F.embedding(tokens, self.U_reverse.t()) + self.b_reverse)
+            tokens = torch.cat(lookups, dim=1)
+            eye = weights["weight_ih_l0"]
+            blocks = [torch.zeros_like(eye)] * len(lookups)
+            for reverse, suffix in enumerate(["_l0", "_l0_reverse"][: len(lookups)]):
+                weights["weight_ih" + suffix] = torch.cat(
+                    blocks[:reverse] + [eye] + blocks[reverse + 1 :], dim=1
+                )
+        else:
+            tokens = tokens.to(self.V.dtype)
+        padded = tokens.new_zeros((len(started), int(sub_len.max()), tokens.shape[1]))
+        padded[torch.as_tensor(rows, device=device), torch.as_tensor(within, device=device)] = tokens
+        packed = pack_padded_sequence(padded, torch.as_tensor(sub_len), batch_first=True,
+                                      enforce_sorted=False)
+        kernel = self._kernel(tokens.shape[1])
+        with warnings.catch_warnings():
+            # cuDNN asks for one contiguous weight buffer; ours are separate tensors.
+            warnings.filterwarnings("ignore", message=".*contiguous chunk of memory.*")
+            seq_out, state = torch.func.functional_call(kernel, weights, (packed,))
+        if self.pooling == "last":
+            h_n = state[0] if self.cell == "lstm" else state
+            pooled = torch.cat(list(h_n[-self.directions :]), dim=1)
+        else:
+            padded_out, out_len = pad_packed_sequence(seq_out, batch_first=True)
+            mask = (torch.arange(padded_out.shape[1])[None, :] < out_len[:, None]).to(device)
+            if self.pooling == "mean":
+                pooled = (padded_out * mask[..., None]).sum(1) / out_len.to(device)[:, None]
+            else:
+                pooled = padded_out.masked_fill(~mask[..., None], float("-inf")).amax(1)
+        return out.index_copy(0, torch.as_tensor(started, device=device), pooled)
