@@ -164,6 +164,11 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
                 X, y = validate_data(self, X, y, reset=reset, allow_nd=True, dtype=dtype)
             else:
                 X = validate_data(self, X, reset=reset, allow_nd=True, dtype=dtype)
+            if X.ndim > 3:
+                raise ValueError(
+                    f"Found array with dim {X.ndim}. {type(self).__name__} expected <= 3: "
+                    "(n_samples, n_steps) or (n_samples, n_steps, n_features)."
+                )
             out_dtype = X.dtype
         else:
             if reset:

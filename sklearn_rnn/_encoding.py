@@ -103,8 +103,9 @@ def infer_input_kind(X) -> str:
         elements = list(X)
 
     if len(elements) == 0:
-        # Let sklearn raise its usual "Found array with 0 sample(s)".
-        return NUMERIC_ARRAY
+        raise ValueError(
+            "Found array with 0 sample(s) (shape=(0,)) while a minimum of 1 is required."
+        )
     return _kind_of_elements(elements)
 
 

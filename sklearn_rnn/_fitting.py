@@ -227,6 +227,12 @@ def train(module: MatrixRNN, train_set: SequenceDataset,
         # the caller's global RNG state is left exactly as it was.
         torch.manual_seed(config.seed)
         net.fit(train_set, y=None)
+    # The last update may have produced non-finite weights after a finite loss.
+    if not all(torch.isfinite(p).all() for p in module.parameters()):
+        raise TrainingDiverged(
+            "Training diverged: the weights became non-finite in the last update. "
+            "Lower learning_rate_init, keep clip_grad_norm on, or rescale X."
+        )
     return net
 
 

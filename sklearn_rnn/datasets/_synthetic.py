@@ -1,34 +1,38 @@
-"""Synthetic sequence tasks whose labels depend on symbol order."""
+"""A synthetic sequence task whose labels depend on symbol order only."""
 
 from __future__ import annotations
+
+from itertools import permutations
 
 import numpy as np
 from sklearn.utils import check_random_state
 
+_MARKERS = "ABC"
+
 
 def make_sequence_classification(
-    n_samples=500, *, n_classes=2, alphabet="abcdefgh", min_length=4, max_length=12,
-    random_state=None,
+    n_samples=500, *, n_markers=2, alphabet="defghijklmnop", min_length=4,
+    max_length=12, random_state=None,
 ):
-    """Strings whose class is set by the order of their symbols only.
+    """Strings whose class is the order in which marker symbols appear.
 
-    Every string is built from a random multiset of symbols; its class is the
-    position of its largest symbol among the first ``n_classes``... in order:
-    concretely, class ``k`` records are permutations whose first and last symbols
-    compare by a rule that a bag of symbols cannot see. Two records of different
-    classes can be anagrams of each other, so a bag-of-symbols model stays near
-    chance while an order-aware model can be exact.
+    Each string holds every marker (``"A"``, ``"B"``[, ``"C"``]) exactly once,
+    at random positions among filler symbols. The class is the order of the
+    markers: with two markers, 0 for ``A...B`` and 1 for ``B...A``; with three,
+    the index of their permutation (6 classes). Records of different classes can
+    be anagrams, so a bag-of-symbols model stays at chance while a model that
+    reads order can be exact.
 
     Parameters
     ----------
     n_samples : int, default=500
         Number of sequences.
-    n_classes : int, default=2
-        Number of classes (2 to 4).
-    alphabet : str, default="abcdefgh"
-        Symbols to draw from.
+    n_markers : {2, 3}, default=2
+        Markers per string; gives 2 or 6 classes.
+    alphabet : str, default="defghijklmnop"
+        Filler symbols.
     min_length, max_length : int, default=4, 12
-        Range of sequence lengths (ragged).
+        Range of string lengths, markers included (ragged).
     random_state : int, RandomState instance or None, default=None
         Seed.
 
@@ -44,22 +48,21 @@ def make_sequence_classification(
     >>> len(X), y.shape
     (4, (4,))
     """
-    if not 2 <= n_classes <= 4:
-        raise ValueError(f"n_classes must be between 2 and 4, got {n_classes}.")
-    if not 2 <= min_length <= max_length:
-        raise ValueError("Need 2 <= min_length <= max_length.")
+    if n_markers not in (2, 3):
+        raise ValueError(f"n_markers must be 2 or 3, got {n_markers}.")
+    if not n_markers <= min_length <= max_length:
+        raise ValueError(f"Need {n_markers} <= min_length <= max_length.")
     rng = check_random_state(random_state)
+    markers = _MARKERS[:n_markers]
+    orders = ["".join(p) for p in permutations(markers)]
     X, y = [], np.empty(n_samples, dtype=int)
     for i in range(n_samples):
         length = rng.randint(min_length, max_length + 1)
-        symbols = rng.choice(list(alphabet), size=length)
-        # Class = which comparison holds between the first and last symbol
-        # (and the middle one for more classes): the multiset is the same for
-        # every permutation, only the order decides the class.
-        first, last, middle = symbols[0], symbols[-1], symbols[length // 2]
-        label = int(first < last)
-        if n_classes > 2:
-            label += 2 * int(middle < last) if n_classes == 4 else int(middle < last and label)
+        symbols = list(rng.choice(list(alphabet), size=length - n_markers))
+        label = rng.randint(len(orders))
+        slots = np.sort(rng.choice(length, size=n_markers, replace=False))
+        for slot, marker in zip(slots, orders[label]):
+            symbols.insert(slot, marker)
         X.append("".join(symbols))
-        y[i] = min(label, n_classes - 1)
+        y[i] = label
     return X, y

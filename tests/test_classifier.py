@@ -1,0 +1,133 @@
+"""RNNSequenceClassifier as a scikit-learn user meets it."""
+
+import pickle
+
+import joblib
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.feature_extraction.text import CountVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV, cross_val_score, train_test_split
+from sklearn.pipeline import Pipeline, make_pipeline
+
+from sklearn_rnn import RNNEmbeddingTransformer, RNNSequenceClassifier
+from sklearn_rnn.datasets import load_surnames, make_sequence_classification
+
+
+def test_quickstart(cat_words):
+    """Check the README quickstart: string labels, proba rows sum to one."""
+    X, y = cat_words
+    clf = RNNSequenceClassifier(hidden_size=64, fit_mode="vectorized", device="cpu",
+                                random_state=0).fit(X, y)
+    assert set(clf.classes_) == set(y)
+    assert clf.predict(["katz"])[0] in y
+    proba = clf.predict_proba(["katz", "", "ñandú"])
+    assert proba.shape == (3, 4) and proba.dtype == np.float64
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    np.testing.assert_allclose(np.log(proba), clf.predict_log_proba(["katz", "", "ñandú"]))
+    assert clf.score(X, y) == 1.0
+
+
+@pytest.mark.parametrize("labels", [[0, 1, 2], ["a", "b", "c"], [-7, 3, 42]])
+def test_labels_of_any_type(labels, language_words):
+    """Check that predict returns labels of the type given in fit."""
+    X, y = language_words
+    mapping = dict(zip(["en", "fr", "de"], labels))
+    y = np.array([mapping[v] for v in y])
+    pred = RNNSequenceClassifier(hidden_size=8, max_iter=2, random_state=0).fit(X, y).predict(X)
+    assert pred.dtype == y.dtype and set(pred) <= set(labels)
+
+
+def test_pipeline_with_random_forest(language_words):
+    """Check the embedding + RandomForest pipeline from the README."""
+    X, y = language_words
+    pipe = Pipeline([("rnn", RNNEmbeddingTransformer(hidden_size=16, random_state=0)),
+                     ("rf", RandomForestClassifier(n_estimators=20, random_state=0))])
+    pipe.fit(X, y)
+    assert pipe.score(X, y) > 0.8
+
+
+def test_grid_search_over_hidden_size_and_fit_mode(language_words):
+    """Check GridSearchCV over hidden_size and fit_mode with two processes."""
+    X, y = language_words
+    grid = GridSearchCV(RNNSequenceClassifier(max_iter=3, random_state=0),
+                        {"hidden_size": [8, 16], "fit_mode": ["minibatch", "vectorized"]},
+                        cv=2, n_jobs=2)
+    grid.fit(X, y)
+    assert len(grid.cv_results_["params"]) == 4
+    assert grid.best_params_["fit_mode"] in ("minibatch", "vectorized")
+    assert grid.predict(X[:3]).shape == (3,)
+
+
+def test_cross_val_score_and_clone(language_words):
+    """Check cross_val_score, and that clone gives an unfitted twin."""
+    X, y = language_words
+    clf = RNNSequenceClassifier(hidden_size=16, max_iter=10, random_state=0)
+    scores = cross_val_score(clf, X, y, cv=3)
+    assert scores.shape == (3,) and scores.mean() > 0.5
+    twin = clone(clf.fit(X, y))
+    assert twin.get_params() == clf.get_params() and not hasattr(twin, "module_")
+
+
+@pytest.mark.parametrize("fit_mode", ["sgd", "minibatch", "vectorized", "packed"])
+def test_pickle_and_joblib_round_trips(fit_mode, language_words, tmp_path):
+    """Check that saved models predict exactly as before."""
+    X, y = language_words
+    clf = RNNSequenceClassifier(hidden_size=8, max_iter=2, fit_mode=fit_mode,
+                                random_state=0).fit(X, y)
+    expected = clf.predict_proba(X)
+    restored = pickle.loads(pickle.dumps(clf))
+    np.testing.assert_array_equal(restored.predict_proba(X), expected)
+    joblib.dump(clf, tmp_path / "model.joblib")
+    np.testing.assert_array_equal(joblib.load(tmp_path / "model.joblib").predict_proba(X),
+                                  expected)
+    assert restored.net_.history[-1, "epoch"] == 2
+
+
+def test_order_matters_where_bags_fail():
+    """Check that the RNN reads order: anagram classes it gets, a bag cannot."""
+    X, y = make_sequence_classification(n_samples=800, random_state=0)
+    X_tr, X_te, y_tr, y_te = train_test_split(X, y, random_state=0)
+    rnn = RNNSequenceClassifier(hidden_size=16, random_state=0).fit(X_tr, y_tr)
+    bag = make_pipeline(CountVectorizer(analyzer="char", lowercase=False),
+                        LogisticRegression(max_iter=1000)).fit(X_tr, y_tr)
+    assert rnn.score(X_te, y_te) >= 0.95
+    assert bag.score(X_te, y_te) < 0.65
+
+
+def test_defaults_learn_on_real_surnames():
+    """Check that the default classifier beats the majority class by far."""
+    X, y = load_surnames(return_X_y=True)
+    X_tr, X_te, y_tr, y_te = train_test_split(X, y, stratify=y, test_size=0.3,
+                                              random_state=0)
+    clf = RNNSequenceClassifier(random_state=0).fit(X_tr, y_tr)
+    majority = np.unique(y_te, return_counts=True)[1].max() / len(y_te)
+    assert clf.score(X_te, y_te) > 4 * majority
+
+
+@pytest.mark.parametrize("form", ["tokens", "3d", "ragged", "series", "word"])
+def test_every_input_form_fits_and_predicts(form):
+    """Check token lists, 3-D arrays, ragged numeric lists, Series and words."""
+    rng = np.random.default_rng(0)
+    y = np.array([0, 1] * 20)
+    if form == "tokens":
+        X = [["the", "cat"] if t else ["a", "dog", "ran"] for t in y]
+    elif form == "3d":
+        X = rng.normal(size=(40, 5, 3)) + y[:, None, None]
+    elif form == "ragged":
+        X = [rng.normal(size=(rng.integers(1, 8), 2)) + t for t in y]
+    elif form == "series":
+        import pandas as pd
+
+        X = pd.Series(["abc" if t else "xyz" for t in y])
+    else:
+        X = ["big red dog" if t else "small blue cat" for t in y]
+    clf = RNNSequenceClassifier(hidden_size=8, max_iter=10, learning_rate_init=0.05,
+                                analyzer="word" if form == "word" else "char",
+                                random_state=0).fit(X, y)
+    assert clf.predict(X).shape == (40,)
+    assert clf.score(X, y) > 0.9
+    if form == "word":
+        assert set(clf.encoder_.vocabulary_) == {"big", "red", "dog", "small", "blue", "cat"}

@@ -1,0 +1,149 @@
+"""Training: update counts per fit mode, reproducibility, global RNG, callbacks."""
+
+import numpy as np
+import pytest
+import torch
+from numpy.testing import assert_allclose
+from skorch.callbacks import Callback
+
+from sklearn_rnn import RNNSequenceClassifier
+from sklearn_rnn._fitting import batch_indices
+
+from .conftest import FAST_PARAMS
+
+
+class CountSteps(Callback):
+    """Counts optimizer steps through torch's step hook."""
+
+    def initialize(self):
+        self.steps = 0
+        return self
+
+    def on_train_begin(self, net, **kwargs):
+        net.optimizer_.register_step_post_hook(self._count)
+
+    def _count(self, *args):
+        self.steps += 1
+
+
+@pytest.mark.parametrize("fit_mode,expected", [
+    ("sgd", lambda n, b: n),  # one update per record
+    ("minibatch", lambda n, b: -(-n // b)),  # one update per batch
+    ("vectorized", lambda n, b: -(-n // b)),
+    ("packed", lambda n, b: -(-n // b)),
+])
+def test_updates_per_epoch(fit_mode, expected, language_words):
+    """Check that sgd steps once per record and the batched modes once per batch."""
+    X, y = language_words
+    counter = CountSteps()
+    clf = RNNSequenceClassifier(hidden_size=4, max_iter=2, batch_size=16,
+                                fit_mode=fit_mode, callbacks=[counter], random_state=0)
+    clf.fit(X, y)
+    assert counter.steps == 2 * expected(len(X), 16)
+    assert clf.n_iter_ == 2 and len(clf.loss_curve_) == 2
+
+
+@pytest.mark.parametrize("fit_mode", ["sgd", "minibatch", "vectorized", "packed"])
+def test_each_mode_lowers_the_loss(fit_mode, language_words):
+    """Check that every fit mode learns."""
+    X, y = language_words
+    clf = RNNSequenceClassifier(hidden_size=16, max_iter=4, fit_mode=fit_mode,
+                                random_state=0).fit(X, y)
+    assert clf.loss_curve_[-1] < clf.loss_curve_[0]
+
+
+def test_minibatch_and_vectorized_follow_the_same_trajectory(language_words):
+    """Check that the per-record loop and the vectorized batch train identically."""
+    X, y = language_words
+    params = dict(hidden_size=8, max_iter=3, random_state=0)
+    a = RNNSequenceClassifier(fit_mode="minibatch", **params).fit(X, y)
+    b = RNNSequenceClassifier(fit_mode="vectorized", **params).fit(X, y)
+    assert_allclose(a.loss_curve_, b.loss_curve_, rtol=1e-5)
+    assert_allclose(a.predict_proba(X), b.predict_proba(X), atol=1e-4)
+
+
+@pytest.mark.parametrize("fit_mode", ["sgd", "vectorized"])
+def test_refit_is_reproducible_and_leaves_global_rng_alone(fit_mode, language_words):
+    """Check that random_state alone decides the fit and global RNGs are untouched."""
+    X, y = language_words
+    torch_state, np_state = torch.get_rng_state(), np.random.get_state()
+    params = dict(FAST_PARAMS, max_iter=2, fit_mode=fit_mode, dropout=0.3, num_layers=2)
+    first = RNNSequenceClassifier(**params).fit(X, y).predict_proba(X)
+    second = RNNSequenceClassifier(**params).fit(X, y).predict_proba(X)
+    np.testing.assert_array_equal(first, second)
+    assert torch.equal(torch.get_rng_state(), torch_state)
+    assert all(np.array_equal(a, b) for a, b in zip(np.random.get_state(), np_state))
+    other = RNNSequenceClassifier(**{**params, "random_state": 1}).fit(X, y)
+    assert not np.allclose(other.predict_proba(X), first)
+
+
+def test_bucketing_groups_similar_lengths_and_covers_every_record():
+    """Check that length bucketing keeps every record once and shrinks padding."""
+    rng = np.random.default_rng(0)
+    lengths = rng.integers(1, 30, size=1000)
+    batches = batch_indices(lengths, 32, shuffle=True, bucket=True, rng=rng)
+    assert sorted(np.concatenate(batches).tolist()) == list(range(1000))
+    padded = sum(len(b) * lengths[b].max() for b in batches)
+    plain = batch_indices(lengths, 32, shuffle=True, bucket=False, rng=rng)
+    assert padded < 0.7 * sum(len(b) * lengths[b].max() for b in plain)
+
+
+def test_early_stopping_holds_out_data_only_when_asked(language_words):
+    """Check that a validation split exists only with early_stopping=True."""
+    X, y = language_words
+    plain = RNNSequenceClassifier(hidden_size=4, max_iter=2, random_state=0).fit(X, y)
+    assert not hasattr(plain, "validation_loss_curve_")
+    assert "valid_loss" not in plain.net_.history[-1]
+    stopped = RNNSequenceClassifier(hidden_size=4, max_iter=50, early_stopping=True,
+                                    n_iter_no_change=2, learning_rate_init=0.05,
+                                    random_state=0).fit(X, y)
+    assert len(stopped.validation_loss_curve_) == stopped.n_iter_
+    assert stopped.n_iter_ < 50
+    assert stopped.net_.history[-1, "train_batch_count"] == -(-int(len(X) * 0.9) // 32)
+
+
+def test_sample_weight_zero_removes_records(language_words):
+    """Check that zero-weight records do not influence training at all."""
+    X, y = language_words
+    flipped = np.roll(np.unique(y), 1)[np.searchsorted(np.unique(y), y[:40])]
+    X_extra, y_extra = X + X[:40], np.concatenate([y, flipped])
+    w = np.r_[np.ones(len(X)), np.zeros(40)]
+    params = dict(hidden_size=8, max_iter=3, shuffle=False, length_bucketing=False,
+                  batch_size=len(X_extra), random_state=0)
+    weighted = RNNSequenceClassifier(**params).fit(X_extra, y_extra, sample_weight=w)
+    plain = RNNSequenceClassifier(**params).fit(X, y)
+    assert_allclose(weighted.loss_curve_, plain.loss_curve_, rtol=1e-5)
+    assert_allclose(weighted.predict_proba(X), plain.predict_proba(X), atol=1e-5)
+
+
+def test_class_weight_balanced_changes_the_fit(language_words):
+    """Check that class_weight reaches the loss."""
+    X, y = language_words
+    X, y = X[:150], y[:150]  # unbalanced: 60 en, 60 fr, 30 de
+    a = RNNSequenceClassifier(hidden_size=8, max_iter=2, random_state=0).fit(X, y)
+    b = RNNSequenceClassifier(hidden_size=8, max_iter=2, random_state=0,
+                              class_weight="balanced").fit(X, y)
+    assert not np.allclose(a.loss_curve_, b.loss_curve_)
+
+
+def test_warm_start_continues_training(language_words):
+    """Check that warm_start keeps the weights and vocabulary of the last fit."""
+    X, y = language_words
+    clf = RNNSequenceClassifier(hidden_size=8, max_iter=3, warm_start=True,
+                                random_state=0).fit(X, y)
+    first_loss, module = clf.loss_curve_[-1], clf.module_
+    clf.fit(X, y)
+    assert clf.loss_curve_[0] <= first_loss * 1.05  # no restart from scratch
+    assert clf.module_ is not module  # trained on a copy, then swapped in
+    with pytest.raises(ValueError, match="same classes"):
+        clf.fit(X, np.where(y == "en", "xx", y))
+
+
+def test_verbose_prints_progress(language_words, capsys):
+    """Check that verbose shows the epoch table and quiet mode prints nothing."""
+    X, y = language_words
+    RNNSequenceClassifier(hidden_size=4, max_iter=2, random_state=0).fit(X, y)
+    assert capsys.readouterr().out == ""
+    RNNSequenceClassifier(hidden_size=4, max_iter=2, verbose=1, random_state=0).fit(X, y)
+    out = capsys.readouterr().out
+    assert "epoch" in out and "train_loss" in out and "dur" in out

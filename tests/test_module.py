@@ -1,0 +1,148 @@
+"""The torch core: Parr's equations, exact padding, mode equivalence."""
+
+import numpy as np
+import pytest
+import torch
+from numpy.testing import assert_allclose
+
+from sklearn_rnn import MatrixRNN
+from sklearn_rnn._encoding import Records
+
+LENGTHS = [3, 0, 5, 1, 5, 2, 7]
+
+
+def _batch(symbolic, lengths=LENGTHS, seed=0, n_features=3, vocab=10):
+    rng = np.random.default_rng(seed)
+    if symbolic:
+        recs = [rng.integers(0, vocab, size=n) for n in lengths]
+        empty = np.zeros(0, np.int64)
+    else:
+        recs = [rng.normal(size=(n, n_features)).astype(np.float32) for n in lengths]
+        empty = np.zeros((0, n_features), np.float32)
+    records = Records.from_list(recs, empty)
+    X, L = records.left_padded(np.arange(len(lengths)))
+    return torch.as_tensor(X), L, recs
+
+
+def _module(symbolic, seed=1, **kwargs):
+    n_inputs = 10 if symbolic else 3
+    return MatrixRNN(n_inputs, 4, 6, symbolic=symbolic,
+                     generator=torch.Generator().manual_seed(seed), **kwargs).eval()
+
+
+def test_module_parameters_use_parr_names():
+    """Check that the single-layer RNN exposes exactly W, U, b, V, c."""
+    module = _module(True)
+    shapes = {name: tuple(p.shape) for name, p in module.named_parameters()}
+    assert shapes == {"W": (6, 6), "U": (6, 10), "b": (6,), "V": (4, 6), "c": (4,)}
+
+
+@pytest.mark.parametrize("symbolic", [True, False])
+@pytest.mark.parametrize("nonlinearity", ["tanh", "relu"])
+def test_vectorized_matches_parr_recurrence_with_bias(symbolic, nonlinearity):
+    """Check the batch against h_t = f(W h + U x_t + b), logits = V h_T + c, per record.
+
+    The bias is non-zero, so a pad step that were computed would change h.
+    """
+    module = _module(symbolic, nonlinearity=nonlinearity)
+    with torch.no_grad():
+        module.b.uniform_(0.5, 1.0)
+        module.c.uniform_(-1, 1)
+    X, L, recs = _batch(symbolic)
+    P = {k: v.detach().double().numpy() for k, v in module.state_dict().items()}
+    f = np.tanh if nonlinearity == "tanh" else (lambda z: np.maximum(z, 0))
+    expected = []
+    for rec in recs:
+        h = np.zeros(6)
+        for x in rec:
+            ux = P["U"][:, x] if symbolic else P["U"] @ x
+            h = f(P["W"] @ h + ux + P["b"])
+        expected.append(P["V"] @ h + P["c"])
+    with torch.no_grad():
+        got = module(X, L).double().numpy()
+    assert_allclose(got, np.array(expected), rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("symbolic", [True, False])
+@pytest.mark.parametrize("cell", ["rnn", "gru", "lstm"])
+@pytest.mark.parametrize("pooling", ["last", "mean", "max"])
+@pytest.mark.parametrize("layers,bidirectional", [(1, False), (2, True)])
+def test_forward_modes_agree(symbolic, cell, pooling, layers, bidirectional):
+    """Check that loop, vectorized and packed compute the same embeddings."""
+    module = _module(symbolic, cell=cell, pooling=pooling, num_layers=layers,
+                     bidirectional=bidirectional)
+    X, L, _ = _batch(symbolic)
+    out = {}
+    with torch.no_grad():
+        for mode in ("loop", "vectorized", "packed"):
+            module.forward_mode = mode
+            out[mode] = module.embed(X, L).numpy()
+    assert out["vectorized"].shape == (len(L), 6 * (1 + bidirectional))
+    assert_allclose(out["loop"], out["vectorized"], rtol=1e-5, atol=1e-6)
+    assert_allclose(out["packed"], out["vectorized"], rtol=1e-5, atol=1e-6)
+    # Empty records embed as h_0 = 0 in every mode.
+    assert np.all(out["vectorized"][np.asarray(L) == 0] == 0)
+
+
+@pytest.mark.parametrize("symbolic", [True, False])
+def test_embedding_independent_of_batch_composition(symbolic):
+    """Check that a record's embedding does not depend on its batch mates.
+
+    Equal up to float32 rounding: torch's SIMD kernels for tanh/sigmoid may round
+    the last bit differently depending on where an element sits in memory.
+    """
+    module = _module(symbolic, cell="gru")
+    X, L, _ = _batch(symbolic, lengths=[4, 9, 1, 6, 6, 0, 3, 8], seed=3)
+    with torch.no_grad():
+        full = module.embed(X, L).numpy()
+        for i in range(len(L)):
+            n_cols = X.shape[1]
+            alone = module.embed(X[i : i + 1, n_cols - L[i] :], L[i : i + 1]).numpy()
+            assert_allclose(alone[0], full[i], rtol=1e-6, atol=2e-7)
+        perm = np.random.default_rng(0).permutation(len(L))
+        shuffled = module.embed(X[perm], L[perm]).numpy()
+    assert_allclose(shuffled, full[perm], rtol=1e-6, atol=2e-7)
+
+
+def test_gradients_match_finite_differences():
+    """Check autograd through the step loop against finite differences (float64)."""
+    module = _module(False, cell="rnn").double().train()
+    X, L, _ = _batch(False, lengths=[3, 1, 2])
+    X = X.double()
+
+    def loss_of(W):
+        with torch.no_grad():
+            module.W.copy_(W)
+        return module(X, L).square().sum()
+
+    W0 = module.W.detach().clone()
+    module.zero_grad()
+    module(X, L).square().sum().backward()
+    grad = module.W.grad.clone()
+    eps = 1e-6
+    for i, j in [(0, 0), (2, 3), (5, 1)]:
+        Wp, Wm = W0.clone(), W0.clone()
+        Wp[i, j] += eps
+        Wm[i, j] -= eps
+        numeric = (loss_of(Wp) - loss_of(Wm)).item() / (2 * eps)
+        assert numeric == pytest.approx(grad[i, j].item(), rel=1e-5, abs=1e-8)
+
+
+def test_truncated_bptt_cuts_gradient_to_early_steps():
+    """Check that bptt_steps keeps h exact but stops gradients into early inputs."""
+    module = _module(False, bptt_steps=2).train()
+    X, L, _ = _batch(False, lengths=[6])
+    X = X.clone().requires_grad_(True)
+    full = _module(False).train()
+    with torch.no_grad():
+        assert_allclose(module(X, L).numpy(), full(X, L).numpy(), rtol=1e-6)
+    module(X, L).sum().backward()
+    grad_per_step = X.grad.abs().sum(dim=2)[0]
+    assert torch.all(grad_per_step[:-2] == 0)
+    assert torch.all(grad_per_step[-2:] > 0)
+
+
+def test_unknown_symbol_column_is_zero():
+    """Check that symbol id 0 (unknown) adds nothing to W h + b."""
+    module = _module(True)
+    assert torch.all(module.U[:, 0] == 0)
