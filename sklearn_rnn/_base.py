@@ -41,9 +41,27 @@ from sklearn_rnn._fitting import (
 from sklearn_rnn._module import GATES, POOLINGS, MatrixRNN
 from sklearn_rnn._persistence import PersistenceMixin
 
-# Records per inference batch: large enough to amortise the per-step Python
-# work, small enough that memory stays flat in n_samples.
-_INFERENCE_BATCH = 2048
+# Inference batches: many records amortise the per-step Python work; a cap on
+# padded cells (records x longest length) keeps memory flat in n_samples and
+# bounded for very long sequences.
+_INFERENCE_MAX_RECORDS = 8192
+_INFERENCE_MAX_CELLS = 1 << 20
+
+
+def inference_batches(lengths: np.ndarray) -> list[np.ndarray]:
+    """Indices sorted by length, cut into batches under both caps."""
+    order = np.argsort(lengths, kind="stable")
+    batches, start = [], 0
+    while start < len(order):
+        stop = min(start + _INFERENCE_MAX_RECORDS, len(order))
+        # Sorted ascending: the last record of a batch is its longest.
+        while stop - start > 1 and (stop - start) * max(lengths[order[stop - 1]], 1) > (
+            _INFERENCE_MAX_CELLS
+        ):
+            stop = start + max(1, _INFERENCE_MAX_CELLS // max(int(lengths[order[stop - 1]]), 1))
+        batches.append(order[start:stop])
+        start = stop
+    return batches
 
 
 class BaseRNN(PersistenceMixin, BaseEstimator):
@@ -320,10 +338,8 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
         fn = module.embed if method == "embed" else module
         width = module.embedding_size if method == "embed" else module.n_outputs
         out = np.empty((len(records), width), dtype=np.float32)
-        order = np.argsort(records.lengths, kind="stable")
         with torch.no_grad():
-            for start in range(0, len(order), _INFERENCE_BATCH):
-                idx = order[start : start + _INFERENCE_BATCH]
+            for idx in inference_batches(records.lengths):
                 X, lengths = records.left_padded(idx)
                 result = fn(torch.as_tensor(X).to(device), lengths)
                 out[idx] = result.cpu().numpy()

@@ -363,7 +363,8 @@ def _as_numeric_record(seq, index: int) -> np.ndarray:
 
 def _to_float32(values: np.ndarray) -> np.ndarray:
     """The network computes in float32; refuse values that overflow it."""
-    converted = values.astype(np.float32)
+    with np.errstate(over="ignore"):  # overflow is reported below, in words
+        converted = values.astype(np.float32)
     if not np.isfinite(converted).all():
         raise ValueError(
             "Input X holds values too large for float32 (|x| > 3.4e38); rescale X."

@@ -36,7 +36,7 @@ FORWARD_MODES = ("loop", "vectorized", "packed")
 POOLINGS = ("last", "mean", "max")
 
 
-def rowwise_matmul(a: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+def rowwise_matmul(a: torch.Tensor, weight: torch.Tensor, add=None) -> torch.Tensor:
     """``a @ weight.T``, never through BLAS's matrix-vector kernel.
 
     For a single row BLAS switches to a matrix-vector kernel whose summation
@@ -45,8 +45,12 @@ def rowwise_matmul(a: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
     it is alone (sgd, one-row predict) or in a batch.
     """
     if a.shape[0] == 1:
-        return (torch.cat([a, a]) @ weight.t())[:1]
-    return a @ weight.t()
+        a = torch.cat([a, a])
+        add = torch.cat([add, add]) if add is not None and add.dim() == 2 else add
+        return rowwise_matmul(a, weight, add)[:1]
+    if add is None:
+        return a @ weight.t()
+    return torch.addmm(add, a, weight.t())  # the add is fused into the product
 
 
 @dataclass
@@ -250,7 +254,9 @@ class MatrixRNN(nn.Module):
         """``U x_t + b`` for every token of the batch in one operation."""
         U, b = getattr(self, "U" + suffix), getattr(self, "b" + suffix)
         if self.symbolic and not suffix.startswith("_l"):
-            return F.embedding(tokens, U.t()) + b  # a column lookup of U
+            # Column x_t of U, plus b: one row lookup in a contiguous (vocab, H)
+            # table, much faster than gathering columns of U itself.
+            return F.embedding(tokens, U.t() + b)
         return rowwise_matmul(tokens.to(U.dtype), U) + b
 
     def _run_steps(self, projected: torch.Tensor, plan: _Plan, suffix: str):
@@ -276,20 +282,22 @@ class MatrixRNN(nn.Module):
         return flat, h
 
     def _cell_step(self, x_t, h, c, W, b_h):
-        recurrent = rowwise_matmul(h, W)
         if self.cell == "rnn":
-            pre = x_t + recurrent
+            pre = rowwise_matmul(h, W, add=x_t)  # W h + (U x_t + b)
             return (torch.tanh(pre) if self.nonlinearity == "tanh" else torch.relu(pre)), None
+        if self.cell == "lstm":
+            i, f, g, o = rowwise_matmul(h, W, add=x_t).chunk(4, dim=1)
+            c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+            return torch.sigmoid(o) * torch.tanh(c), c
+        recurrent = rowwise_matmul(h, W, add=b_h)
         if self.cell == "gru":
             x_r, x_z, x_n = x_t.chunk(3, dim=1)
-            h_r, h_z, h_n = (recurrent + b_h).chunk(3, dim=1)
+            h_r, h_z, h_n = recurrent.chunk(3, dim=1)
             r = torch.sigmoid(x_r + h_r)
             z = torch.sigmoid(x_z + h_z)
             n = torch.tanh(x_n + r * h_n)
             return n + z * (h - n), None
-        i, f, g, o = (x_t + recurrent).chunk(4, dim=1)
-        c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
-        return torch.sigmoid(o) * torch.tanh(c), c
+        raise ValueError(f"Unknown cell {self.cell!r}.")
 
     def _pool(self, flat, record, sorted_lengths, n_records):
         """Mean or max of each record's outputs over its real steps only."""
@@ -352,9 +360,9 @@ class MatrixRNN(nn.Module):
         if self.symbolic:
             # Each direction's lookup already is U x_t + b; the kernels' input
             # weights select that direction's block of the concatenated lookups.
-            lookups = [F.embedding(tokens, self.U.t()) + self.b]
+            lookups = [F.embedding(tokens, self.U.t() + self.b)]
             if self.bidirectional:
-                lookups.append(F.embedding(tokens, self.U_reverse.t()) + self.b_reverse)
+                lookups.append(F.embedding(tokens, self.U_reverse.t() + self.b_reverse))
             tokens = torch.cat(lookups, dim=1)
             eye = weights["weight_ih_l0"]
             blocks = [torch.zeros_like(eye)] * len(lookups)

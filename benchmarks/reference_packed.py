@@ -1,0 +1,46 @@
+"""Hand-written PyTorch reference: the pad -> pack -> RNN recipe of the seed article.
+
+nn.Embedding + nn.RNN(tanh) + pack_padded_sequence, a plain training loop, no
+skorch and no sklearn-rnn code. Used by run.py as the speed bar to beat.
+"""
+
+import numpy as np
+import torch
+from torch import nn
+from torch.nn.utils.rnn import pack_padded_sequence, pad_sequence
+
+
+class PackedRNNClassifier(nn.Module):
+    def __init__(self, vocab_size, hidden_size, n_classes):
+        super().__init__()
+        self.embedding = nn.Embedding(vocab_size, hidden_size, padding_idx=0)
+        self.rnn = nn.RNN(hidden_size, hidden_size, batch_first=True)
+        self.out = nn.Linear(hidden_size, n_classes)
+
+    def forward(self, padded, lengths):
+        packed = pack_padded_sequence(self.embedding(padded), lengths, batch_first=True,
+                                      enforce_sorted=True)
+        _, h_n = self.rnn(packed)
+        return self.out(h_n[-1])
+
+
+def encode(X):
+    vocab = {c: i for i, c in enumerate(sorted(set("".join(X))), start=1)}
+    return [torch.tensor([vocab[c] for c in s]) for s in X], len(vocab) + 1
+
+
+def train_epoch(model, optimizer, seqs, y, batch_size, rng):
+    """One epoch: shuffle, then per batch sort by length, pad, pack, step."""
+    order = rng.permutation(len(seqs))
+    loss_fn = nn.CrossEntropyLoss()
+    for start in range(0, len(order), batch_size):
+        idx = order[start : start + batch_size]
+        idx = idx[np.argsort([-len(seqs[i]) for i in idx], kind="stable")]
+        batch = [seqs[i] for i in idx]
+        lengths = torch.tensor([len(s) for s in batch])
+        padded = pad_sequence(batch, batch_first=True)
+        loss = loss_fn(model(padded, lengths), torch.as_tensor(y[idx]))
+        optimizer.zero_grad()
+        loss.backward()
+        nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
