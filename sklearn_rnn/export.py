@@ -1,0 +1,71 @@
+"""Export a fitted network for use without sklearn-rnn.
+
+:func:`save_network` writes one file with ``torch.save``: the weights (a plain
+state dict), the architecture, the vocabulary and the classes, all as tensors
+and built-in Python types so ``torch.load(path, weights_only=True)`` reads it.
+``sklearn_rnn/standalone.py`` is a single file that needs only torch: copy it
+next to the exported file to predict in a service that does not install
+sklearn-rnn.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from sklearn.utils.validation import check_is_fitted
+
+from sklearn_rnn._encoding import SYMBOLIC_KINDS
+from sklearn_rnn._version import __version__
+
+FORMAT_VERSION = 1
+
+
+def _plain(value):
+    """numpy scalars -> Python scalars (weights_only loading accepts only those)."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def export_network(estimator) -> dict:
+    """The fitted network as a dict of tensors and built-in types.
+
+    Parameters
+    ----------
+    estimator : RNNSequenceClassifier or RNNEmbeddingTransformer
+        A fitted estimator.
+
+    Returns
+    -------
+    artefact : dict
+        Keys ``format_version``, ``library_version``, ``config`` (cell, sizes,
+        pooling...), ``state_dict`` (CPU tensors named W, U, b, V, c...),
+        ``vocabulary`` (list of symbols whose position + 1 is their id, or None
+        for numeric input), ``analyzer`` ("char"/"word"; None if custom),
+        ``classes`` (list).
+    """
+    check_is_fitted(estimator, "module_")
+    module, encoder = estimator.module_, estimator.encoder_
+    symbolic = encoder.kind_ in SYMBOLIC_KINDS
+    vocabulary = None
+    if symbolic:
+        vocabulary = [_plain(tok) for tok in encoder.vocabulary_]  # insertion = id order
+    analyzer = estimator.analyzer if isinstance(estimator.analyzer, str) else None
+    return {
+        "format_version": FORMAT_VERSION,
+        "library_version": __version__,
+        "config": {
+            "n_inputs": module.n_inputs, "n_outputs": module.n_outputs,
+            "hidden_size": module.hidden_size, "symbolic": symbolic,
+            "cell": module.cell, "nonlinearity": module.nonlinearity,
+            "num_layers": module.num_layers, "bidirectional": module.bidirectional,
+            "pooling": module.pooling, "input_kind": encoder.kind_,
+        },
+        "state_dict": {k: v.detach().cpu().clone() for k, v in module.state_dict().items()},
+        "vocabulary": vocabulary,
+        "analyzer": analyzer,
+        "classes": [_plain(c) for c in estimator.classes_],
+    }
+
+
+def save_network(estimator, path) -> None:
+    """Write :func:`export_network`'s artefact to ``path`` with ``torch.save``."""
+    torch.save(export_network(estimator), path)

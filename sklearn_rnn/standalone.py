@@ -1,0 +1,112 @@
+"""Run a network exported by ``sklearn_rnn.export.save_network`` with torch only.
+
+This file imports nothing from sklearn-rnn: copy it into a service to predict
+without installing the library::
+
+    from standalone import load
+    model = load("model.pt")
+    model.predict(["katz", "smith"])     # labels
+    model.embed(["katz"])                # (n, hidden_size * directions)
+
+It reads one record at a time with the equations written out (Parr's per-record
+loop), so it is a readable reference of what the network computes, not a fast
+path.
+"""
+
+import torch
+
+
+def load(path):
+    """Load an exported network (``torch.load`` with ``weights_only=True``)."""
+    return StandaloneRNN(torch.load(path, weights_only=True))
+
+
+class StandaloneRNN:
+    def __init__(self, artefact):
+        if artefact["format_version"] != 1:
+            raise ValueError(f"Unsupported format_version {artefact['format_version']}.")
+        self.config = artefact["config"]
+        self.p = {k: v.double() for k, v in artefact["state_dict"].items()}
+        vocab = artefact["vocabulary"]
+        self.ids = {tok: i for i, tok in enumerate(vocab, start=1)} if vocab else None
+        self.analyzer = artefact["analyzer"]
+        self.classes = artefact["classes"]
+
+    def _symbols(self, seq):
+        if isinstance(seq, str):
+            if self.analyzer == "word":
+                seq = seq.split()
+            elif self.analyzer != "char":
+                raise ValueError("The model used a custom analyzer: pass token lists.")
+        return [self.ids.get(tok, 0) for tok in seq]  # 0: never seen in fit
+
+    def _inputs(self, seq, suffix):
+        """U x_t + b for every step of one record, shape (len, gates * H)."""
+        U, b = self.p["U" + suffix], self.p["b" + suffix]
+        if self.config["symbolic"]:
+            ids = self._symbols(seq)
+            return U[:, ids].T + b if ids else U.new_zeros((0, U.shape[0]))
+        x = torch.as_tensor(seq, dtype=torch.float64).reshape(len(seq), -1)
+        return x @ U.T + b
+
+    def _run(self, inputs, suffix):
+        """States h_1..h_T of one direction of one layer."""
+        cfg, W = self.config, self.p["W" + suffix]
+        H = cfg["hidden_size"]
+        h, c, states = torch.zeros(H, dtype=torch.float64), torch.zeros(H, dtype=torch.float64), []
+        for x in inputs:
+            if cfg["cell"] == "rnn":
+                z = W @ h + x
+                h = torch.tanh(z) if cfg["nonlinearity"] == "tanh" else torch.relu(z)
+            elif cfg["cell"] == "gru":
+                hr, hz, hn = (W @ h + self.p["b_h" + suffix]).split(H)
+                xr, xz, xn = x.split(H)
+                r, z = torch.sigmoid(xr + hr), torch.sigmoid(xz + hz)
+                n = torch.tanh(xn + r * hn)
+                h = (1 - z) * n + z * h
+            else:  # lstm, gates i, f, g, o
+                i, f, g, o = (W @ h + x).split(H)
+                c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+                h = torch.sigmoid(o) * torch.tanh(c)
+            states.append(h)
+        return torch.stack(states) if states else torch.zeros((0, H), dtype=torch.float64)
+
+    def _embed_one(self, seq):
+        cfg = self.config
+        directions = 2 if cfg["bidirectional"] else 1
+        layer_out = None
+        for layer in range(cfg["num_layers"]):
+            outs = []
+            for reverse in range(directions):
+                suffix = (f"_l{layer}" if layer else "") + ("_reverse" if reverse else "")
+                if layer == 0:
+                    inputs = self._inputs(seq, suffix)
+                else:
+                    inputs = layer_out @ self.p["U" + suffix].T + self.p["b" + suffix]
+                if reverse:
+                    outs.append(self._run(inputs.flip(0), suffix).flip(0))
+                else:
+                    outs.append(self._run(inputs, suffix))
+            layer_out = torch.cat(outs, dim=1)
+        H = cfg["hidden_size"]
+        if len(layer_out) == 0:
+            return torch.zeros(H * directions, dtype=torch.float64)
+        if cfg["pooling"] == "mean":
+            return layer_out.mean(0)
+        if cfg["pooling"] == "max":
+            return layer_out.max(0).values
+        # last: the forward direction's final state, the reverse one's after reading
+        # the whole record backwards (its state at the first step).
+        parts = [layer_out[-1, :H]] + ([layer_out[0, H:]] if directions == 2 else [])
+        return torch.cat(parts)
+
+    def embed(self, X):
+        """Embedding of each sequence, shape (n, hidden_size * directions)."""
+        return torch.stack([self._embed_one(seq) for seq in X]).numpy()
+
+    def predict_proba(self, X):
+        logits = torch.as_tensor(self.embed(X)) @ self.p["V"].T + self.p["c"]
+        return torch.softmax(logits, dim=1).numpy()
+
+    def predict(self, X):
+        return [self.classes[i] for i in self.predict_proba(X).argmax(axis=1)]
