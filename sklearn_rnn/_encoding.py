@@ -136,6 +136,11 @@ def _kind_of_elements(elements: list) -> str:
                 "sequence; expected a str, a list/tuple of tokens, or a numeric "
                 "array."
             )
+    if all(len(v) == 0 for v in elements):
+        # Only empty sequences: numeric arrays say numeric; bare [] fit either
+        # kind (see SequenceEncoder.transform).
+        numeric = all(isinstance(v, np.ndarray) and v.dtype.kind in "biuf" for v in elements)
+        return NUMERIC_RAGGED if numeric else TOKENS
     if any(_holds_symbols(v) for v in elements):
         return TOKENS
     lengths = {len(v) for v in elements}
@@ -143,6 +148,14 @@ def _kind_of_elements(elements: list) -> str:
     if len(lengths) == 1 and len(shapes) == 1:
         return NUMERIC_ARRAY
     return NUMERIC_RAGGED
+
+
+def _hashable(value) -> bool:
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
 
 
 def _is_rectangular(value) -> bool:
@@ -264,6 +277,8 @@ class SequenceEncoder:
         return records
 
     def transform(self, X, kind: str) -> Records:
+        if kind == TOKENS and self.kind_ not in SYMBOLIC_KINDS and all(len(s) == 0 for s in X):
+            kind = NUMERIC_RAGGED  # bare empty sequences after a numeric fit
         if (kind in SYMBOLIC_KINDS) != (self.kind_ in SYMBOLIC_KINDS):
             fitted = "symbol" if self.kind_ in SYMBOLIC_KINDS else "numeric"
             given = "symbol" if kind in SYMBOLIC_KINDS else "numeric"
@@ -273,7 +288,7 @@ class SequenceEncoder:
             )
         if kind in SYMBOLIC_KINDS:
             return self._encode_symbols(self._symbol_sequences(X, kind))
-        records = self._numeric_records(X, kind)
+        records = self._numeric_records(X, kind, default_width=self.n_inputs_)
         if records.values.shape[1] != self.n_inputs_:
             raise ValueError(
                 f"X has {records.values.shape[1]} features per time step, but the "
@@ -294,7 +309,7 @@ class SequenceEncoder:
                     "every element to be a list or tuple of tokens."
                 )
             for token in seq:
-                if not isinstance(token, Hashable) or _is_sequence_like(token):
+                if isinstance(token, list | np.ndarray) or not _hashable(token):
                     raise TypeError(
                         f"Element {i} of X holds a {_describe(token)} token; tokens "
                         "must be hashable scalars such as str (nested lists of "
@@ -315,7 +330,7 @@ class SequenceEncoder:
         return Records(values, lengths, np.cumsum(lengths) - lengths)
 
     @staticmethod
-    def _numeric_records(X, kind: str) -> Records:
+    def _numeric_records(X, kind: str, default_width: int = 1) -> Records:
         if kind == NUMERIC_ARRAY:
             X = _to_float32(np.asarray(X))
             if X.ndim == 2:
@@ -324,14 +339,15 @@ class SequenceEncoder:
             lengths = np.full(n, steps, dtype=np.int64)
             return Records(X.reshape(n * steps, features), lengths, np.arange(n) * steps)
         records = [_as_numeric_record(seq, i) for i, seq in enumerate(X)]
-        n_features = {r.shape[1] for r in records if len(r)}
+        # Empty 1-D records carry no feature count; empty 2-D ones do.
+        n_features = {r.shape[1] for r, seq in zip(records, X) if len(r) or np.ndim(seq) == 2}
         if len(n_features) > 1:
             raise ValueError(
                 "The numeric sequences in X have different numbers of features per "
                 f"time step: {sorted(n_features)}. Every sequence must have the same "
                 "number of features."
             )
-        width = n_features.pop() if n_features else 1
+        width = n_features.pop() if n_features else default_width
         records = [r.reshape(len(r), width) for r in records]
         return Records.from_list(records, np.zeros((0, width), np.float32))
 
