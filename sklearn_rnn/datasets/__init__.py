@@ -1,6 +1,12 @@
 """Datasets: bundled, synthetic and downloadable sequence data."""
 
 from sklearn_rnn.datasets._bundled import load_digit_sequences, load_surnames
+from sklearn_rnn.datasets._names18 import fetch_names_18
 from sklearn_rnn.datasets._synthetic import make_sequence_classification
 
-__all__ = ["load_digit_sequences", "load_surnames", "make_sequence_classification"]
+__all__ = [
+    "fetch_names_18",
+    "load_digit_sequences",
+    "load_surnames",
+    "make_sequence_classification",
+]
