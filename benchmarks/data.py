@@ -2,8 +2,11 @@
 
 import numpy as np
 
-ALPHABET = [chr(c) for c in range(ord("a"), ord("z") + 1)] + \
-    [chr(c) for c in range(ord("A"), ord("Z") + 1)] + list("éèüößçñå")
+ALPHABET = (
+    [chr(c) for c in range(ord("a"), ord("z") + 1)]
+    + [chr(c) for c in range(ord("A"), ord("Z") + 1)]
+    + list("éèüößçñå")
+)
 
 
 def make_surname_like(n_samples=20_000, n_classes=18, random_state=0):
@@ -12,6 +15,8 @@ def make_surname_like(n_samples=20_000, n_classes=18, random_state=0):
     profiles = rng.dirichlet(np.full(len(ALPHABET), 0.3), size=n_classes)
     y = rng.integers(n_classes, size=n_samples)
     lengths = np.clip(np.round(rng.lognormal(np.log(7), 0.35, size=n_samples)), 2, 20)
-    X = ["".join(rng.choice(ALPHABET, size=int(n), p=profiles[c]))
-         for n, c in zip(lengths, y)]
+    X = [
+        "".join(rng.choice(ALPHABET, size=int(n), p=profiles[c]))
+        for n, c in zip(lengths, y)
+    ]
     return X, y

@@ -18,8 +18,9 @@ class PackedRNNClassifier(nn.Module):
         self.out = nn.Linear(hidden_size, n_classes)
 
     def forward(self, padded, lengths):
-        packed = pack_padded_sequence(self.embedding(padded), lengths, batch_first=True,
-                                      enforce_sorted=True)
+        packed = pack_padded_sequence(
+            self.embedding(padded), lengths, batch_first=True, enforce_sorted=True
+        )
         _, h_n = self.rnn(packed)
         return self.out(h_n[-1])
 

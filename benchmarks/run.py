@@ -54,8 +54,14 @@ def epoch_time_ours(X, y, mode, batch_size, device, repeats):
     Per-epoch time excludes the one-off encoding and set-up of ``fit`` (the raw
     loop and the reference exclude theirs too).
     """
-    clf = RNNSequenceClassifier(hidden_size=H, fit_mode=mode, batch_size=batch_size,
-                                max_iter=repeats, device=device, random_state=0).fit(X, y)
+    clf = RNNSequenceClassifier(
+        hidden_size=H,
+        fit_mode=mode,
+        batch_size=batch_size,
+        max_iter=repeats,
+        device=device,
+        random_state=0,
+    ).fit(X, y)
     return statistics.median(clf.net_.history[:, "dur"])
 
 
@@ -68,26 +74,36 @@ def epoch_time_reference(X, y, batch_size, device, repeats):
     rng = np.random.default_rng(0)
 
     def run():
-        train_epoch(model, opt, seqs, torch.as_tensor(y_t, device=device), batch_size, rng)
+        train_epoch(
+            model, opt, seqs, torch.as_tensor(y_t, device=device), batch_size, rng
+        )
+
     return median_time(run, repeats)
 
 
 def epoch_time_raw_loop(X, y, batch_size, device, repeats):
     """Our vectorized maths and batches in a plain torch loop, without skorch."""
-    est = RNNSequenceClassifier(hidden_size=H, max_iter=1, batch_size=batch_size,
-                                device=device, random_state=0).fit(X[:64], y[:64])
+    est = RNNSequenceClassifier(
+        hidden_size=H, max_iter=1, batch_size=batch_size, device=device, random_state=0
+    ).fit(X[:64], y[:64])
     records = est.encoder_.transform(X, "text")
     dataset = SequenceDataset(records, np.asarray(y), np.ones(len(X)))
-    module = MatrixRNN(est.encoder_.n_inputs_, int(np.max(y)) + 1, H, symbolic=True,
-                       generator=torch.Generator().manual_seed(0)).to(device)
+    module = MatrixRNN(
+        est.encoder_.n_inputs_,
+        int(np.max(y)) + 1,
+        H,
+        symbolic=True,
+        generator=torch.Generator().manual_seed(0),
+    ).to(device)
     opt = torch.optim.Adam(module.parameters(), lr=0.005, weight_decay=1e-4)
     loss_fn = torch.nn.CrossEntropyLoss(reduction="none")
     rng = np.random.default_rng(0)
 
     def run():
         module.train()
-        for batch, target in SequenceLoader(dataset, batch_size, shuffle=True, rng=rng,
-                                            device=device):
+        for batch, target in SequenceLoader(
+            dataset, batch_size, shuffle=True, rng=rng, device=device
+        ):
             losses = loss_fn(module(batch.X, batch.lengths), target)
             w = batch.sample_weight
             loss = (losses * w).sum() / w.sum().clamp_min(1e-12)
@@ -96,23 +112,33 @@ def epoch_time_raw_loop(X, y, batch_size, device, repeats):
             torch.nn.utils.clip_grad_norm_(module.parameters(), 1.0)
             opt.step()
             loss.item()  # skorch records every batch loss; do the same sync
+
     return median_time(run, repeats)
 
 
 def transform_rate(X, y, device, repeats, n_transform):
-    rnn = RNNEmbeddingTransformer(hidden_size=H, max_iter=1, device=device,
-                                  random_state=0).fit(X[:2000], y[:2000])
+    rnn = RNNEmbeddingTransformer(
+        hidden_size=H, max_iter=1, device=device, random_state=0
+    ).fit(X[:2000], y[:2000])
     X_big = (X * (n_transform // len(X) + 1))[:n_transform]
     return n_transform / median_time(lambda: rnn.transform(X_big), repeats)
 
 
 def peak_memory_mb(code):
     """Peak resident memory (VmHWM) of a fresh interpreter running ``code`` (Linux)."""
-    script = ("import torch, warnings; torch.set_num_threads(1);"
-              "warnings.simplefilter('ignore');" + code +
-              ";print([l for l in open('/proc/self/status') if l.startswith('VmHWM')][0])")
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                         check=True, cwd=Path(__file__).parent)
+    script = (
+        "import torch, warnings; torch.set_num_threads(1);"
+        "warnings.simplefilter('ignore');"
+        + code
+        + ";print([l for l in open('/proc/self/status') if l.startswith('VmHWM')][0])"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).parent,
+    )
     return int(out.stdout.split()[-2]) / 1024
 
 
@@ -128,11 +154,15 @@ def main():
     n = 5_000 if quick else 20_000
     X, y = make_surname_like(n)
     gpu = torch.cuda.get_device_name() if dev.startswith("cuda") else "none"
-    print(f"# sklearn-rnn benchmarks\n\nn={n} strings (lengths 2-20, 18 classes), H={H}, "
-          f"device={dev} ({gpu}), torch threads={args.threads}, torch {torch.__version__}, "
-          f"{platform.processor() or platform.machine()}; medians of {rep} repeats.\n")
+    print(
+        f"# sklearn-rnn benchmarks\n\nn={n} strings (lengths 2-20, 18 classes), H={H}, "
+        f"device={dev} ({gpu}), torch threads={args.threads}, torch {torch.__version__}, "
+        f"{platform.processor() or platform.machine()}; medians of {rep} repeats.\n"
+    )
 
-    print("## Seconds per epoch of fit\n\n| what | batch 32 | batch 256 |\n|---|---|---|")
+    print(
+        "## Seconds per epoch of fit\n\n| what | batch 32 | batch 256 |\n|---|---|---|"
+    )
     rows = {}
     sgd_n = 500
     sgd = epoch_time_ours(X[:sgd_n], y[:sgd_n], "sgd", 1, dev, 2) * n / sgd_n
@@ -141,58 +171,91 @@ def main():
         sub = n if mode != "minibatch" else 2000
         scale = n / sub
         rows[mode] = tuple(
-            epoch_time_ours(X[:sub], y[:sub], mode, b, dev, 2 if mode == "minibatch" else rep)
-            * scale for b in (32, 256))
+            epoch_time_ours(
+                X[:sub], y[:sub], mode, b, dev, 2 if mode == "minibatch" else rep
+            )
+            * scale
+            for b in (32, 256)
+        )
     rows["reference (nn.RNN + pack_padded, no skorch)"] = tuple(
-        epoch_time_reference(X, y, b, dev, rep) for b in (32, 256))
+        epoch_time_reference(X, y, b, dev, rep) for b in (32, 256)
+    )
     rows["raw torch loop of our vectorized maths"] = tuple(
-        epoch_time_raw_loop(X, y, b, dev, rep) for b in (32, 256))
+        epoch_time_raw_loop(X, y, b, dev, rep) for b in (32, 256)
+    )
     for name, (a, b) in rows.items():
-        note = " (from 500 records)" if name == "sgd" else (
-            " (from 2,000 records)" if name == "minibatch" else "")
+        note = (
+            " (from 500 records)"
+            if name == "sgd"
+            else (" (from 2,000 records)" if name == "minibatch" else "")
+        )
         print(f"| {name}{note} | {a:.3f} | {b:.3f} |")
 
     ref = rows["reference (nn.RNN + pack_padded, no skorch)"]
     vec, raw = rows["vectorized"], rows["raw torch loop of our vectorized maths"]
     print("\n## Ratios (targets in brackets)\n\n| ratio | value |\n|---|---|")
-    print(f"| sgd / vectorized per epoch, batch 32 [>= 25] | {rows['sgd'][0] / vec[0]:.1f} |")
+    print(
+        f"| sgd / vectorized per epoch, batch 32 [>= 25] | {rows['sgd'][0] / vec[0]:.1f} |"
+    )
     print(f"| vectorized / reference, batch 256 [<= 0.75] | {vec[1] / ref[1]:.2f} |")
     print(f"| vectorized / reference, batch 32 [<= 1.0] | {vec[0] / ref[0]:.2f} |")
-    print(f"| skorch-driven / raw torch loop, batch 32 [<= 1.10] | {vec[0] / raw[0]:.2f} |")
-    print(f"| skorch-driven / raw torch loop, batch 256 [<= 1.10] | {vec[1] / raw[1]:.2f} |")
+    print(
+        f"| skorch-driven / raw torch loop, batch 32 [<= 1.10] | {vec[0] / raw[0]:.2f} |"
+    )
+    print(
+        f"| skorch-driven / raw torch loop, batch 256 [<= 1.10] | {vec[1] / raw[1]:.2f} |"
+    )
     print(f"| packed / vectorized, batch 256 | {rows['packed'][1] / vec[1]:.2f} |")
 
     n_tr = 100_000 if quick else 300_000
     rate = transform_rate(X, y, dev, rep, n_tr)
-    print(f"\n## transform throughput\n\n{rate:,.0f} sequences/s on {n_tr:,} strings "
-          "(target >= 100,000 on CPU)\n")
+    print(
+        f"\n## transform throughput\n\n{rate:,.0f} sequences/s on {n_tr:,} strings "
+        "(target >= 100,000 on CPU)\n"
+    )
 
-    print("## Scaling of vectorized fit (s/epoch, batch 256)\n\n| n | s/epoch |\n|---|---|")
-    for size in ([1000, 5000, 20000] if quick else [1000, 10_000, 100_000]):
+    print(
+        "## Scaling of vectorized fit (s/epoch, batch 256)\n\n| n | s/epoch |\n|---|---|"
+    )
+    for size in [1000, 5000, 20000] if quick else [1000, 10_000, 100_000]:
         Xs, ys = make_surname_like(size, random_state=1)
-        print(f"| {size:,} | {epoch_time_ours(Xs, ys, 'vectorized', 256, dev, 2):.3f} |")
+        print(
+            f"| {size:,} | {epoch_time_ours(Xs, ys, 'vectorized', 256, dev, 2):.3f} |"
+        )
     print("\n| sequence length | s/epoch (1,000 records, batch 256) |\n|---|---|")
     rng = np.random.default_rng(0)
     for length in [10, 100, 1000]:
         Xs = ["".join(rng.choice(list("abcdefgh"), size=length)) for _ in range(1000)]
         ys = rng.integers(2, size=1000)
-        print(f"| {length} | {epoch_time_ours(Xs, ys, 'vectorized', 256, dev, 2):.3f} |")
+        print(
+            f"| {length} | {epoch_time_ours(Xs, ys, 'vectorized', 256, dev, 2):.3f} |"
+        )
 
     n_mem = 200_000 if quick else 1_000_000
-    fit_code = ("from data import make_surname_like; from sklearn_rnn import "
-                "RNNEmbeddingTransformer as R; X, y = make_surname_like(20000);"
-                f"r = R(hidden_size={H}, max_iter=1, device='{dev}', random_state=0).fit(X, y)")
+    fit_code = (
+        "from data import make_surname_like; from sklearn_rnn import "
+        "RNNEmbeddingTransformer as R; X, y = make_surname_like(20000);"
+        f"r = R(hidden_size={H}, max_iter=1, device='{dev}', random_state=0).fit(X, y)"
+    )
     base = peak_memory_mb("import sklearn_rnn")
     fit_mem = peak_memory_mb(fit_code)
-    tr_mem = peak_memory_mb(fit_code + f"; Xb = (X * {n_mem // 20000}); r.transform(Xb)")
-    tr_small = peak_memory_mb(fit_code + f"; Xb = (X * {n_mem // 200000}); r.transform(Xb)")
-    print(f"\n## Peak memory (RSS, MB)\n\n| what | MB |\n|---|---|\n"
-          f"| import only | {base:.0f} |\n| fit, 20k strings | {fit_mem:.0f} |\n"
-          f"| fit + transform {n_mem // 10:,} strings | {tr_small:.0f} |\n"
-          f"| fit + transform {n_mem:,} strings | {tr_mem:.0f} |")
-    print("\n(The input list and the (n, H) float output grow with n; the network's "
-          "working memory does not: inference runs in batches of at most 8,192 "
-          "records and 2^20 padded cells.)")
+    tr_mem = peak_memory_mb(
+        fit_code + f"; Xb = (X * {n_mem // 20000}); r.transform(Xb)"
+    )
+    tr_small = peak_memory_mb(
+        fit_code + f"; Xb = (X * {n_mem // 200000}); r.transform(Xb)"
+    )
+    print(
+        f"\n## Peak memory (RSS, MB)\n\n| what | MB |\n|---|---|\n"
+        f"| import only | {base:.0f} |\n| fit, 20k strings | {fit_mem:.0f} |\n"
+        f"| fit + transform {n_mem // 10:,} strings | {tr_small:.0f} |\n"
+        f"| fit + transform {n_mem:,} strings | {tr_mem:.0f} |"
+    )
+    print(
+        "\n(The input list and the (n, H) float output grow with n; the network's "
+        "working memory does not: inference runs in batches of at most 8,192 "
+        "records and 2^20 padded cells.)"
+    )
 
 
 if __name__ == "__main__":

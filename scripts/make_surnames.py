@@ -64,7 +64,7 @@ def main():
         writer = csv.writer(f, lineterminator="\n")
         writer.writerow(["surname", "language"])
         writer.writerows(rows)
-    counts = {lang: sum(1 for _, l in rows if l == lang) for lang in per_language}
+    counts = {lang: sum(1 for _, lab in rows if lab == lang) for lang in per_language}
     print(f"faker {faker.VERSION}: wrote {len(rows)} names to {OUT}\n{counts}")
 
 

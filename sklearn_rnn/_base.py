@@ -58,7 +58,9 @@ def inference_batches(lengths: np.ndarray) -> list[np.ndarray]:
         while stop - start > 1 and (stop - start) * max(lengths[order[stop - 1]], 1) > (
             _INFERENCE_MAX_CELLS
         ):
-            stop = start + max(1, _INFERENCE_MAX_CELLS // max(int(lengths[order[stop - 1]]), 1))
+            stop = start + max(
+                1, _INFERENCE_MAX_CELLS // max(int(lengths[order[stop - 1]]), 1)
+            )
         batches.append(order[start:stop])
         start = stop
     return batches
@@ -179,7 +181,9 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
         if kind == NUMERIC_ARRAY:
             dtype = [np.float64, np.float32]
             if fitting:
-                X, y = validate_data(self, X, y, reset=reset, allow_nd=True, dtype=dtype)
+                X, y = validate_data(
+                    self, X, y, reset=reset, allow_nd=True, dtype=dtype
+                )
             else:
                 X = validate_data(self, X, reset=reset, allow_nd=True, dtype=dtype)
             if X.ndim > 3:
@@ -209,7 +213,9 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
         else:
             records = self.encoder_.transform(X, kind)
         if fitting and len(records) == 0:
-            raise ValueError("Found array with 0 sample(s) while a minimum of 1 is required.")
+            raise ValueError(
+                "Found array with 0 sample(s) while a minimum of 1 is required."
+            )
         return records, y, kind, out_dtype
 
     def _encode_targets(self, y):
@@ -245,19 +251,24 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
         continuing = self._continuing()
         records, y, kind, _ = self._validate_X(X, y, reset=not continuing)
         y_idx = self._encode_targets(y)
-        sample_weight = _check_sample_weight(sample_weight, np.empty(len(records)),
-                                             dtype=np.float64)
+        sample_weight = _check_sample_weight(
+            sample_weight, np.empty(len(records)), dtype=np.float64
+        )
         if len(np.unique(y_idx[sample_weight > 0])) < 2 and not continuing:
             raise ValueError(
                 "sample_weight must be positive for samples of at least 2 classes; "
                 "the weighted data contains fewer than 2 classes."
             )
-        seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+        seed = int(
+            check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+        )
 
         train_idx, valid_idx = np.arange(len(records)), None
         if self.early_stopping:
             train_idx, valid_idx = train_test_split(
-                train_idx, test_size=self.validation_fraction, random_state=seed,
+                train_idx,
+                test_size=self.validation_fraction,
+                random_state=seed,
                 stratify=y_idx,
             )
         class_weight = None
@@ -269,21 +280,36 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
             module = self.module_
         else:
             module = MatrixRNN(
-                self.encoder_.n_inputs_, len(self.classes_), self.hidden_size,
-                symbolic=kind in SYMBOLIC_KINDS, cell=self.cell,
-                nonlinearity=self.nonlinearity, num_layers=self.num_layers,
-                bidirectional=self.bidirectional, dropout=self.dropout,
-                pooling=self.pooling, bptt_steps=self.bptt_steps,
+                self.encoder_.n_inputs_,
+                len(self.classes_),
+                self.hidden_size,
+                symbolic=kind in SYMBOLIC_KINDS,
+                cell=self.cell,
+                nonlinearity=self.nonlinearity,
+                num_layers=self.num_layers,
+                bidirectional=self.bidirectional,
+                dropout=self.dropout,
+                pooling=self.pooling,
+                bptt_steps=self.bptt_steps,
                 generator=torch.Generator().manual_seed(seed),
             )
         config = TrainingConfig(
-            fit_mode=self.fit_mode, batch_size=self.batch_size, max_iter=self.max_iter,
-            learning_rate_init=self.learning_rate_init, alpha=self.alpha,
-            clip_grad_norm=self.clip_grad_norm, shuffle=self.shuffle,
-            length_bucketing=self.length_bucketing, early_stopping=self.early_stopping,
-            n_iter_no_change=self.n_iter_no_change, tol=self.tol,
-            class_weight=class_weight, callbacks=list(self.callbacks or []),
-            verbose=self.verbose, device=device, seed=seed,
+            fit_mode=self.fit_mode,
+            batch_size=self.batch_size,
+            max_iter=self.max_iter,
+            learning_rate_init=self.learning_rate_init,
+            alpha=self.alpha,
+            clip_grad_norm=self.clip_grad_norm,
+            shuffle=self.shuffle,
+            length_bucketing=self.length_bucketing,
+            early_stopping=self.early_stopping,
+            n_iter_no_change=self.n_iter_no_change,
+            tol=self.tol,
+            class_weight=class_weight,
+            callbacks=list(self.callbacks or []),
+            verbose=self.verbose,
+            device=device,
+            seed=seed,
         )
 
         def subset(idx):
@@ -306,18 +332,23 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
         self.net_ = net
         self.loss_curve_ = [float(v) for v in net.history[:, "train_loss"]]
         if valid_set is not None:
-            self.validation_loss_curve_ = [float(v) for v in net.history[:, "valid_loss"]]
+            self.validation_loss_curve_ = [
+                float(v) for v in net.history[:, "valid_loss"]
+            ]
         self.n_iter_ = len(net.history)
         if not stopped_early(net):
             warnings.warn(
                 f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached "
                 "and the optimization hasn't converged yet.",
                 ConvergenceWarning,
+                stacklevel=3,
             )
         return self
 
     def _forget_fit(self) -> None:
-        for attr in [a for a in vars(self) if a.endswith("_") and not a.startswith("__")]:
+        for attr in [
+            a for a in vars(self) if a.endswith("_") and not a.startswith("__")
+        ]:
             delattr(self, attr)
 
     # -------------------------------------------------------------- inference
@@ -326,7 +357,7 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
         records, _, _, dtype = self._validate_X(X, reset=False)
         return records, dtype
 
-    def _run_module(self, records, method: str) -> np.ndarray:
+    def _run_module(self, records, method: str, dtype=np.float32) -> np.ndarray:
         """Apply ``module_.embed`` or ``module_`` to all records, in batches.
 
         Batches group records of similar length (fewer pad steps); each record's
@@ -337,7 +368,9 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
         device = module.V.device
         fn = module.embed if method == "embed" else module
         width = module.embedding_size if method == "embed" else module.n_outputs
-        out = np.empty((len(records), width), dtype=np.float32)
+        # Written batch by batch straight into the caller's dtype: no second
+        # full-size copy of the output.
+        out = np.empty((len(records), width), dtype=dtype)
         with torch.no_grad():
             for idx in inference_batches(records.lengths):
                 X, lengths = records.left_padded(idx)

@@ -78,8 +78,10 @@ def run_demo(args) -> int:
     show_progress = not args.quiet and sys.stderr.isatty()
     X_tr, X_te, y_tr, y_te = _load(args.dataset)
     say = (lambda *a: None) if args.quiet else print
-    say(f"sklearn-rnn demo: {args.dataset}, {len(X_tr)} train / {len(X_te)} test records, "
-        f"{len(np.unique(y_tr))} classes, device={args.device}\n")
+    say(
+        f"sklearn-rnn demo: {args.dataset}, {len(X_tr)} train / {len(X_te)} test records, "
+        f"{len(np.unique(y_tr))} classes, device={args.device}\n"
+    )
 
     params = dict(random_state=args.random_state, device=args.device)
     rows, curves = [], {}
@@ -90,8 +92,9 @@ def run_demo(args) -> int:
             max_iter = min(args.max_iter, SGD_EPOCHS)
             note = f"subset of {len(X_fit)}, {max_iter} epochs"
         callbacks = [EpochProgress(mode)] if show_progress else []
-        clf = RNNSequenceClassifier(fit_mode=mode, max_iter=max_iter, callbacks=callbacks,
-                                    **params)
+        clf = RNNSequenceClassifier(
+            fit_mode=mode, max_iter=max_iter, callbacks=callbacks, **params
+        )
         start = time.perf_counter()
         clf.fit(X_fit, y_fit)
         per_epoch = (time.perf_counter() - start) / clf.n_iter_
@@ -105,8 +108,10 @@ def run_demo(args) -> int:
     rnn = RNNEmbeddingTransformer(max_iter=args.max_iter, **params)
     pipe = Pipeline([("rnn", rnn), ("rf", RandomForestClassifier(random_state=0))])
     pipe.fit(X_tr, y_tr)
-    say(f"\nPipeline(RNNEmbeddingTransformer, RandomForestClassifier): "
-        f"test acc {pipe.score(X_te, y_te):.3f}")
+    say(
+        f"\nPipeline(RNNEmbeddingTransformer, RandomForestClassifier): "
+        f"test acc {pipe.score(X_te, y_te):.3f}"
+    )
     name, acc = _baseline(args.dataset, X_tr, y_tr, X_te, y_te)
     say(f"Baseline, {name}: test acc {acc:.3f}")
 
@@ -121,9 +126,11 @@ def _figure(args, curves, embedding, labels, say) -> None:
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
-        say("\nNo figure: matplotlib is missing. Install it with "
+        say(
+            "\nNo figure: matplotlib is missing. Install it with "
             "`pip install 'sklearn-rnn[plot]'` and rerun to get the loss curves and "
-            "embedding plot.")
+            "embedding plot."
+        )
         return
     from sklearn.decomposition import PCA
 
@@ -136,8 +143,14 @@ def _figure(args, curves, embedding, labels, say) -> None:
     colors = plt.get_cmap("tab20")
     for i, label in enumerate(np.unique(labels)):
         mask = labels == label
-        ax2.scatter(points[mask, 0], points[mask, 1], s=6, label=str(label), alpha=0.7,
-                    color=colors(i % 20))
+        ax2.scatter(
+            points[mask, 0],
+            points[mask, 1],
+            s=6,
+            label=str(label),
+            alpha=0.7,
+            color=colors(i % 20),
+        )
     ax2.set(title="RNN embeddings of the test set (PCA)", xlabel="PC 1", ylabel="PC 2")
     ax2.legend(fontsize=7, markerscale=2, ncol=2)
     fig.tight_layout()
@@ -150,14 +163,19 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     demo = sub.add_parser("demo", help="train every fit mode on bundled data")
     demo.add_argument("--dataset", choices=["surnames", "digits"], default="surnames")
-    demo.add_argument("--fit-mode", nargs="+", choices=ALL_MODES, default=list(ALL_MODES))
+    demo.add_argument(
+        "--fit-mode", nargs="+", choices=ALL_MODES, default=list(ALL_MODES)
+    )
     demo.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N, mps or auto")
     demo.add_argument("--max-iter", type=int, default=20, help="epochs (default 20)")
     demo.add_argument("--random-state", type=int, default=0)
     demo.add_argument("--output", default="sklearn_rnn_demo.png", help="figure path")
     demo.add_argument("--threads", type=int, default=1, help="torch CPU threads")
-    demo.add_argument("--full-sgd", action="store_true",
-                      help=f"train sgd on all records (default: {SGD_SUBSET})")
+    demo.add_argument(
+        "--full-sgd",
+        action="store_true",
+        help=f"train sgd on all records (default: {SGD_SUBSET})",
+    )
     demo.add_argument("--quiet", action="store_true", help="print nothing")
     return parser
 

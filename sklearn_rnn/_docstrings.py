@@ -134,5 +134,5 @@ n_features_in_ : int
     Number of time steps, only when fitted on a numeric array
     ``(n_samples, n_steps[, n_features])``.
 
-feature_names_in_ : ndarray of shape (n_features_in_,)
+feature_names_in_ : ndarray of shape (`n_features_in_`,)
     Column names, only when fitted on a DataFrame with string column names."""

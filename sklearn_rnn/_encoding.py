@@ -139,7 +139,9 @@ def _kind_of_elements(elements: list) -> str:
     if all(len(v) == 0 for v in elements):
         # Only empty sequences: numeric arrays say numeric; bare [] fit either
         # kind (see SequenceEncoder.transform).
-        numeric = all(isinstance(v, np.ndarray) and v.dtype.kind in "biuf" for v in elements)
+        numeric = all(
+            isinstance(v, np.ndarray) and v.dtype.kind in "biuf" for v in elements
+        )
         return NUMERIC_RAGGED if numeric else TOKENS
     if any(_holds_symbols(v) for v in elements):
         return TOKENS
@@ -202,7 +204,9 @@ class Records:
 
     @classmethod
     def from_list(cls, records: list[np.ndarray], empty: np.ndarray) -> Records:
-        lengths = np.fromiter((len(r) for r in records), dtype=np.int64, count=len(records))
+        lengths = np.fromiter(
+            (len(r) for r in records), dtype=np.int64, count=len(records)
+        )
         values = np.concatenate(records) if len(records) else empty
         return cls(values, lengths, np.cumsum(lengths) - lengths)
 
@@ -214,7 +218,9 @@ class Records:
 
     def _flat_positions(self, indices: np.ndarray) -> np.ndarray:
         lengths = self.lengths[indices]
-        starts = np.repeat(self.offsets[indices] - (np.cumsum(lengths) - lengths), lengths)
+        starts = np.repeat(
+            self.offsets[indices] - (np.cumsum(lengths) - lengths), lengths
+        )
         return starts + np.arange(lengths.sum())
 
     def left_padded(self, indices) -> tuple[np.ndarray, np.ndarray]:
@@ -228,9 +234,13 @@ class Records:
         indices = np.asarray(indices)
         lengths = self.lengths[indices]
         n_steps = int(lengths.max()) if len(lengths) else 0
-        batch = np.zeros((len(indices), n_steps, *self.values.shape[1:]), self.values.dtype)
+        batch = np.zeros(
+            (len(indices), n_steps, *self.values.shape[1:]), self.values.dtype
+        )
         rows = np.repeat(np.arange(len(indices)), lengths)
-        within = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+        within = np.arange(lengths.sum()) - np.repeat(
+            np.cumsum(lengths) - lengths, lengths
+        )
         batch[rows, n_steps - lengths[rows] + within] = self.values[
             self._flat_positions(indices)
         ]
@@ -277,7 +287,11 @@ class SequenceEncoder:
         return records
 
     def transform(self, X, kind: str) -> Records:
-        if kind == TOKENS and self.kind_ not in SYMBOLIC_KINDS and all(len(s) == 0 for s in X):
+        if (
+            kind == TOKENS
+            and self.kind_ not in SYMBOLIC_KINDS
+            and all(len(s) == 0 for s in X)
+        ):
             kind = NUMERIC_RAGGED  # bare empty sequences after a numeric fit
         if (kind in SYMBOLIC_KINDS) != (self.kind_ in SYMBOLIC_KINDS):
             fitted = "symbol" if self.kind_ in SYMBOLIC_KINDS else "numeric"
@@ -337,10 +351,14 @@ class SequenceEncoder:
                 X = X[:, :, None]
             n, steps, features = X.shape
             lengths = np.full(n, steps, dtype=np.int64)
-            return Records(X.reshape(n * steps, features), lengths, np.arange(n) * steps)
+            return Records(
+                X.reshape(n * steps, features), lengths, np.arange(n) * steps
+            )
         records = [_as_numeric_record(seq, i) for i, seq in enumerate(X)]
         # Empty 1-D records carry no feature count; empty 2-D ones do.
-        n_features = {r.shape[1] for r, seq in zip(records, X) if len(r) or np.ndim(seq) == 2}
+        n_features = {
+            r.shape[1] for r, seq in zip(records, X) if len(r) or np.ndim(seq) == 2
+        }
         if len(n_features) > 1:
             raise ValueError(
                 "The numeric sequences in X have different numbers of features per "
@@ -360,7 +378,7 @@ def _as_numeric_record(seq, index: int) -> np.ndarray:
             f"Sequence {index} of X is not a rectangular numeric array: {exc}"
         ) from None
     if record.dtype.kind == "c":
-        raise ValueError("Complex data not supported: sequence " f"{index} is complex.")
+        raise ValueError(f"Complex data not supported: sequence {index} is complex.")
     if record.dtype.kind not in "biuf":
         raise TypeError(
             f"Sequence {index} of X holds {record.dtype} values; numeric sequences "

@@ -93,7 +93,9 @@ def batch_indices(lengths, batch_size, *, shuffle, bucket, rng) -> list[np.ndarr
     for start in range(0, n, chunk):
         part = order[start : start + chunk]
         part = part[np.argsort(lengths[part], kind="stable")]
-        batches.extend(part[i : i + batch_size] for i in range(0, len(part), batch_size))
+        batches.extend(
+            part[i : i + batch_size] for i in range(0, len(part), batch_size)
+        )
     if shuffle:
         batches = [batches[i] for i in rng.permutation(len(batches))]
     return batches
@@ -107,8 +109,16 @@ class SequenceLoader:
     the estimator's, so epochs differ yet refits reproduce.
     """
 
-    def __init__(self, dataset: SequenceDataset, batch_size: int, *, shuffle=False,
-                 bucket=True, rng=None, device="cpu"):
+    def __init__(
+        self,
+        dataset: SequenceDataset,
+        batch_size: int,
+        *,
+        shuffle=False,
+        bucket=True,
+        rng=None,
+        device="cpu",
+    ):
         self.dataset, self.batch_size = dataset, batch_size
         self.shuffle, self.bucket, self.device = shuffle, bucket, device
         self.rng = rng if rng is not None else np.random.default_rng(0)
@@ -118,8 +128,13 @@ class SequenceLoader:
 
     def __iter__(self):
         ds = self.dataset
-        for idx in batch_indices(ds.records.lengths, self.batch_size,
-                                 shuffle=self.shuffle, bucket=self.bucket, rng=self.rng):
+        for idx in batch_indices(
+            ds.records.lengths,
+            self.batch_size,
+            shuffle=self.shuffle,
+            bucket=self.bucket,
+            rng=self.rng,
+        ):
             X, lengths = ds.records.left_padded(idx)
             batch = SequenceBatch(
                 torch.as_tensor(X).to(self.device, non_blocking=True),
@@ -176,8 +191,12 @@ class TrainingConfig:
     seed: int
 
 
-def train(module: MatrixRNN, train_set: SequenceDataset,
-          valid_set: SequenceDataset | None, config: TrainingConfig) -> NeuralNet:
+def train(
+    module: MatrixRNN,
+    train_set: SequenceDataset,
+    valid_set: SequenceDataset | None,
+    config: TrainingConfig,
+) -> NeuralNet:
     """Train ``module`` in place with skorch and return the fitted net."""
     mode = _FIT_MODES[config.fit_mode]
     module.forward_mode = mode.forward_mode
@@ -187,11 +206,19 @@ def train(module: MatrixRNN, train_set: SequenceDataset,
     if config.clip_grad_norm is not None:
         callbacks.append(("clip", GradientNormClipping(config.clip_grad_norm)))
     monitor = "valid_loss" if valid_set is not None else "train_loss"
-    callbacks.append(("stopping", EarlyStopping(
-        monitor=monitor, patience=config.n_iter_no_change, threshold=config.tol,
-        threshold_mode="abs", load_best=valid_set is not None,
-        sink=print if config.verbose else _silent,
-    )))
+    callbacks.append(
+        (
+            "stopping",
+            EarlyStopping(
+                monitor=monitor,
+                patience=config.n_iter_no_change,
+                threshold=config.tol,
+                threshold_mode="abs",
+                load_best=valid_set is not None,
+                sink=print if config.verbose else _silent,
+            ),
+        )
+    )
     callbacks.extend(
         (f"user_{i}", cb) if not isinstance(cb, tuple) else cb
         for i, cb in enumerate(config.callbacks)

@@ -78,7 +78,9 @@ def make_plan(lengths: np.ndarray, n_cols: int, bptt_steps: int | None) -> _Plan
     active = np.searchsorted(starts, np.arange(n_steps), side="right").tolist()
     # Flat token list in step order: at step s, sorted records 0..active[s]-1.
     step_of = np.repeat(np.arange(n_steps), active)
-    record = np.concatenate([np.arange(k) for k in active]) if active else np.zeros(0, int)
+    record = (
+        np.concatenate([np.arange(k) for k in active]) if active else np.zeros(0, int)
+    )
     position = step_of - starts[record]  # index of the token inside its record
     rec_len = sorted_len[record]
     rows = order[record]
@@ -86,7 +88,9 @@ def make_plan(lengths: np.ndarray, n_cols: int, bptt_steps: int | None) -> _Plan
     reverse_cols = n_cols - 1 - position  # token len-1-position, left padded
     # The reverse direction visits token p of a record at the step where the
     # forward direction visits token len-1-p; map between the two flat orders.
-    offsets = np.concatenate([[0], np.cumsum(active)[:-1]]) if active else np.zeros(0, int)
+    offsets = (
+        np.concatenate([[0], np.cumsum(active)[:-1]]) if active else np.zeros(0, int)
+    )
     forward_index = offsets[starts[record] + (rec_len - 1 - position)] + record
     to_forward = np.empty_like(forward_index)
     to_forward[forward_index] = np.arange(len(forward_index))
@@ -152,18 +156,34 @@ class MatrixRNN(nn.Module):
         generator: torch.Generator | None = None,
     ):
         super().__init__()
-        self.n_inputs, self.n_outputs, self.hidden_size = n_inputs, n_outputs, hidden_size
+        self.n_inputs, self.n_outputs, self.hidden_size = (
+            n_inputs,
+            n_outputs,
+            hidden_size,
+        )
         self.symbolic, self.cell, self.nonlinearity = symbolic, cell, nonlinearity
-        self.num_layers, self.bidirectional, self.dropout = num_layers, bidirectional, dropout
-        self.pooling, self.forward_mode, self.bptt_steps = pooling, forward_mode, bptt_steps
+        self.num_layers, self.bidirectional, self.dropout = (
+            num_layers,
+            bidirectional,
+            dropout,
+        )
+        self.pooling, self.forward_mode, self.bptt_steps = (
+            pooling,
+            forward_mode,
+            bptt_steps,
+        )
         gated = GATES[cell] * hidden_size
         self.directions = 2 if bidirectional else 1
         for layer in range(num_layers):
             for reverse in range(self.directions):
                 suffix = self._suffix(layer, reverse)
                 width = n_inputs if layer == 0 else hidden_size * self.directions
-                self.register_parameter("W" + suffix, nn.Parameter(torch.empty(gated, hidden_size)))
-                self.register_parameter("U" + suffix, nn.Parameter(torch.empty(gated, width)))
+                self.register_parameter(
+                    "W" + suffix, nn.Parameter(torch.empty(gated, hidden_size))
+                )
+                self.register_parameter(
+                    "U" + suffix, nn.Parameter(torch.empty(gated, width))
+                )
                 self.register_parameter("b" + suffix, nn.Parameter(torch.empty(gated)))
                 if cell == "gru":  # GRU's candidate gate needs its own hidden bias
                     self.register_parameter(
@@ -204,19 +224,27 @@ class MatrixRNN(nn.Module):
         if self.forward_mode == "loop":
             # One record at a time: Parr's per-record loop (sgd / minibatch).
             n_cols = X.shape[1]
-            return torch.cat(
-                [
-                    self._embed_vectorized(X[i : i + 1, n_cols - n :], lengths[i : i + 1])
-                    for i, n in enumerate(lengths)
-                ]
-            ) if len(lengths) else X.new_zeros((0, self.embedding_size), dtype=self.V.dtype)
+            return (
+                torch.cat(
+                    [
+                        self._embed_vectorized(
+                            X[i : i + 1, n_cols - n :], lengths[i : i + 1]
+                        )
+                        for i, n in enumerate(lengths)
+                    ]
+                )
+                if len(lengths)
+                else X.new_zeros((0, self.embedding_size), dtype=self.V.dtype)
+            )
         if self.forward_mode == "packed":
             return self._embed_packed(X, lengths)
         return self._embed_vectorized(X, lengths)
 
     # ----------------------------------------------------------- vectorized
     def _embed_vectorized(self, X: torch.Tensor, lengths: np.ndarray) -> torch.Tensor:
-        plan = make_plan(lengths, X.shape[1], self.bptt_steps if self.training else None)
+        plan = make_plan(
+            lengths, X.shape[1], self.bptt_steps if self.training else None
+        )
         device = self.V.device
         layer_input = None  # flat (n_tokens, width) output of the previous layer
         for layer in range(self.num_layers):
@@ -225,7 +253,10 @@ class MatrixRNN(nn.Module):
                 suffix = self._suffix(layer, reverse)
                 if layer == 0:
                     rows, cols = plan.gather[bool(reverse)]
-                    tokens = X[torch.as_tensor(rows, device=device), torch.as_tensor(cols, device=device)]
+                    tokens = X[
+                        torch.as_tensor(rows, device=device),
+                        torch.as_tensor(cols, device=device),
+                    ]
                     projected = self._project_input(tokens, suffix)
                 else:
                     inp = layer_input
@@ -246,8 +277,12 @@ class MatrixRNN(nn.Module):
             pooled = torch.cat(finals, dim=1) if self.directions > 1 else finals[0]
             pooled = F.pad(pooled, (0, 0, 0, n_records - pooled.shape[0]))
         else:
-            pooled = self._pool(layer_input, torch.as_tensor(plan.record, device=device),
-                                lengths[plan.order], n_records)
+            pooled = self._pool(
+                layer_input,
+                torch.as_tensor(plan.record, device=device),
+                lengths[plan.order],
+                n_records,
+            )
         return pooled[torch.as_tensor(plan.inverse, device=device)]
 
     def _project_input(self, tokens: torch.Tensor, suffix: str) -> torch.Tensor:
@@ -278,13 +313,19 @@ class MatrixRNN(nn.Module):
                 outputs.append(h)
         if not keep_outputs:
             return None, h
-        flat = torch.cat(outputs) if outputs else projected.new_zeros((0, self.hidden_size))
+        flat = (
+            torch.cat(outputs)
+            if outputs
+            else projected.new_zeros((0, self.hidden_size))
+        )
         return flat, h
 
     def _cell_step(self, x_t, h, c, W, b_h):
         if self.cell == "rnn":
             pre = rowwise_matmul(h, W, add=x_t)  # W h + (U x_t + b)
-            return (torch.tanh(pre) if self.nonlinearity == "tanh" else torch.relu(pre)), None
+            return (
+                torch.tanh(pre) if self.nonlinearity == "tanh" else torch.relu(pre)
+            ), None
         if self.cell == "lstm":
             i, f, g, o = rowwise_matmul(h, W, add=x_t).chunk(4, dim=1)
             c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
@@ -304,8 +345,9 @@ class MatrixRNN(nn.Module):
         width = flat.shape[1]
         if self.pooling == "mean":
             total = flat.new_zeros((n_records, width)).index_add(0, record, flat)
-            counts = torch.as_tensor(np.maximum(sorted_lengths, 1), dtype=flat.dtype,
-                                     device=flat.device)
+            counts = torch.as_tensor(
+                np.maximum(sorted_lengths, 1), dtype=flat.dtype, device=flat.device
+            )
             return total / counts[:, None]
         index = record[:, None].expand(-1, width)
         # Records without steps (empty sequences) keep h_0 = 0.
@@ -330,16 +372,25 @@ class MatrixRNN(nn.Module):
                 weights["weight_ih" + torch_suffix] = U
                 weights["weight_hh" + torch_suffix] = W
                 weights["bias_ih" + torch_suffix] = b
-                weights["bias_hh" + torch_suffix] = b_h if b_h is not None else torch.zeros_like(b)
+                weights["bias_hh" + torch_suffix] = (
+                    b_h if b_h is not None else torch.zeros_like(b)
+                )
         return weights
 
     def _kernel(self, input_size: int) -> nn.Module:
         kind = {"rnn": nn.RNN, "gru": nn.GRU, "lstm": nn.LSTM}[self.cell]
         options = {"nonlinearity": self.nonlinearity} if self.cell == "rnn" else {}
         # Built on the meta device: no memory, and no draw from torch's global RNG.
-        kernel = kind(input_size, self.hidden_size, num_layers=self.num_layers,
-                      bidirectional=self.bidirectional, dropout=self.dropout,
-                      batch_first=True, device="meta", **options)
+        kernel = kind(
+            input_size,
+            self.hidden_size,
+            num_layers=self.num_layers,
+            bidirectional=self.bidirectional,
+            dropout=self.dropout,
+            batch_first=True,
+            device="meta",
+            **options,
+        )
         return kernel.train(self.training)
 
     def _embed_packed(self, X: torch.Tensor, lengths: np.ndarray) -> torch.Tensor:
@@ -352,7 +403,9 @@ class MatrixRNN(nn.Module):
         n_cols = X.shape[1]
         # Left padded -> right padded (torch's packing assumes records start at 0).
         rows = np.repeat(np.arange(len(started)), sub_len)
-        within = np.arange(sub_len.sum()) - np.repeat(np.cumsum(sub_len) - sub_len, sub_len)
+        within = np.arange(sub_len.sum()) - np.repeat(
+            np.cumsum(sub_len) - sub_len, sub_len
+        )
         src_rows = torch.as_tensor(started[rows], device=device)
         src_cols = torch.as_tensor(n_cols - sub_len[rows] + within, device=device)
         tokens = X[src_rows, src_cols]
@@ -373,9 +426,12 @@ class MatrixRNN(nn.Module):
         else:
             tokens = tokens.to(self.V.dtype)
         padded = tokens.new_zeros((len(started), int(sub_len.max()), tokens.shape[1]))
-        padded[torch.as_tensor(rows, device=device), torch.as_tensor(within, device=device)] = tokens
-        packed = pack_padded_sequence(padded, torch.as_tensor(sub_len), batch_first=True,
-                                      enforce_sorted=False)
+        padded[
+            torch.as_tensor(rows, device=device), torch.as_tensor(within, device=device)
+        ] = tokens
+        packed = pack_padded_sequence(
+            padded, torch.as_tensor(sub_len), batch_first=True, enforce_sorted=False
+        )
         kernel = self._kernel(tokens.shape[1])
         with warnings.catch_warnings():
             # cuDNN asks for one contiguous weight buffer; ours are separate tensors.
@@ -386,9 +442,13 @@ class MatrixRNN(nn.Module):
             pooled = torch.cat(list(h_n[-self.directions :]), dim=1)
         else:
             padded_out, out_len = pad_packed_sequence(seq_out, batch_first=True)
-            mask = (torch.arange(padded_out.shape[1])[None, :] < out_len[:, None]).to(device)
+            mask = (torch.arange(padded_out.shape[1])[None, :] < out_len[:, None]).to(
+                device
+            )
             if self.pooling == "mean":
-                pooled = (padded_out * mask[..., None]).sum(1) / out_len.to(device)[:, None]
+                pooled = (padded_out * mask[..., None]).sum(1) / out_len.to(device)[
+                    :, None
+                ]
             else:
                 pooled = padded_out.masked_fill(~mask[..., None], float("-inf")).amax(1)
         return out.index_copy(0, torch.as_tensor(started, device=device), pooled)

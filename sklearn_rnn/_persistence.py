@@ -44,6 +44,7 @@ class PersistenceMixin:
                     estimator_name=type(self).__name__,
                     original_version=version,
                     current_version=__version__,
-                )
+                ),
+                stacklevel=2,
             )
         super().__setstate__(state)

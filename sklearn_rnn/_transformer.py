@@ -8,7 +8,9 @@ from sklearn_rnn._base import BaseRNN
 from sklearn_rnn._docstrings import SHARED_ATTRIBUTES, SHARED_PARAMETERS
 
 
-class RNNEmbeddingTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseRNN):
+class RNNEmbeddingTransformer(
+    ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseRNN
+):
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
         """Train the network to predict ``y``; its states become the features.
@@ -42,7 +44,7 @@ class RNNEmbeddingTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         """
         records, dtype = self._records_for_inference(X)
         out_dtype = dtype if dtype.kind == "f" and dtype.itemsize == 4 else "float64"
-        return self._run_module(records, "embed").astype(out_dtype, copy=False)
+        return self._run_module(records, "embed", dtype=out_dtype)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

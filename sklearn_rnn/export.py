@@ -47,19 +47,28 @@ def export_network(estimator) -> dict:
     symbolic = encoder.kind_ in SYMBOLIC_KINDS
     vocabulary = None
     if symbolic:
-        vocabulary = [_plain(tok) for tok in encoder.vocabulary_]  # insertion = id order
+        vocabulary = [
+            _plain(tok) for tok in encoder.vocabulary_
+        ]  # insertion = id order
     analyzer = estimator.analyzer if isinstance(estimator.analyzer, str) else None
     return {
         "format_version": FORMAT_VERSION,
         "library_version": __version__,
         "config": {
-            "n_inputs": module.n_inputs, "n_outputs": module.n_outputs,
-            "hidden_size": module.hidden_size, "symbolic": symbolic,
-            "cell": module.cell, "nonlinearity": module.nonlinearity,
-            "num_layers": module.num_layers, "bidirectional": module.bidirectional,
-            "pooling": module.pooling, "input_kind": encoder.kind_,
+            "n_inputs": module.n_inputs,
+            "n_outputs": module.n_outputs,
+            "hidden_size": module.hidden_size,
+            "symbolic": symbolic,
+            "cell": module.cell,
+            "nonlinearity": module.nonlinearity,
+            "num_layers": module.num_layers,
+            "bidirectional": module.bidirectional,
+            "pooling": module.pooling,
+            "input_kind": encoder.kind_,
         },
-        "state_dict": {k: v.detach().cpu().clone() for k, v in module.state_dict().items()},
+        "state_dict": {
+            k: v.detach().cpu().clone() for k, v in module.state_dict().items()
+        },
         "vocabulary": vocabulary,
         "analyzer": analyzer,
         "classes": [_plain(c) for c in estimator.classes_],

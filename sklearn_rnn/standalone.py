@@ -24,7 +24,9 @@ def load(path):
 class StandaloneRNN:
     def __init__(self, artefact):
         if artefact["format_version"] != 1:
-            raise ValueError(f"Unsupported format_version {artefact['format_version']}.")
+            raise ValueError(
+                f"Unsupported format_version {artefact['format_version']}."
+            )
         self.config = artefact["config"]
         self.p = {k: v.double() for k, v in artefact["state_dict"].items()}
         vocab = artefact["vocabulary"]
@@ -53,7 +55,11 @@ class StandaloneRNN:
         """States h_1..h_T of one direction of one layer."""
         cfg, W = self.config, self.p["W" + suffix]
         H = cfg["hidden_size"]
-        h, c, states = torch.zeros(H, dtype=torch.float64), torch.zeros(H, dtype=torch.float64), []
+        h, c, states = (
+            torch.zeros(H, dtype=torch.float64),
+            torch.zeros(H, dtype=torch.float64),
+            [],
+        )
         for x in inputs:
             if cfg["cell"] == "rnn":
                 z = W @ h + x
@@ -69,7 +75,9 @@ class StandaloneRNN:
                 c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
                 h = torch.sigmoid(o) * torch.tanh(c)
             states.append(h)
-        return torch.stack(states) if states else torch.zeros((0, H), dtype=torch.float64)
+        return (
+            torch.stack(states) if states else torch.zeros((0, H), dtype=torch.float64)
+        )
 
     def _embed_one(self, seq):
         cfg = self.config
@@ -78,7 +86,9 @@ class StandaloneRNN:
         for layer in range(cfg["num_layers"]):
             outs = []
             for reverse in range(directions):
-                suffix = (f"_l{layer}" if layer else "") + ("_reverse" if reverse else "")
+                suffix = (f"_l{layer}" if layer else "") + (
+                    "_reverse" if reverse else ""
+                )
                 if layer == 0:
                     inputs = self._inputs(seq, suffix)
                 else:

@@ -10,10 +10,17 @@ torch.set_num_threads(1)
 # Tiny settings for the estimator checks and unit tests (real sizes live in
 # benchmarks/ and examples/). A batch larger than sklearn's check data keeps
 # the sample-order checks independent of batching.
-FAST_PARAMS = {"hidden_size": 8, "max_iter": 20, "batch_size": 64,
-               "learning_rate_init": 0.05, "random_state": 0}
+FAST_PARAMS = {
+    "hidden_size": 8,
+    "max_iter": 20,
+    "batch_size": 64,
+    "learning_rate_init": 0.05,
+    "random_state": 0,
+}
 
-requires_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="no cuda device")
+requires_cuda = pytest.mark.skipif(
+    not torch.cuda.is_available(), reason="no cuda device"
+)
 
 
 @pytest.fixture
@@ -31,8 +38,11 @@ def make_anagram_task(n_samples=400, random_state=0):
 @pytest.fixture
 def language_words():
     rng = np.random.default_rng(0)
-    stems = {"en": ["th", "ing", "er", "sh"], "fr": ["eau", "ou", "qu", "ette"],
-             "de": ["sch", "ei", "tz", "ung"]}
+    stems = {
+        "en": ["th", "ing", "er", "sh"],
+        "fr": ["eau", "ou", "qu", "ette"],
+        "de": ["sch", "ei", "tz", "ung"],
+    }
     X, y = [], []
     for lang, parts in stems.items():
         for _ in range(60):

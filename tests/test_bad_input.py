@@ -14,41 +14,98 @@ NUM_Y = np.array([0, 1] * 3)
 # (case, X, y, exception, message pattern): errors raised by fit.
 FIT_ERRORS = [
     ("nan", np.where(NUM > 1, np.nan, NUM), NUM_Y, ValueError, "Input X contains NaN"),
-    ("inf", np.where(NUM > 1, np.inf, NUM), NUM_Y, ValueError, "Input X contains infinity"),
+    (
+        "inf",
+        np.where(NUM > 1, np.inf, NUM),
+        NUM_Y,
+        ValueError,
+        "Input X contains infinity",
+    ),
     ("complex", NUM + 1j, NUM_Y, ValueError, "Complex data not supported"),
-    ("nan in ragged", [np.array([1.0, np.nan]), np.array([2.0])], [0, 1], ValueError,
-     "Input X contains NaN"),
+    (
+        "nan in ragged",
+        [np.array([1.0, np.nan]), np.array([2.0])],
+        [0, 1],
+        ValueError,
+        "Input X contains NaN",
+    ),
     ("overflows float32", NUM * 1e300, NUM_Y, ValueError, "too large for float32"),
     ("empty X", [], [], ValueError, "0 sample"),
     ("empty array", np.empty((0, 5)), [], ValueError, "0 sample"),
-    ("X/y length mismatch", WORDS, LABELS[:3], ValueError, "inconsistent numbers of samples"),
-    ("y longer than X", NUM, np.r_[NUM_Y, 0], ValueError, "inconsistent numbers of samples"),
+    (
+        "X/y length mismatch",
+        WORDS,
+        LABELS[:3],
+        ValueError,
+        "inconsistent numbers of samples",
+    ),
+    (
+        "y longer than X",
+        NUM,
+        np.r_[NUM_Y, 0],
+        ValueError,
+        "inconsistent numbers of samples",
+    ),
     ("single class", WORDS, ["en"] * 4, ValueError, "only one class"),
     ("y is None", WORDS, None, ValueError, "requires y to be passed"),
     ("y with NaN", WORDS, [0.0, 1.0, np.nan, 1.0], ValueError, "Input y contains NaN"),
     ("continuous y", NUM, np.linspace(0, 1, 6), ValueError, "Unknown label type"),
-    ("mixed str and numbers", ["cat", 3, "dog", 4], [0, 1, 0, 1], TypeError,
-     "mixes str sequences with other values"),
+    (
+        "mixed str and numbers",
+        ["cat", 3, "dog", 4],
+        [0, 1, 0, 1],
+        TypeError,
+        "mixes str sequences with other values",
+    ),
     ("None in X", ["cat", None, "dog", "a"], [0, 1, 0, 1], TypeError, "contains None"),
     ("bytes", [b"cat", b"dog"], [0, 1], TypeError, "decode"),
     ("bytes array", np.array([b"cat", b"dog"]), [0, 1], TypeError, "decode"),
     ("single str", "cat", [0], TypeError, "got a single str"),
     ("not a sequence", [object(), object()], [0, 1], TypeError, "not a sequence"),
     ("dict", {"a": 1}, [0], TypeError, "array-like of sequences"),
-    ("scalar elements of mixed kinds", [[1, 2], 3], [0, 1], TypeError, "not a sequence"),
-    ("uneven nesting", [[1.0, 2.0], [[1.0, 2.0], [3.0, 4.0]]], [0, 1], ValueError,
-     "different numbers of features"),
-    ("deep nesting", [[[[1.0]]], [[[2.0]]], [[[3.0]]]], [0, 1, 0], ValueError,
-     "Found array with dim 4"),
-    ("ragged feature counts", [np.ones((3, 2)), np.ones((4, 3))], [0, 1], ValueError,
-     "different numbers of features"),
-    ("unhashable tokens", [["a", {"b"}], ["c"]], [0, 1], TypeError, "hashable|not a sequence|real numbers"),
+    (
+        "scalar elements of mixed kinds",
+        [[1, 2], 3],
+        [0, 1],
+        TypeError,
+        "not a sequence",
+    ),
+    (
+        "uneven nesting",
+        [[1.0, 2.0], [[1.0, 2.0], [3.0, 4.0]]],
+        [0, 1],
+        ValueError,
+        "different numbers of features",
+    ),
+    (
+        "deep nesting",
+        [[[[1.0]]], [[[2.0]]], [[[3.0]]]],
+        [0, 1, 0],
+        ValueError,
+        "Found array with dim 4",
+    ),
+    (
+        "ragged feature counts",
+        [np.ones((3, 2)), np.ones((4, 3))],
+        [0, 1],
+        ValueError,
+        "different numbers of features",
+    ),
+    (
+        "unhashable tokens",
+        [["a", {"b"}], ["c"]],
+        [0, 1],
+        TypeError,
+        "hashable|not a sequence|real numbers",
+    ),
     ("1-D numeric", np.arange(6.0), NUM_Y, ValueError, "Expected 2D array"),
     ("sample_weight all zero", WORDS, LABELS, ValueError, "non-zero|positive"),
 ]
 
 
-@pytest.mark.parametrize("case,X,y,exc,match", FIT_ERRORS, ids=[c[0] for c in FIT_ERRORS])
+@pytest.mark.parametrize(
+    "case,X,y,exc,match", FIT_ERRORS, ids=[c[0] for c in FIT_ERRORS]
+)
 @pytest.mark.parametrize("Estimator", [RNNSequenceClassifier, RNNEmbeddingTransformer])
 def test_fit_rejects_bad_input(Estimator, case, X, y, exc, match):
     """Check that bad training input raises a clear error naming the problem."""
@@ -64,19 +121,45 @@ def _fitted(X, y):
 # (case, fit X, fit y, predict X, exception, pattern): errors raised at predict.
 PREDICT_ERRORS = [
     ("other n_steps", NUM, NUM_Y, NUM[:, :4], ValueError, "X has 4 features, but"),
-    ("3-D after 2-D", NUM, NUM_Y, NUM[:, :, None].repeat(2, 2), ValueError,
-     "features per time step"),
-    ("2-D after 3-D", NUM[:, :, None].repeat(2, 2), NUM_Y, NUM, ValueError,
-     "features per time step"),
-    ("strings after numeric", NUM, NUM_Y, ["abc"], ValueError, "fitted on a numeric array"),
-    ("numeric after strings", WORDS, LABELS, [[1.0, 2.0]], ValueError,
-     "fitted on symbol sequences"),
+    (
+        "3-D after 2-D",
+        NUM,
+        NUM_Y,
+        NUM[:, :, None].repeat(2, 2),
+        ValueError,
+        "features per time step",
+    ),
+    (
+        "2-D after 3-D",
+        NUM[:, :, None].repeat(2, 2),
+        NUM_Y,
+        NUM,
+        ValueError,
+        "features per time step",
+    ),
+    (
+        "strings after numeric",
+        NUM,
+        NUM_Y,
+        ["abc"],
+        ValueError,
+        "fitted on a numeric array",
+    ),
+    (
+        "numeric after strings",
+        WORDS,
+        LABELS,
+        [[1.0, 2.0]],
+        ValueError,
+        "fitted on symbol sequences",
+    ),
     ("nan at predict", NUM, NUM_Y, np.full((1, 5), np.nan), ValueError, "contains NaN"),
 ]
 
 
-@pytest.mark.parametrize("case,X,y,X_new,exc,match", PREDICT_ERRORS,
-                         ids=[c[0] for c in PREDICT_ERRORS])
+@pytest.mark.parametrize(
+    "case,X,y,X_new,exc,match", PREDICT_ERRORS, ids=[c[0] for c in PREDICT_ERRORS]
+)
 def test_predict_rejects_bad_input(case, X, y, X_new, exc, match):
     """Check that predict-time input that cannot match the fit is refused."""
     clf = _fitted(X, y)
@@ -96,40 +179,57 @@ def test_predict_before_fit():
 
 # (parameter, bad value, pattern): every parameter's invalid values.
 BAD_PARAMS = [
-    ("hidden_size", 0, "hidden_size"), ("hidden_size", -3, "hidden_size"),
-    ("hidden_size", 2.5, "hidden_size"), ("cell", "rnnn", "cell"),
-    ("nonlinearity", "sigmoid", "nonlinearity"), ("num_layers", 0, "num_layers"),
-    ("bidirectional", "yes", "bidirectional"), ("dropout", 1.0, "dropout"),
-    ("dropout", -0.1, "dropout"), ("pooling", "sum", "pooling"),
-    ("fit_mode", "batch", "fit_mode"), ("batch_size", 0, "batch_size"),
-    ("max_iter", 0, "max_iter"), ("learning_rate_init", 0.0, "learning_rate_init"),
-    ("alpha", -1.0, "alpha"), ("clip_grad_norm", 0.0, "clip_grad_norm"),
-    ("bptt_steps", 0, "bptt_steps"), ("shuffle", 1.5, "shuffle"),
+    ("hidden_size", 0, "hidden_size"),
+    ("hidden_size", -3, "hidden_size"),
+    ("hidden_size", 2.5, "hidden_size"),
+    ("cell", "rnnn", "cell"),
+    ("nonlinearity", "sigmoid", "nonlinearity"),
+    ("num_layers", 0, "num_layers"),
+    ("bidirectional", "yes", "bidirectional"),
+    ("dropout", 1.0, "dropout"),
+    ("dropout", -0.1, "dropout"),
+    ("pooling", "sum", "pooling"),
+    ("fit_mode", "batch", "fit_mode"),
+    ("batch_size", 0, "batch_size"),
+    ("max_iter", 0, "max_iter"),
+    ("learning_rate_init", 0.0, "learning_rate_init"),
+    ("alpha", -1.0, "alpha"),
+    ("clip_grad_norm", 0.0, "clip_grad_norm"),
+    ("bptt_steps", 0, "bptt_steps"),
+    ("shuffle", 1.5, "shuffle"),
     ("length_bucketing", "no", "length_bucketing"),
     ("early_stopping", None, "early_stopping"),
     ("validation_fraction", 1.0, "validation_fraction"),
-    ("n_iter_no_change", 0, "n_iter_no_change"), ("tol", -1.0, "tol"),
-    ("class_weight", "auto", "class_weight"), ("analyzer", "byte", "analyzer"),
-    ("warm_start", "no", "warm_start"), ("device", 3, "device"),
+    ("n_iter_no_change", 0, "n_iter_no_change"),
+    ("tol", -1.0, "tol"),
+    ("class_weight", "auto", "class_weight"),
+    ("analyzer", "byte", "analyzer"),
+    ("warm_start", "no", "warm_start"),
+    ("device", 3, "device"),
     ("device", "gpu", "not a valid device|not supported"),
     ("device", "tpu", "not a valid device|not supported"),
-    ("callbacks", "cb", "callbacks"), ("verbose", "loud", "verbose"),
+    ("callbacks", "cb", "callbacks"),
+    ("verbose", "loud", "verbose"),
     ("random_state", "seed", "random_state"),
 ]
 
 
-@pytest.mark.parametrize("param,value,match", BAD_PARAMS,
-                         ids=[f"{p}={v!r}" for p, v, _ in BAD_PARAMS])
+@pytest.mark.parametrize(
+    "param,value,match", BAD_PARAMS, ids=[f"{p}={v!r}" for p, v, _ in BAD_PARAMS]
+)
 def test_invalid_parameters(param, value, match):
     """Check that an invalid value of any parameter is a ValueError naming it."""
     with pytest.raises((ValueError, TypeError), match=match):
         RNNSequenceClassifier(**{**TINY, param: value}).fit(WORDS, LABELS)
 
 
-@pytest.mark.parametrize("params,match", [
-    ({"cell": "gru", "nonlinearity": "relu"}, "applies to cell='rnn' only"),
-    ({"fit_mode": "packed", "bptt_steps": 5}, "bptt_steps"),
-])
+@pytest.mark.parametrize(
+    "params,match",
+    [
+        ({"cell": "gru", "nonlinearity": "relu"}, "applies to cell='rnn' only"),
+        ({"fit_mode": "packed", "bptt_steps": 5}, "bptt_steps"),
+    ],
+)
 def test_inconsistent_parameters(params, match):
     """Check the rules that involve two parameters."""
     with pytest.raises(ValueError, match=match):
@@ -149,8 +249,14 @@ def test_divergence_is_detected_and_leaves_no_nan_model():
     """Check that a diverging fit stops with an error and predicts nothing."""
     X = np.random.default_rng(0).normal(size=(40, 6)) * 1e30
     y = np.arange(40) % 2
-    clf = RNNSequenceClassifier(hidden_size=8, nonlinearity="relu", clip_grad_norm=None,
-                                learning_rate_init=1e30, max_iter=5, random_state=0)
+    clf = RNNSequenceClassifier(
+        hidden_size=8,
+        nonlinearity="relu",
+        clip_grad_norm=None,
+        learning_rate_init=1e30,
+        max_iter=5,
+        random_state=0,
+    )
     with pytest.raises(ValueError, match="Training diverged"):
         clf.fit(X, y)
     with pytest.raises(NotFittedError):

@@ -19,14 +19,17 @@ from sklearn_rnn.datasets import load_surnames, make_sequence_classification
 def test_quickstart(cat_words):
     """Check the README quickstart: string labels, proba rows sum to one."""
     X, y = cat_words
-    clf = RNNSequenceClassifier(hidden_size=64, fit_mode="vectorized", device="cpu",
-                                random_state=0).fit(X, y)
+    clf = RNNSequenceClassifier(
+        hidden_size=64, fit_mode="vectorized", device="cpu", random_state=0
+    ).fit(X, y)
     assert set(clf.classes_) == set(y)
     assert clf.predict(["katz"])[0] in y
     proba = clf.predict_proba(["katz", "", "ñandú"])
     assert proba.shape == (3, 4) and proba.dtype == np.float64
     np.testing.assert_allclose(proba.sum(axis=1), 1.0)
-    np.testing.assert_allclose(np.log(proba), clf.predict_log_proba(["katz", "", "ñandú"]))
+    np.testing.assert_allclose(
+        np.log(proba), clf.predict_log_proba(["katz", "", "ñandú"])
+    )
     assert clf.score(X, y) == 1.0
 
 
@@ -36,15 +39,23 @@ def test_labels_of_any_type(labels, language_words):
     X, y = language_words
     mapping = dict(zip(["en", "fr", "de"], labels))
     y = np.array([mapping[v] for v in y])
-    pred = RNNSequenceClassifier(hidden_size=8, max_iter=2, random_state=0).fit(X, y).predict(X)
+    pred = (
+        RNNSequenceClassifier(hidden_size=8, max_iter=2, random_state=0)
+        .fit(X, y)
+        .predict(X)
+    )
     assert pred.dtype == y.dtype and set(pred) <= set(labels)
 
 
 def test_pipeline_with_random_forest(language_words):
     """Check the embedding + RandomForest pipeline from the README."""
     X, y = language_words
-    pipe = Pipeline([("rnn", RNNEmbeddingTransformer(hidden_size=16, random_state=0)),
-                     ("rf", RandomForestClassifier(n_estimators=20, random_state=0))])
+    pipe = Pipeline(
+        [
+            ("rnn", RNNEmbeddingTransformer(hidden_size=16, random_state=0)),
+            ("rf", RandomForestClassifier(n_estimators=20, random_state=0)),
+        ]
+    )
     pipe.fit(X, y)
     assert pipe.score(X, y) > 0.8
 
@@ -52,9 +63,12 @@ def test_pipeline_with_random_forest(language_words):
 def test_grid_search_over_hidden_size_and_fit_mode(language_words):
     """Check GridSearchCV over hidden_size and fit_mode with two processes."""
     X, y = language_words
-    grid = GridSearchCV(RNNSequenceClassifier(max_iter=3, random_state=0),
-                        {"hidden_size": [8, 16], "fit_mode": ["minibatch", "vectorized"]},
-                        cv=2, n_jobs=2)
+    grid = GridSearchCV(
+        RNNSequenceClassifier(max_iter=3, random_state=0),
+        {"hidden_size": [8, 16], "fit_mode": ["minibatch", "vectorized"]},
+        cv=2,
+        n_jobs=2,
+    )
     grid.fit(X, y)
     assert len(grid.cv_results_["params"]) == 4
     assert grid.best_params_["fit_mode"] in ("minibatch", "vectorized")
@@ -75,14 +89,16 @@ def test_cross_val_score_and_clone(language_words):
 def test_pickle_and_joblib_round_trips(fit_mode, language_words, tmp_path):
     """Check that saved models predict exactly as before."""
     X, y = language_words
-    clf = RNNSequenceClassifier(hidden_size=8, max_iter=2, fit_mode=fit_mode,
-                                random_state=0).fit(X, y)
+    clf = RNNSequenceClassifier(
+        hidden_size=8, max_iter=2, fit_mode=fit_mode, random_state=0
+    ).fit(X, y)
     expected = clf.predict_proba(X)
     restored = pickle.loads(pickle.dumps(clf))
     np.testing.assert_array_equal(restored.predict_proba(X), expected)
     joblib.dump(clf, tmp_path / "model.joblib")
-    np.testing.assert_array_equal(joblib.load(tmp_path / "model.joblib").predict_proba(X),
-                                  expected)
+    np.testing.assert_array_equal(
+        joblib.load(tmp_path / "model.joblib").predict_proba(X), expected
+    )
     assert restored.net_.history[-1, "epoch"] == 2
 
 
@@ -91,8 +107,10 @@ def test_order_matters_where_bags_fail():
     X, y = make_sequence_classification(n_samples=800, random_state=0)
     X_tr, X_te, y_tr, y_te = train_test_split(X, y, random_state=0)
     rnn = RNNSequenceClassifier(hidden_size=16, random_state=0).fit(X_tr, y_tr)
-    bag = make_pipeline(CountVectorizer(analyzer="char", lowercase=False),
-                        LogisticRegression(max_iter=1000)).fit(X_tr, y_tr)
+    bag = make_pipeline(
+        CountVectorizer(analyzer="char", lowercase=False),
+        LogisticRegression(max_iter=1000),
+    ).fit(X_tr, y_tr)
     assert rnn.score(X_te, y_te) >= 0.95
     assert bag.score(X_te, y_te) < 0.65
 
@@ -100,8 +118,9 @@ def test_order_matters_where_bags_fail():
 def test_defaults_learn_on_real_surnames():
     """Check that the default classifier beats the majority class by far."""
     X, y = load_surnames(return_X_y=True)
-    X_tr, X_te, y_tr, y_te = train_test_split(X, y, stratify=y, test_size=0.3,
-                                              random_state=0)
+    X_tr, X_te, y_tr, y_te = train_test_split(
+        X, y, stratify=y, test_size=0.3, random_state=0
+    )
     clf = RNNSequenceClassifier(random_state=0).fit(X_tr, y_tr)
     majority = np.unique(y_te, return_counts=True)[1].max() / len(y_te)
     assert clf.score(X_te, y_te) > 4 * majority
@@ -124,10 +143,21 @@ def test_every_input_form_fits_and_predicts(form):
         X = pd.Series(["abc" if t else "xyz" for t in y])
     else:
         X = ["big red dog" if t else "small blue cat" for t in y]
-    clf = RNNSequenceClassifier(hidden_size=8, max_iter=10, learning_rate_init=0.05,
-                                analyzer="word" if form == "word" else "char",
-                                random_state=0).fit(X, y)
+    clf = RNNSequenceClassifier(
+        hidden_size=8,
+        max_iter=10,
+        learning_rate_init=0.05,
+        analyzer="word" if form == "word" else "char",
+        random_state=0,
+    ).fit(X, y)
     assert clf.predict(X).shape == (40,)
     assert clf.score(X, y) > 0.9
     if form == "word":
-        assert set(clf.encoder_.vocabulary_) == {"big", "red", "dog", "small", "blue", "cat"}
+        assert set(clf.encoder_.vocabulary_) == {
+            "big",
+            "red",
+            "dog",
+            "small",
+            "blue",
+            "cat",
+        }

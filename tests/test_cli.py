@@ -12,8 +12,20 @@ def test_demo_runs_on_digits_and_writes_figure(tmp_path, capsys):
     """Check the demo end to end on a small setting: table, baseline, figure."""
     pytest.importorskip("matplotlib")
     out = tmp_path / "demo.png"
-    code = main(["demo", "--dataset", "digits", "--fit-mode", "vectorized", "sgd",
-                 "--max-iter", "2", "--output", str(out)])
+    code = main(
+        [
+            "demo",
+            "--dataset",
+            "digits",
+            "--fit-mode",
+            "vectorized",
+            "sgd",
+            "--max-iter",
+            "2",
+            "--output",
+            str(out),
+        ]
+    )
     text = capsys.readouterr().out
     assert code == 0
     assert "vectorized" in text and "subset of 1000" in text and "Baseline" in text
@@ -22,8 +34,20 @@ def test_demo_runs_on_digits_and_writes_figure(tmp_path, capsys):
 
 def test_demo_quiet_prints_nothing(tmp_path, capsys):
     """Check that --quiet silences the demo."""
-    main(["demo", "--dataset", "digits", "--fit-mode", "packed", "--max-iter", "1",
-          "--quiet", "--output", str(tmp_path / "x.png")])
+    main(
+        [
+            "demo",
+            "--dataset",
+            "digits",
+            "--fit-mode",
+            "packed",
+            "--max-iter",
+            "1",
+            "--quiet",
+            "--output",
+            str(tmp_path / "x.png"),
+        ]
+    )
     assert capsys.readouterr().out == ""
 
 
@@ -32,13 +56,19 @@ def test_demo_reports_unavailable_device(capsys, monkeypatch):
     import torch
 
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
-    code = main(["demo", "--device", "cuda", "--fit-mode", "vectorized", "--max-iter", "1"])
+    code = main(
+        ["demo", "--device", "cuda", "--fit-mode", "vectorized", "--max-iter", "1"]
+    )
     assert code == 2
     assert "CUDA is not available" in capsys.readouterr().err
 
 
 def test_module_entry_point_shows_help():
     """Check that `python -m sklearn_rnn` is wired to the CLI."""
-    result = subprocess.run([sys.executable, "-m", "sklearn_rnn", "demo", "--help"],
-                            capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "sklearn_rnn", "demo", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert "--fit-mode" in result.stdout

@@ -1,6 +1,5 @@
 """scikit-learn's estimator checks, for both estimators in every fit mode."""
 
-import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sklearn_rnn import RNNEmbeddingTransformer, RNNSequenceClassifier

@@ -22,9 +22,14 @@ pytestmark = [pytest.mark.cuda, requires_cuda]
 def test_fit_and_predict_on_cuda(fit_mode, cell, language_words):
     """Check that every mode and cell trains on the GPU and matches the CPU maths."""
     X, y = language_words
-    clf = RNNSequenceClassifier(hidden_size=16, cell=cell, fit_mode=fit_mode,
-                                max_iter=2 if fit_mode != "sgd" else 1, device="cuda",
-                                random_state=0).fit(X, y)
+    clf = RNNSequenceClassifier(
+        hidden_size=16,
+        cell=cell,
+        fit_mode=fit_mode,
+        max_iter=2 if fit_mode != "sgd" else 1,
+        device="cuda",
+        random_state=0,
+    ).fit(X, y)
     assert clf.module_.V.device.type == "cuda"
     assert clf.loss_curve_[-1] < clf.loss_curve_[0] or fit_mode == "sgd"
     proba_gpu = clf.predict_proba(X)
@@ -37,8 +42,9 @@ def test_fit_and_predict_on_cuda(fit_mode, cell, language_words):
 def test_auto_device_picks_cuda(cat_words):
     """Check that device='auto' uses the GPU when there is one."""
     X, y = cat_words
-    rnn = RNNEmbeddingTransformer(hidden_size=4, max_iter=1, device="auto",
-                                  random_state=0).fit(X, y)
+    rnn = RNNEmbeddingTransformer(
+        hidden_size=4, max_iter=1, device="auto", random_state=0
+    ).fit(X, y)
     assert rnn.module_.V.device.type == "cuda"
     assert rnn.transform(X).shape == (4, 4)
 
@@ -46,8 +52,9 @@ def test_auto_device_picks_cuda(cat_words):
 def test_gpu_pickle_loads_on_cpu_only_machine_without_warning(language_words, tmp_path):
     """Check that a GPU-fitted model loads and predicts where CUDA is hidden."""
     X, y = language_words
-    clf = RNNSequenceClassifier(hidden_size=8, max_iter=2, device="cuda",
-                                early_stopping=True, random_state=0).fit(X, y)
+    clf = RNNSequenceClassifier(
+        hidden_size=8, max_iter=2, device="cuda", early_stopping=True, random_state=0
+    ).fit(X, y)
     path = tmp_path / "model.pkl"
     path.write_bytes(pickle.dumps(clf))
     np.save(tmp_path / "expected.npy", clf.predict_proba(X))
@@ -60,13 +67,14 @@ def test_gpu_pickle_loads_on_cpu_only_machine_without_warning(language_words, tm
             warnings.simplefilter("error")  # loading and predicting: no warning
             clf = pickle.loads(open({str(path)!r}, "rb").read())
             proba = clf.predict_proba(X)
-        np.testing.assert_allclose(proba, np.load({str(tmp_path / 'expected.npy')!r}),
+        np.testing.assert_allclose(proba, np.load({str(tmp_path / "expected.npy")!r}),
                                    atol=2e-3)
         print("ok")
     """)
     env = {**os.environ, "CUDA_VISIBLE_DEVICES": ""}
-    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
-                         text=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True
+    )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "ok"
 
@@ -75,6 +83,12 @@ def test_global_cuda_rng_untouched(cat_words):
     """Check that fitting with dropout on CUDA leaves the CUDA RNG state alone."""
     X, y = cat_words
     state = torch.cuda.get_rng_state()
-    RNNSequenceClassifier(hidden_size=4, num_layers=2, dropout=0.5, max_iter=1,
-                          device="cuda", random_state=0).fit(X, y)
+    RNNSequenceClassifier(
+        hidden_size=4,
+        num_layers=2,
+        dropout=0.5,
+        max_iter=1,
+        device="cuda",
+        random_state=0,
+    ).fit(X, y)
     assert torch.equal(torch.cuda.get_rng_state(), state)

@@ -7,12 +7,12 @@ import numpy as np
 import pytest
 
 from sklearn_rnn.datasets import (
+    _names18,
     fetch_names_18,
     load_digit_sequences,
     load_surnames,
     make_sequence_classification,
 )
-from sklearn_rnn.datasets import _names18
 
 
 def test_load_surnames_conventions():
@@ -43,7 +43,9 @@ def test_make_sequence_classification_is_order_only():
     X, y = make_sequence_classification(n_samples=200, n_markers=3, random_state=0)
     assert set(y) == set(range(6))
     assert all(sorted(s.count(m) for m in "ABC") == [1, 1, 1] for s in X)
-    (Xa, ya), (Xb, yb) = (make_sequence_classification(50, random_state=1) for _ in "ab")
+    (Xa, ya), (Xb, yb) = (
+        make_sequence_classification(50, random_state=1) for _ in "ab"
+    )
     assert Xa == Xb and np.array_equal(ya, yb)
     with pytest.raises(ValueError, match="n_markers"):
         make_sequence_classification(n_markers=5)
@@ -75,7 +77,10 @@ def test_fetch_downloads_verifies_and_caches(fake_source, tmp_path, monkeypatch)
     """Check download, parsing, and that the second call reads the cache."""
     home = tmp_path / "home"
     X, y = fetch_names_18(data_home=home, return_X_y=True)
-    assert list(X) == ["Ab", "Abé", "Zed", "Zo"] and list(y) == ["Alpha"] * 2 + ["Beta"] * 2
+    assert (
+        list(X) == ["Ab", "Abé", "Zed", "Zo"]
+        and list(y) == ["Alpha"] * 2 + ["Beta"] * 2
+    )
     monkeypatch.setattr(_names18, "NAMES_18_URL", "file:///nonexistent/data.zip")
     assert list(fetch_names_18(data_home=home).target_names) == LANGS
 

@@ -26,18 +26,27 @@ class CountSteps(Callback):
         self.steps += 1
 
 
-@pytest.mark.parametrize("fit_mode,expected", [
-    ("sgd", lambda n, b: n),  # one update per record
-    ("minibatch", lambda n, b: -(-n // b)),  # one update per batch
-    ("vectorized", lambda n, b: -(-n // b)),
-    ("packed", lambda n, b: -(-n // b)),
-])
+@pytest.mark.parametrize(
+    "fit_mode,expected",
+    [
+        ("sgd", lambda n, b: n),  # one update per record
+        ("minibatch", lambda n, b: -(-n // b)),  # one update per batch
+        ("vectorized", lambda n, b: -(-n // b)),
+        ("packed", lambda n, b: -(-n // b)),
+    ],
+)
 def test_updates_per_epoch(fit_mode, expected, language_words):
     """Check that sgd steps once per record and the batched modes once per batch."""
     X, y = language_words
     counter = CountSteps()
-    clf = RNNSequenceClassifier(hidden_size=4, max_iter=2, batch_size=16,
-                                fit_mode=fit_mode, callbacks=[counter], random_state=0)
+    clf = RNNSequenceClassifier(
+        hidden_size=4,
+        max_iter=2,
+        batch_size=16,
+        fit_mode=fit_mode,
+        callbacks=[counter],
+        random_state=0,
+    )
     clf.fit(X, y)
     assert counter.steps == 2 * expected(len(X), 16)
     assert clf.n_iter_ == 2 and len(clf.loss_curve_) == 2
@@ -47,19 +56,32 @@ def test_updates_per_epoch(fit_mode, expected, language_words):
 def test_each_mode_lowers_the_loss(fit_mode, language_words):
     """Check that every fit mode learns."""
     X, y = language_words
-    clf = RNNSequenceClassifier(hidden_size=16, max_iter=4, fit_mode=fit_mode,
-                                random_state=0).fit(X, y)
+    clf = RNNSequenceClassifier(
+        hidden_size=16, max_iter=4, fit_mode=fit_mode, random_state=0
+    ).fit(X, y)
     assert clf.loss_curve_[-1] < clf.loss_curve_[0]
 
 
-def test_minibatch_and_vectorized_follow_the_same_trajectory(language_words):
-    """Check that the per-record loop and the vectorized batch train identically."""
+@pytest.mark.parametrize("cell", ["rnn", "gru", "lstm"])
+def test_batched_modes_follow_the_same_trajectory(cell, language_words):
+    """Check that minibatch, vectorized and packed train identically.
+
+    Same batches, same weights, same function: the per-record loop, the
+    vectorized batch and torch's packed kernels (records sorted inside, labels
+    kept aligned) must give the same losses and the same model.
+    """
     X, y = language_words
-    params = dict(hidden_size=8, max_iter=3, random_state=0)
-    a = RNNSequenceClassifier(fit_mode="minibatch", **params).fit(X, y)
-    b = RNNSequenceClassifier(fit_mode="vectorized", **params).fit(X, y)
-    assert_allclose(a.loss_curve_, b.loss_curve_, rtol=1e-5)
-    assert_allclose(a.predict_proba(X), b.predict_proba(X), atol=1e-4)
+    params = dict(hidden_size=8, max_iter=3, cell=cell, random_state=0)
+    fits = {
+        mode: RNNSequenceClassifier(fit_mode=mode, **params).fit(X, y)
+        for mode in ("minibatch", "vectorized", "packed")
+    }
+    reference = fits["vectorized"]
+    for mode in ("minibatch", "packed"):
+        assert_allclose(fits[mode].loss_curve_, reference.loss_curve_, rtol=1e-4)
+        assert_allclose(
+            fits[mode].predict_proba(X), reference.predict_proba(X), atol=1e-4
+        )
 
 
 @pytest.mark.parametrize("fit_mode", ["sgd", "vectorized"])
@@ -94,9 +116,14 @@ def test_early_stopping_holds_out_data_only_when_asked(language_words):
     plain = RNNSequenceClassifier(hidden_size=4, max_iter=2, random_state=0).fit(X, y)
     assert not hasattr(plain, "validation_loss_curve_")
     assert "valid_loss" not in plain.net_.history[-1]
-    stopped = RNNSequenceClassifier(hidden_size=4, max_iter=50, early_stopping=True,
-                                    n_iter_no_change=2, learning_rate_init=0.05,
-                                    random_state=0).fit(X, y)
+    stopped = RNNSequenceClassifier(
+        hidden_size=4,
+        max_iter=50,
+        early_stopping=True,
+        n_iter_no_change=2,
+        learning_rate_init=0.05,
+        random_state=0,
+    ).fit(X, y)
     assert len(stopped.validation_loss_curve_) == stopped.n_iter_
     assert stopped.n_iter_ < 50
     assert stopped.net_.history[-1, "train_batch_count"] == -(-int(len(X) * 0.9) // 32)
@@ -108,8 +135,14 @@ def test_sample_weight_zero_removes_records(language_words):
     flipped = np.roll(np.unique(y), 1)[np.searchsorted(np.unique(y), y[:40])]
     X_extra, y_extra = X + X[:40], np.concatenate([y, flipped])
     w = np.r_[np.ones(len(X)), np.zeros(40)]
-    params = dict(hidden_size=8, max_iter=3, shuffle=False, length_bucketing=False,
-                  batch_size=len(X_extra), random_state=0)
+    params = dict(
+        hidden_size=8,
+        max_iter=3,
+        shuffle=False,
+        length_bucketing=False,
+        batch_size=len(X_extra),
+        random_state=0,
+    )
     weighted = RNNSequenceClassifier(**params).fit(X_extra, y_extra, sample_weight=w)
     plain = RNNSequenceClassifier(**params).fit(X, y)
     assert_allclose(weighted.loss_curve_, plain.loss_curve_, rtol=1e-5)
@@ -121,16 +154,18 @@ def test_class_weight_balanced_changes_the_fit(language_words):
     X, y = language_words
     X, y = X[:150], y[:150]  # unbalanced: 60 en, 60 fr, 30 de
     a = RNNSequenceClassifier(hidden_size=8, max_iter=2, random_state=0).fit(X, y)
-    b = RNNSequenceClassifier(hidden_size=8, max_iter=2, random_state=0,
-                              class_weight="balanced").fit(X, y)
+    b = RNNSequenceClassifier(
+        hidden_size=8, max_iter=2, random_state=0, class_weight="balanced"
+    ).fit(X, y)
     assert not np.allclose(a.loss_curve_, b.loss_curve_)
 
 
 def test_warm_start_continues_training(language_words):
     """Check that warm_start keeps the weights and vocabulary of the last fit."""
     X, y = language_words
-    clf = RNNSequenceClassifier(hidden_size=8, max_iter=3, warm_start=True,
-                                random_state=0).fit(X, y)
+    clf = RNNSequenceClassifier(
+        hidden_size=8, max_iter=3, warm_start=True, random_state=0
+    ).fit(X, y)
     first_loss, module = clf.loss_curve_[-1], clf.module_
     clf.fit(X, y)
     assert clf.loss_curve_[0] <= first_loss * 1.05  # no restart from scratch
@@ -144,6 +179,8 @@ def test_verbose_prints_progress(language_words, capsys):
     X, y = language_words
     RNNSequenceClassifier(hidden_size=4, max_iter=2, random_state=0).fit(X, y)
     assert capsys.readouterr().out == ""
-    RNNSequenceClassifier(hidden_size=4, max_iter=2, verbose=1, random_state=0).fit(X, y)
+    RNNSequenceClassifier(hidden_size=4, max_iter=2, verbose=1, random_state=0).fit(
+        X, y
+    )
     out = capsys.readouterr().out
     assert "epoch" in out and "train_loss" in out and "dur" in out

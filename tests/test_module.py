@@ -26,8 +26,14 @@ def _batch(symbolic, lengths=LENGTHS, seed=0, n_features=3, vocab=10):
 
 def _module(symbolic, seed=1, **kwargs):
     n_inputs = 10 if symbolic else 3
-    return MatrixRNN(n_inputs, 4, 6, symbolic=symbolic,
-                     generator=torch.Generator().manual_seed(seed), **kwargs).eval()
+    return MatrixRNN(
+        n_inputs,
+        4,
+        6,
+        symbolic=symbolic,
+        generator=torch.Generator().manual_seed(seed),
+        **kwargs,
+    ).eval()
 
 
 def test_module_parameters_use_parr_names():
@@ -69,8 +75,13 @@ def test_vectorized_matches_parr_recurrence_with_bias(symbolic, nonlinearity):
 @pytest.mark.parametrize("layers,bidirectional", [(1, False), (2, True)])
 def test_forward_modes_agree(symbolic, cell, pooling, layers, bidirectional):
     """Check that loop, vectorized and packed compute the same embeddings."""
-    module = _module(symbolic, cell=cell, pooling=pooling, num_layers=layers,
-                     bidirectional=bidirectional)
+    module = _module(
+        symbolic,
+        cell=cell,
+        pooling=pooling,
+        num_layers=layers,
+        bidirectional=bidirectional,
+    )
     X, L, _ = _batch(symbolic)
     out = {}
     with torch.no_grad():

@@ -21,8 +21,9 @@ from sklearn_rnn.export import export_network, save_network
 def test_pickle_round_trip_every_mode_and_cell(fit_mode, cell, cat_words):
     """Check that every mode and cell predicts identically after pickling."""
     X, y = cat_words
-    clf = RNNSequenceClassifier(hidden_size=4, cell=cell, fit_mode=fit_mode, max_iter=2,
-                                random_state=0).fit(X, y)
+    clf = RNNSequenceClassifier(
+        hidden_size=4, cell=cell, fit_mode=fit_mode, max_iter=2, random_state=0
+    ).fit(X, y)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         restored = pickle.loads(pickle.dumps(clf))
@@ -44,25 +45,42 @@ def test_saved_state_has_only_cpu_tensors_and_the_version(cat_words):
 def test_loading_under_another_version_warns(cat_words, monkeypatch):
     """Check that a version mismatch at load time warns clearly."""
     X, y = cat_words
-    blob = pickle.dumps(RNNSequenceClassifier(hidden_size=4, max_iter=1,
-                                              random_state=0).fit(X, y))
+    blob = pickle.dumps(
+        RNNSequenceClassifier(hidden_size=4, max_iter=1, random_state=0).fit(X, y)
+    )
     monkeypatch.setattr(persistence, "__version__", "99.0")
-    with pytest.warns(InconsistentVersionWarning, match=f"version {__version__} when using version 99.0"):
+    with pytest.warns(
+        InconsistentVersionWarning,
+        match=f"version {__version__} when using version 99.0",
+    ):
         restored = pickle.loads(blob)
     assert restored.predict(X).shape == (4,)
 
 
-@pytest.mark.parametrize("params,X,y", [
-    ({}, ["cat", "chat", "katze", "", "kät"], ["en", "fr", "de", "en", "de"]),
-    ({"cell": "gru", "bidirectional": True, "num_layers": 2, "pooling": "mean"},
-     ["cat", "chat", "katze", "kat"], [0, 1, 2, 1]),
-    ({"cell": "lstm", "pooling": "max", "bidirectional": True},
-     [np.arange(n * 2.0).reshape(n, 2) / 10 for n in (1, 3, 5, 2)], [0, 1, 0, 1]),
-    ({"analyzer": "word"}, ["big dog", "small cat", "big cat"], ["a", "b", "a"]),
-])
-def test_exported_network_reproduces_predictions_without_the_library(params, X, y, tmp_path):
+@pytest.mark.parametrize(
+    "params,X,y",
+    [
+        ({}, ["cat", "chat", "katze", "", "kät"], ["en", "fr", "de", "en", "de"]),
+        (
+            {"cell": "gru", "bidirectional": True, "num_layers": 2, "pooling": "mean"},
+            ["cat", "chat", "katze", "kat"],
+            [0, 1, 2, 1],
+        ),
+        (
+            {"cell": "lstm", "pooling": "max", "bidirectional": True},
+            [np.arange(n * 2.0).reshape(n, 2) / 10 for n in (1, 3, 5, 2)],
+            [0, 1, 0, 1],
+        ),
+        ({"analyzer": "word"}, ["big dog", "small cat", "big cat"], ["a", "b", "a"]),
+    ],
+)
+def test_exported_network_reproduces_predictions_without_the_library(
+    params, X, y, tmp_path
+):
     """Check that standalone.py, with sklearn_rnn unimportable, predicts the same."""
-    clf = RNNSequenceClassifier(hidden_size=5, max_iter=3, random_state=0, **params).fit(X, y)
+    clf = RNNSequenceClassifier(
+        hidden_size=5, max_iter=3, random_state=0, **params
+    ).fit(X, y)
     path = tmp_path / "model.pt"
     save_network(clf, path)
     artefact = torch.load(path, weights_only=True)  # plain types and tensors only
@@ -79,7 +97,7 @@ def test_exported_network_reproduces_predictions_without_the_library(params, X, 
         model = mod.load({str(path)!r})
         X = pickle.loads({pickle.dumps(X)!r})
         np.testing.assert_allclose(model.predict_proba(X),
-                                   np.load({str(tmp_path / 'expected.npy')!r}), atol=1e-5)
+                                   np.load({str(tmp_path / "expected.npy")!r}), atol=1e-5)
         print(model.predict(X))
     """)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
@@ -94,5 +112,6 @@ def test_export_of_transformer_embeds_the_same(cat_words):
     X, y = cat_words
     rnn = RNNEmbeddingTransformer(hidden_size=4, max_iter=2, random_state=0).fit(X, y)
     model = StandaloneRNN(export_network(rnn))
-    np.testing.assert_allclose(model.embed(X + ["zzz"]), rnn.transform(X + ["zzz"]),
-                               atol=1e-5)
+    np.testing.assert_allclose(
+        model.embed(X + ["zzz"]), rnn.transform(X + ["zzz"]), atol=1e-5
+    )

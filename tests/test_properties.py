@@ -13,16 +13,28 @@ from hypothesis import strategies as st
 
 from sklearn_rnn import RNNEmbeddingTransformer, RNNSequenceClassifier
 
-FAST = settings(max_examples=int(os.environ.get("SKLEARN_RNN_HYPOTHESIS_EXAMPLES", 12)), deadline=None,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+FAST = settings(
+    max_examples=int(os.environ.get("SKLEARN_RNN_HYPOTHESIS_EXAMPLES", 12)),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 TINY = dict(hidden_size=4, max_iter=1, random_state=0)
 
 texts = st.lists(st.text(max_size=12), min_size=2, max_size=12)
-tokens = st.lists(st.lists(st.sampled_from(["a", "b", "cc", "d", "e"]), max_size=8),
-                  min_size=2, max_size=12)
-numeric = st.integers(1, 3).flatmap(lambda f: st.lists(
-    st.integers(0, 8).map(lambda n: np.linspace(-1, 1, n * f).reshape(n, f) if n else
-                          np.zeros((0, f))), min_size=2, max_size=10))
+tokens = st.lists(
+    st.lists(st.sampled_from(["a", "b", "cc", "d", "e"]), max_size=8),
+    min_size=2,
+    max_size=12,
+)
+numeric = st.integers(1, 3).flatmap(
+    lambda f: st.lists(
+        st.integers(0, 8).map(
+            lambda n: np.linspace(-1, 1, n * f).reshape(n, f) if n else np.zeros((0, f))
+        ),
+        min_size=2,
+        max_size=10,
+    )
+)
 sequences = st.one_of(texts, tokens, numeric)
 
 
@@ -51,8 +63,9 @@ def test_permuting_rows_permutes_outputs(X, seed):
     rnn = RNNEmbeddingTransformer(**TINY).fit(X, _labels(len(X)))
     perm = np.random.default_rng(seed).permutation(len(X))
     X_perm = [X[i] for i in perm]
-    np.testing.assert_allclose(rnn.transform(X_perm), rnn.transform(X)[perm],
-                               rtol=1e-6, atol=2e-7)
+    np.testing.assert_allclose(
+        rnn.transform(X_perm), rnn.transform(X)[perm], rtol=1e-6, atol=2e-7
+    )
 
 
 @FAST
@@ -81,7 +94,9 @@ def test_concurrent_calls_match_sequential(method, language_words):
     from concurrent.futures import ThreadPoolExecutor
 
     X, y = language_words
-    Est = RNNSequenceClassifier if method == "predict_proba" else RNNEmbeddingTransformer
+    Est = (
+        RNNSequenceClassifier if method == "predict_proba" else RNNEmbeddingTransformer
+    )
     model = Est(hidden_size=16, max_iter=2, cell="gru", random_state=0).fit(X, y)
     chunks = [X[i::4] for i in range(4)] * 4
     expected = [getattr(model, method)(c) for c in chunks]

@@ -30,8 +30,9 @@ def test_set_output_pandas(cat_words):
 def test_bidirectional_doubles_the_embedding(cat_words):
     """Check that a bidirectional network embeds both final states."""
     X, y = cat_words
-    rnn = RNNEmbeddingTransformer(hidden_size=4, bidirectional=True, max_iter=2,
-                                  random_state=0).fit(X, y)
+    rnn = RNNEmbeddingTransformer(
+        hidden_size=4, bidirectional=True, max_iter=2, random_state=0
+    ).fit(X, y)
     assert rnn.transform(X).shape == (4, 8)
     assert len(rnn.get_feature_names_out()) == 8
 
@@ -40,8 +41,9 @@ def test_bidirectional_doubles_the_embedding(cat_words):
 def test_pooling_ignores_padding(pooling, cat_words):
     """Check that a record embeds the same alone or next to a much longer one."""
     X, y = cat_words
-    rnn = RNNEmbeddingTransformer(hidden_size=4, pooling=pooling, max_iter=2,
-                                  random_state=0).fit(X, y)
+    rnn = RNNEmbeddingTransformer(
+        hidden_size=4, pooling=pooling, max_iter=2, random_state=0
+    ).fit(X, y)
     alone = rnn.transform(["kat"])
     with_long = rnn.transform(["kat", "katzekatzekatzekatze"])[:1]
     np.testing.assert_allclose(alone, with_long, rtol=1e-6, atol=1e-7)

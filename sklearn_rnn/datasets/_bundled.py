@@ -53,8 +53,11 @@ def load_surnames(*, return_X_y=False, as_frame=False):
     if return_X_y:
         return data, target
     return Bunch(
-        data=data, target=target, frame=frame,
-        target_names=np.unique(np.asarray(target)), feature_names=["surname"],
+        data=data,
+        target=target,
+        frame=frame,
+        target_names=np.unique(np.asarray(target)),
+        feature_names=["surname"],
         DESCR=_read_text("descr/surnames.rst"),
     )
 
@@ -85,5 +88,9 @@ def load_digit_sequences(*, return_X_y=False):
     data = digits.images.astype(np.float64)
     if return_X_y:
         return data, digits.target
-    return Bunch(data=data, target=digits.target, target_names=digits.target_names,
-                 DESCR=_read_text("descr/digit_sequences.rst"))
+    return Bunch(
+        data=data,
+        target=digits.target,
+        target_names=digits.target_names,
+        DESCR=_read_text("descr/digit_sequences.rst"),
+    )

@@ -20,8 +20,11 @@ _FOLDER = "sklearn_rnn_names18"
 
 
 def _expected_sha256() -> dict[str, str]:
-    text = resources.files("sklearn_rnn.datasets").joinpath(
-        "data/names18-sha256.txt").read_text("utf-8")
+    text = (
+        resources.files("sklearn_rnn.datasets")
+        .joinpath("data/names18-sha256.txt")
+        .read_text("utf-8")
+    )
     return dict(line.split() for line in text.splitlines() if line.strip())
 
 
@@ -99,7 +102,9 @@ def fetch_names_18(*, data_home=None, download_if_missing=True, return_X_y=False
     expected = _expected_sha256()
     if not _verified(folder, expected):
         if not download_if_missing:
-            raise OSError(f"Data not found in {folder} and `download_if_missing` is False.")
+            raise OSError(
+                f"Data not found in {folder} and `download_if_missing` is False."
+            )
         _download_and_extract(NAMES_18_URL, folder, expected)
     names, langs = [], []
     for lang in sorted(expected):
@@ -110,7 +115,11 @@ def fetch_names_18(*, data_home=None, download_if_missing=True, return_X_y=False
     if return_X_y:
         return data, target
     return Bunch(
-        data=data, target=target, target_names=np.array(sorted(expected), dtype=object),
-        DESCR=("Names from 18 languages, from the PyTorch char-RNN tutorial "
-               f"({NAMES_18_URL}), verified by sha256 and cached in {folder}."),
+        data=data,
+        target=target,
+        target_names=np.array(sorted(expected), dtype=object),
+        DESCR=(
+            "Names from 18 languages, from the PyTorch char-RNN tutorial "
+            f"({NAMES_18_URL}), verified by sha256 and cached in {folder}."
+        ),
     )

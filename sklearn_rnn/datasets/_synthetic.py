@@ -11,8 +11,13 @@ _MARKERS = "ABC"
 
 
 def make_sequence_classification(
-    n_samples=500, *, n_markers=2, alphabet="defghijklmnop", min_length=4,
-    max_length=12, random_state=None,
+    n_samples=500,
+    *,
+    n_markers=2,
+    alphabet="defghijklmnop",
+    min_length=4,
+    max_length=12,
+    random_state=None,
 ):
     """Strings whose class is the order in which marker symbols appear.
 

@@ -1,0 +1,47 @@
+"""Sphinx configuration. Build: ``sphinx-build -W -b html docs docs/_build/html``."""
+
+import os
+
+import sklearn_rnn
+
+project = "sklearn-rnn"
+author = "the sklearn-rnn developers"
+copyright = "2026, the sklearn-rnn developers"
+version = release = sklearn_rnn.__version__
+
+extensions = [
+    "sphinx.ext.autodoc",
+    "sphinx.ext.autosummary",
+    "sphinx.ext.intersphinx",
+    "sphinx.ext.mathjax",
+    "numpydoc",
+    "sphinx_gallery.gen_gallery",
+]
+autosummary_generate = True
+# sklearn adds set_*_request methods to every estimator class; their docstrings
+# point into sklearn's own docs, which are not linked here.
+autodoc_default_options = {
+    "members": True,
+    "exclude-members": "set_fit_request, set_score_request, set_transform_request, "
+    "get_metadata_routing",
+}
+numpydoc_show_class_members = False
+numpydoc_class_members_toctree = False
+intersphinx_mapping = {}  # the build machine may be offline: no remote inventories
+exclude_patterns = ["_build", "auto_examples/*.ipynb", "**.md"]
+templates_path = ["_templates"]
+html_theme = "pydata_sphinx_theme"
+html_title = f"sklearn-rnn {release}"
+html_theme_options = {"navigation_with_keys": False}
+suppress_warnings = ["config.cache"]
+
+sphinx_gallery_conf = {
+    "examples_dirs": "../examples",
+    "gallery_dirs": "auto_examples",
+    "filename_pattern": r"/plot_",
+    # SKLEARN_RNN_DOCS_RUN_EXAMPLES=0 builds the gallery without running the
+    # scripts (CI does; tests/test_examples.py runs them instead).
+    "plot_gallery": os.environ.get("SKLEARN_RNN_DOCS_RUN_EXAMPLES", "1") == "1",
+    "download_all_examples": False,
+    "within_subsection_order": "FileNameSortKey",
+}
