@@ -94,6 +94,7 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
         "analyzer": [StrOptions({"char", "word"}), callable],
         "warm_start": ["boolean"],
         "device": [str, torch.device],
+        "inference_dtype": [StrOptions({"auto", "float32", "float64"})],
         "callbacks": [list, None],
         "verbose": ["verbose"],
         "random_state": ["random_state"],
@@ -126,6 +127,7 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
         analyzer="char",
         warm_start=False,
         device="cpu",
+        inference_dtype="auto",
         callbacks=None,
         verbose=0,
         random_state=None,
@@ -154,6 +156,7 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
         self.analyzer = analyzer
         self.warm_start = warm_start
         self.device = device
+        self.inference_dtype = inference_dtype
         self.callbacks = callbacks
         self.verbose = verbose
         self.random_state = random_state
@@ -357,14 +360,14 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
         records, _, _, dtype = self._validate_X(X, reset=False)
         return records, dtype
 
-    def _run_module(self, records, method: str, dtype=np.float32) -> np.ndarray:
+    def _run_module(self, records, method: str, dtype=np.float64) -> np.ndarray:
         """Apply ``module_.embed`` or ``module_`` to all records, in batches.
 
         Batches group records of similar length (fewer pad steps); each record's
         result does not depend on its batch (see ``rowwise_matmul``), so the
         output is simply put back in the input order.
         """
-        module = self.module_
+        module = self._inference_module()
         device = module.V.device
         fn = module.embed if method == "embed" else module
         width = module.embedding_size if method == "embed" else module.n_outputs
@@ -377,6 +380,24 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
                 result = fn(torch.as_tensor(X).to(device), lengths)
                 out[idx] = result.cpu().numpy()
         return out
+
+    def _inference_module(self):
+        """``module_`` in the precision predictions are computed in.
+
+        float32 rounding of a record differs, by ~1e-7, between a lone record
+        and a batched one, and how much depends on the CPU's SIMD kernels; in
+        float64 those differences fall far below anything a user or sklearn's
+        invariance checks can see. "auto" is float64 on the CPU and float32 on
+        accelerators, where float64 is slow.
+        """
+        module = self.module_
+        dtype = self.inference_dtype
+        if dtype == "auto":
+            dtype = "float64" if module.V.device.type == "cpu" else "float32"
+        wanted = getattr(torch, dtype)
+        if module.V.dtype == wanted:
+            return module
+        return copy.deepcopy(module).to(wanted)  # never alter the fitted module
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

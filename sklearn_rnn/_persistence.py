@@ -32,7 +32,8 @@ class PersistenceMixin:
             # them onto the device recorded here when loading.
             net = copy.copy(net)
             net.device = "cpu"
-            net.module_ = module
+            # Both the init parameter and the fitted attribute hold the module.
+            net.module = net.module_ = module
             state["net_"] = net
         return state
 

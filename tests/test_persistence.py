@@ -40,6 +40,7 @@ def test_saved_state_has_only_cpu_tensors_and_the_version(cat_words):
     tensors = [t for t in state["module_"].state_dict().values()]
     assert tensors and all(t.device.type == "cpu" for t in tensors)
     assert str(state["net_"].device) == "cpu"
+    assert state["net_"].module is state["net_"].module_ is state["module_"]
 
 
 def test_loading_under_another_version_warns(cat_words, monkeypatch):
