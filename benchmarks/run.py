@@ -116,9 +116,13 @@ def epoch_time_raw_loop(X, y, batch_size, device, repeats):
     return median_time(run, repeats)
 
 
-def transform_rate(X, y, device, repeats, n_transform):
+def transform_rate(X, y, device, repeats, n_transform, inference_dtype="auto"):
     rnn = RNNEmbeddingTransformer(
-        hidden_size=H, max_iter=1, device=device, random_state=0
+        hidden_size=H,
+        max_iter=1,
+        device=device,
+        inference_dtype=inference_dtype,
+        random_state=0,
     ).fit(X[:2000], y[:2000])
     X_big = (X * (n_transform // len(X) + 1))[:n_transform]
     return n_transform / median_time(lambda: rnn.transform(X_big), repeats)
@@ -208,10 +212,16 @@ def main():
     print(f"| packed / vectorized, batch 256 | {rows['packed'][1] / vec[1]:.2f} |")
 
     n_tr = 100_000 if quick else 300_000
-    rate = transform_rate(X, y, dev, rep, n_tr)
     print(
-        f"\n## transform throughput\n\n{rate:,.0f} sequences/s on {n_tr:,} strings "
-        "(target >= 100,000 on CPU)\n"
+        f"\n## transform throughput ({n_tr:,} strings; target >= 100,000/s on CPU)\n\n"
+        "| inference_dtype | sequences/s |\n|---|---|"
+    )
+    for dtype in ("auto", "float32", "float64"):
+        rate = transform_rate(X, y, dev, rep, n_tr, inference_dtype=dtype)
+        print(f"| {dtype} | {rate:,.0f} |")
+    print(
+        "\n('auto' is float64 on the CPU, float32 on GPUs: float64 makes a record's "
+        "result independent of its batch on any CPU.)\n"
     )
 
     print(

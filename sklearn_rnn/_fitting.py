@@ -6,6 +6,7 @@ encodes, then calls :func:`train`.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -160,12 +161,16 @@ class _SequenceNet(NeuralNet):
 class _StopOnDivergence(Callback):
     """Abort as soon as a batch loss is not finite, before NaN reaches weights."""
 
-    def on_batch_end(self, net, batch=None, training=None, loss=None, **kwargs):
-        if training and loss is not None and not torch.isfinite(loss):
-            epoch = len(net.history)
+    def on_batch_end(self, net, batch=None, training=None, **kwargs):
+        if not training:
+            return
+        # skorch has just recorded the batch loss as a float: no tensor op here.
+        loss = net.history[-1, "batches", -1, "train_loss"]
+        if not math.isfinite(loss):
             raise TrainingDiverged(
-                f"Training diverged: the loss became {loss.item()} in epoch {epoch}. "
-                "Lower learning_rate_init, keep clip_grad_norm on, or rescale X."
+                f"Training diverged: the loss became {loss} in epoch "
+                f"{len(net.history)}. Lower learning_rate_init, keep clip_grad_norm "
+                "on, or rescale X."
             )
 
 

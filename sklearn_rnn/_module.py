@@ -22,14 +22,14 @@ number of real tokens rather than ``batch * T``.
 from __future__ import annotations
 
 import math
-import warnings
-from dataclasses import dataclass
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
-from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+from sklearn_rnn._packed import embed_packed
+from sklearn_rnn._plan import Plan, make_plan
 
 GATES = {"rnn": 1, "gru": 3, "lstm": 4}
 FORWARD_MODES = ("loop", "vectorized", "packed")
@@ -40,9 +40,9 @@ def rowwise_matmul(a: torch.Tensor, weight: torch.Tensor, add=None) -> torch.Ten
     """``a @ weight.T``, never through BLAS's matrix-vector kernel.
 
     For a single row BLAS switches to a matrix-vector kernel whose summation
-    order differs from the matrix-matrix one (errors of ~1e-6); computing two
-    identical rows keeps a record's result the same, up to the last bit, whether
-    it is alone (sgd, one-row predict) or in a batch.
+    order differs from the matrix-matrix one (errors of ~1e-6 in float32);
+    computing two identical rows keeps a lone record (sgd, a one-row predict) on
+    the same kernel as a batched one.
     """
     if a.shape[0] == 1:
         a = torch.cat([a, a])
@@ -51,60 +51,6 @@ def rowwise_matmul(a: torch.Tensor, weight: torch.Tensor, add=None) -> torch.Ten
     if add is None:
         return a @ weight.t()
     return torch.addmm(add, a, weight.t())  # the add is fused into the product
-
-
-@dataclass
-class _Plan:
-    """Index bookkeeping for one batch, computed on the CPU from the lengths."""
-
-    order: np.ndarray  # batch rows sorted by decreasing length
-    inverse: np.ndarray  # position of each original row in ``order``
-    active: list  # number of started records at each step
-    gather: dict  # direction -> (rows, cols) into the padded X, in step order
-    record: np.ndarray  # sorted record index of each flat (step-ordered) token
-    to_forward: np.ndarray  # reverse-direction flat order -> forward flat order
-    to_reverse: np.ndarray  # forward flat order -> reverse-direction flat order
-    truncate_at: int | None
-
-
-def make_plan(lengths: np.ndarray, n_cols: int, bptt_steps: int | None) -> _Plan:
-    lengths = np.asarray(lengths, dtype=np.int64)
-    order = np.argsort(-lengths, kind="stable")
-    inverse = np.empty_like(order)
-    inverse[order] = np.arange(len(order))
-    sorted_len = lengths[order]
-    n_steps = int(sorted_len[0]) if len(sorted_len) else 0
-    starts = n_steps - sorted_len  # step at which each sorted record starts
-    active = np.searchsorted(starts, np.arange(n_steps), side="right").tolist()
-    # Flat token list in step order: at step s, sorted records 0..active[s]-1.
-    step_of = np.repeat(np.arange(n_steps), active)
-    record = (
-        np.concatenate([np.arange(k) for k in active]) if active else np.zeros(0, int)
-    )
-    position = step_of - starts[record]  # index of the token inside its record
-    rec_len = sorted_len[record]
-    rows = order[record]
-    forward_cols = n_cols - rec_len + position
-    reverse_cols = n_cols - 1 - position  # token len-1-position, left padded
-    # The reverse direction visits token p of a record at the step where the
-    # forward direction visits token len-1-p; map between the two flat orders.
-    offsets = (
-        np.concatenate([[0], np.cumsum(active)[:-1]]) if active else np.zeros(0, int)
-    )
-    forward_index = offsets[starts[record] + (rec_len - 1 - position)] + record
-    to_forward = np.empty_like(forward_index)
-    to_forward[forward_index] = np.arange(len(forward_index))
-    truncate_at = n_steps - bptt_steps if bptt_steps and bptt_steps < n_steps else None
-    return _Plan(
-        order,
-        inverse,
-        active,
-        {False: (rows, forward_cols), True: (rows, reverse_cols)},
-        record,
-        to_forward,
-        forward_index,
-        truncate_at,
-    )
 
 
 class MatrixRNN(nn.Module):
@@ -237,7 +183,7 @@ class MatrixRNN(nn.Module):
                 else X.new_zeros((0, self.embedding_size), dtype=self.V.dtype)
             )
         if self.forward_mode == "packed":
-            return self._embed_packed(X, lengths)
+            return embed_packed(self, X, lengths)
         return self._embed_vectorized(X, lengths)
 
     # ----------------------------------------------------------- vectorized
@@ -294,7 +240,7 @@ class MatrixRNN(nn.Module):
             return F.embedding(tokens, U.t() + b)
         return rowwise_matmul(tokens.to(U.dtype), U) + b
 
-    def _run_steps(self, projected: torch.Tensor, plan: _Plan, suffix: str):
+    def _run_steps(self, projected: torch.Tensor, plan: Plan, suffix: str):
         W = getattr(self, "W" + suffix)
         b_h = getattr(self, "b_h" + suffix, None)
         h = projected.new_zeros((0, self.hidden_size))
@@ -354,101 +300,3 @@ class MatrixRNN(nn.Module):
         return flat.new_zeros((n_records, width)).scatter_reduce(
             0, index, flat, reduce="amax", include_self=False
         )
-
-    # --------------------------------------------------------------- packed
-    def _kernel_weights(self) -> dict:
-        """The same tensors under the names torch's recurrent kernels expect."""
-        weights = {}
-        for layer in range(self.num_layers):
-            for reverse in range(self.directions):
-                suffix = self._suffix(layer, reverse)
-                torch_suffix = f"_l{layer}" + ("_reverse" if reverse else "")
-                U, W, b = (getattr(self, p + suffix) for p in "UWb")
-                if layer == 0 and self.symbolic:
-                    # The lookup already produced U x_t + b; pass it through unchanged.
-                    U = torch.eye(U.shape[0], dtype=U.dtype, device=U.device)
-                    b = torch.zeros_like(b)
-                b_h = getattr(self, "b_h" + suffix, None)
-                weights["weight_ih" + torch_suffix] = U
-                weights["weight_hh" + torch_suffix] = W
-                weights["bias_ih" + torch_suffix] = b
-                weights["bias_hh" + torch_suffix] = (
-                    b_h if b_h is not None else torch.zeros_like(b)
-                )
-        return weights
-
-    def _kernel(self, input_size: int) -> nn.Module:
-        kind = {"rnn": nn.RNN, "gru": nn.GRU, "lstm": nn.LSTM}[self.cell]
-        options = {"nonlinearity": self.nonlinearity} if self.cell == "rnn" else {}
-        # Built on the meta device: no memory, and no draw from torch's global RNG.
-        kernel = kind(
-            input_size,
-            self.hidden_size,
-            num_layers=self.num_layers,
-            bidirectional=self.bidirectional,
-            dropout=self.dropout,
-            batch_first=True,
-            device="meta",
-            **options,
-        )
-        return kernel.train(self.training)
-
-    def _embed_packed(self, X: torch.Tensor, lengths: np.ndarray) -> torch.Tensor:
-        n_records, device = len(lengths), self.V.device
-        started = np.flatnonzero(lengths > 0)  # torch's kernels refuse empty records
-        out = self.V.new_zeros((n_records, self.embedding_size))
-        if len(started) == 0:
-            return out
-        sub_len = lengths[started]
-        n_cols = X.shape[1]
-        # Left padded -> right padded (torch's packing assumes records start at 0).
-        rows = np.repeat(np.arange(len(started)), sub_len)
-        within = np.arange(sub_len.sum()) - np.repeat(
-            np.cumsum(sub_len) - sub_len, sub_len
-        )
-        src_rows = torch.as_tensor(started[rows], device=device)
-        src_cols = torch.as_tensor(n_cols - sub_len[rows] + within, device=device)
-        tokens = X[src_rows, src_cols]
-        weights = self._kernel_weights()
-        if self.symbolic:
-            # Each direction's lookup already is U x_t + b; the kernels' input
-            # weights select that direction's block of the concatenated lookups.
-            lookups = [F.embedding(tokens, self.U.t() + self.b)]
-            if self.bidirectional:
-                lookups.append(F.embedding(tokens, self.U_reverse.t() + self.b_reverse))
-            tokens = torch.cat(lookups, dim=1)
-            eye = weights["weight_ih_l0"]
-            blocks = [torch.zeros_like(eye)] * len(lookups)
-            for reverse, suffix in enumerate(["_l0", "_l0_reverse"][: len(lookups)]):
-                weights["weight_ih" + suffix] = torch.cat(
-                    blocks[:reverse] + [eye] + blocks[reverse + 1 :], dim=1
-                )
-        else:
-            tokens = tokens.to(self.V.dtype)
-        padded = tokens.new_zeros((len(started), int(sub_len.max()), tokens.shape[1]))
-        padded[
-            torch.as_tensor(rows, device=device), torch.as_tensor(within, device=device)
-        ] = tokens
-        packed = pack_padded_sequence(
-            padded, torch.as_tensor(sub_len), batch_first=True, enforce_sorted=False
-        )
-        kernel = self._kernel(tokens.shape[1])
-        with warnings.catch_warnings():
-            # cuDNN asks for one contiguous weight buffer; ours are separate tensors.
-            warnings.filterwarnings("ignore", message=".*contiguous chunk of memory.*")
-            seq_out, state = torch.func.functional_call(kernel, weights, (packed,))
-        if self.pooling == "last":
-            h_n = state[0] if self.cell == "lstm" else state
-            pooled = torch.cat(list(h_n[-self.directions :]), dim=1)
-        else:
-            padded_out, out_len = pad_packed_sequence(seq_out, batch_first=True)
-            mask = (torch.arange(padded_out.shape[1])[None, :] < out_len[:, None]).to(
-                device
-            )
-            if self.pooling == "mean":
-                pooled = (padded_out * mask[..., None]).sum(1) / out_len.to(device)[
-                    :, None
-                ]
-            else:
-                pooled = padded_out.masked_fill(~mask[..., None], float("-inf")).amax(1)
-        return out.index_copy(0, torch.as_tensor(started, device=device), pooled)
