@@ -72,3 +72,35 @@ def test_module_entry_point_shows_help():
         check=True,
     )
     assert "--fit-mode" in result.stdout
+
+
+def test_demo_without_matplotlib_explains_how_to_get_the_figure(
+    tmp_path, capsys, monkeypatch
+):
+    """Check that the demo runs without matplotlib and names the extra to install."""
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_matplotlib(name, *args, **kwargs):
+        if name.startswith("matplotlib"):
+            raise ImportError("No module named 'matplotlib'")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_matplotlib)
+    out = tmp_path / "none.png"
+    code = main(
+        [
+            "demo",
+            "--dataset",
+            "digits",
+            "--fit-mode",
+            "vectorized",
+            "--max-iter",
+            "1",
+            "--output",
+            str(out),
+        ]
+    )
+    assert code == 0 and not out.exists()
+    assert "sklearn-rnn[plot]" in capsys.readouterr().out
