@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 from skorch import NeuralNet
-from skorch.callbacks import Callback, EarlyStopping, GradientNormClipping
+from skorch.callbacks import Callback, EarlyStopping
 from skorch.dataset import Dataset
 from skorch.helper import predefined_split
 from torch import nn
@@ -158,6 +158,21 @@ class _SequenceNet(NeuralNet):
         return (per_record * weight).sum() / weight.sum().clamp_min(1e-12)
 
 
+class _ClipGradNorm(Callback):
+    """Gradient-norm clipping on the module's parameters.
+
+    skorch's GradientNormClipping walks a tee'd generator of named parameters on
+    every batch; clipping the module's parameter list directly is the same
+    operation at a fraction of the per-batch cost.
+    """
+
+    def __init__(self, max_norm: float):
+        self.max_norm = max_norm
+
+    def on_grad_computed(self, net, **kwargs):
+        torch.nn.utils.clip_grad_norm_(net.module_.parameters(), self.max_norm)
+
+
 class _StopOnDivergence(Callback):
     """Abort as soon as a batch loss is not finite, before NaN reaches weights."""
 
@@ -209,7 +224,7 @@ def train(
     rng = np.random.default_rng(config.seed)
     callbacks = [("divergence", _StopOnDivergence())]
     if config.clip_grad_norm is not None:
-        callbacks.append(("clip", GradientNormClipping(config.clip_grad_norm)))
+        callbacks.append(("clip", _ClipGradNorm(config.clip_grad_norm)))
     monitor = "valid_loss" if valid_set is not None else "train_loss"
     callbacks.append(
         (
