@@ -281,6 +281,7 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
             )
         if continuing:
             module = self.module_
+            self._check_same_architecture(module)
         else:
             module = MatrixRNN(
                 self.encoder_.n_inputs_,
@@ -322,6 +323,8 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
         # Training happens on a copy: a diverged fit must not leave NaN weights
         # behind, neither in a new model nor in a warm-started one.
         candidate = copy.deepcopy(module) if continuing else module
+        # Training-only settings may change between warm-started fits.
+        candidate.dropout, candidate.bptt_steps = self.dropout, self.bptt_steps
         try:
             net = train(candidate, subset(train_idx), valid_set, config)
         except TrainingDiverged as exc:
@@ -347,6 +350,26 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
                 stacklevel=3,
             )
         return self
+
+    _ARCHITECTURE = (
+        "hidden_size",
+        "cell",
+        "nonlinearity",
+        "num_layers",
+        "bidirectional",
+        "pooling",
+    )
+
+    def _check_same_architecture(self, module) -> None:
+        changed = [
+            p for p in self._ARCHITECTURE if getattr(module, p) != getattr(self, p)
+        ]
+        if changed:
+            raise ValueError(
+                f"warm_start=True continues the fitted network, but {changed} "
+                "changed since the last fit; set warm_start=False to train a new "
+                "network with these values."
+            )
 
     def _forget_fit(self) -> None:
         for attr in [

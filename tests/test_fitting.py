@@ -172,6 +172,8 @@ def test_warm_start_continues_training(language_words):
     assert clf.module_ is not module  # trained on a copy, then swapped in
     with pytest.raises(ValueError, match="same classes"):
         clf.fit(X, np.where(y == "en", "xx", y))
+    with pytest.raises(ValueError, match="hidden_size"):
+        clf.set_params(hidden_size=16).fit(X, y)
 
 
 def test_verbose_prints_progress(language_words, capsys):
