@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import torch
 from sklearn.base import ClassifierMixin, _fit_context
-from sklearn.utils.validation import check_is_fitted
 
 from sklearn_rnn._base import BaseRNN
 from sklearn_rnn._docstrings import SHARED_ATTRIBUTES, SHARED_PARAMETERS
@@ -47,8 +46,8 @@ class RNNSequenceClassifier(ClassifierMixin, BaseRNN):
 
     def predict(self, X):
         """Most probable class of each sequence, shape ``(n_samples,)``."""
-        check_is_fitted(self, "module_")
-        return self.classes_[np.argmax(self._logits(X), axis=1)]
+        logits = self._logits(X)  # checks that the model is fitted
+        return self.classes_[np.argmax(logits, axis=1)]
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
