@@ -306,7 +306,6 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
             clip_grad_norm=self.clip_grad_norm,
             shuffle=self.shuffle,
             length_bucketing=self.length_bucketing,
-            early_stopping=self.early_stopping,
             n_iter_no_change=self.n_iter_no_change,
             tol=self.tol,
             class_weight=class_weight,

@@ -201,7 +201,6 @@ class TrainingConfig:
     clip_grad_norm: float | None
     shuffle: bool
     length_bucketing: bool
-    early_stopping: bool
     n_iter_no_change: int
     tol: float
     class_weight: np.ndarray | None
