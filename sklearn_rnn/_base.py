@@ -51,16 +51,16 @@ _INFERENCE_MAX_CELLS = 1 << 20
 def inference_batches(lengths: np.ndarray) -> list[np.ndarray]:
     """Indices sorted by length, cut into batches under both caps."""
     order = np.argsort(lengths, kind="stable")
+    sorted_len = np.maximum(lengths[order], 1)  # empty records still take a row
     batches, start = [], 0
     while start < len(order):
         stop = min(start + _INFERENCE_MAX_RECORDS, len(order))
-        # Sorted ascending: the last record of a batch is its longest.
-        while stop - start > 1 and (stop - start) * max(lengths[order[stop - 1]], 1) > (
+        # Sorted ascending, so a batch's last record is its longest: shrink the
+        # batch until its padded cells fit the cap.
+        while stop - start > 1 and (stop - start) * sorted_len[stop - 1] > (
             _INFERENCE_MAX_CELLS
         ):
-            stop = start + max(
-                1, _INFERENCE_MAX_CELLS // max(int(lengths[order[stop - 1]]), 1)
-            )
+            stop = start + max(1, _INFERENCE_MAX_CELLS // int(sorted_len[stop - 1]))
         batches.append(order[start:stop])
         start = stop
     return batches

@@ -98,9 +98,7 @@ def infer_input_kind(X) -> str:
             if flat.size and all(isinstance(v, str) for v in flat):
                 return TOKENS
             return NUMERIC_ARRAY
-        elements = list(X)
-    else:
-        elements = list(X)
+    elements = list(X)
 
     if len(elements) == 0:
         raise ValueError(
@@ -182,6 +180,11 @@ def _holds_symbols(sequence) -> bool:
     return False
 
 
+def record_starts(lengths: np.ndarray) -> np.ndarray:
+    """Where each record begins in a flat concatenation of records."""
+    return np.cumsum(lengths) - lengths
+
+
 @dataclass
 class Records:
     """Encoded sequences stored flat.
@@ -198,30 +201,24 @@ class Records:
     def __len__(self) -> int:
         return len(self.lengths)
 
-    @property
-    def symbolic(self) -> bool:
-        return self.values.ndim == 1
-
     @classmethod
     def from_list(cls, records: list[np.ndarray], empty: np.ndarray) -> Records:
         lengths = np.fromiter(
             (len(r) for r in records), dtype=np.int64, count=len(records)
         )
         values = np.concatenate(records) if len(records) else empty
-        return cls(values, lengths, np.cumsum(lengths) - lengths)
+        return cls(values, lengths, record_starts(lengths))
 
     def subset(self, indices) -> Records:
         indices = np.asarray(indices)
         lengths = self.lengths[indices]
-        offsets = np.cumsum(lengths) - lengths
-        return Records(self.values[self._flat_positions(indices)], lengths, offsets)
+        values = self.values[self._flat_positions(indices)]
+        return Records(values, lengths, record_starts(lengths))
 
     def _flat_positions(self, indices: np.ndarray) -> np.ndarray:
         lengths = self.lengths[indices]
-        starts = np.repeat(
-            self.offsets[indices] - (np.cumsum(lengths) - lengths), lengths
-        )
-        return starts + np.arange(lengths.sum())
+        shift = np.repeat(self.offsets[indices] - record_starts(lengths), lengths)
+        return shift + np.arange(lengths.sum())
 
     def left_padded(self, indices) -> tuple[np.ndarray, np.ndarray]:
         """Stack records ``indices`` into Parr's left-padded batch.
@@ -238,9 +235,7 @@ class Records:
             (len(indices), n_steps, *self.values.shape[1:]), self.values.dtype
         )
         rows = np.repeat(np.arange(len(indices)), lengths)
-        within = np.arange(lengths.sum()) - np.repeat(
-            np.cumsum(lengths) - lengths, lengths
-        )
+        within = np.arange(lengths.sum()) - np.repeat(record_starts(lengths), lengths)
         batch[rows, n_steps - lengths[rows] + within] = self.values[
             self._flat_positions(indices)
         ]
@@ -341,7 +336,7 @@ class SequenceEncoder:
             dtype=np.int64,
             count=total,
         )
-        return Records(values, lengths, np.cumsum(lengths) - lengths)
+        return Records(values, lengths, record_starts(lengths))
 
     @staticmethod
     def _numeric_records(X, kind: str, default_width: int = 1) -> Records:

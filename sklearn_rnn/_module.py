@@ -32,7 +32,6 @@ from sklearn_rnn._packed import embed_packed
 from sklearn_rnn._plan import Plan, make_plan
 
 GATES = {"rnn": 1, "gru": 3, "lstm": 4}
-FORWARD_MODES = ("loop", "vectorized", "packed")
 POOLINGS = ("last", "mean", "max")
 
 
@@ -189,7 +188,10 @@ class MatrixRNN(nn.Module):
     # ----------------------------------------------------------- vectorized
     def _embed_vectorized(self, X: torch.Tensor, lengths: np.ndarray) -> torch.Tensor:
         plan = make_plan(
-            lengths, X.shape[1], self.bptt_steps if self.training else None
+            lengths,
+            X.shape[1],
+            self.bptt_steps if self.training else None,
+            bidirectional=self.bidirectional,
         )
         device = self.V.device
         layer_input = None  # flat (n_tokens, width) output of the previous layer

@@ -16,6 +16,8 @@ import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
+from sklearn_rnn._encoding import record_starts
+
 
 def kernel_weights(module) -> dict:
     """The same tensors under the names torch's recurrent kernels expect."""
@@ -67,7 +69,7 @@ def embed_packed(module, X: torch.Tensor, lengths: np.ndarray) -> torch.Tensor:
     n_cols = X.shape[1]
     # Left padded -> right padded (torch's packing assumes records start at 0).
     rows = np.repeat(np.arange(len(started)), sub_len)
-    within = np.arange(sub_len.sum()) - np.repeat(np.cumsum(sub_len) - sub_len, sub_len)
+    within = np.arange(sub_len.sum()) - np.repeat(record_starts(sub_len), sub_len)
     src_rows = torch.as_tensor(started[rows], device=device)
     src_cols = torch.as_tensor(n_cols - sub_len[rows] + within, device=device)
     tokens = X[src_rows, src_cols]

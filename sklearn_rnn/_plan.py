@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sklearn_rnn._encoding import record_starts
+
 
 @dataclass
 class Plan:
@@ -21,12 +23,15 @@ class Plan:
     active: list  # number of started records at each step
     gather: dict  # direction -> (rows, cols) into the padded X, in step order
     record: np.ndarray  # sorted record index of each flat (step-ordered) token
-    to_forward: np.ndarray  # reverse-direction flat order -> forward flat order
-    to_reverse: np.ndarray  # forward flat order -> reverse-direction flat order
+    # Bidirectional models only (None otherwise):
+    to_forward: np.ndarray | None  # reverse-direction flat order -> forward order
+    to_reverse: np.ndarray | None  # forward flat order -> reverse-direction order
     truncate_at: int | None
 
 
-def make_plan(lengths: np.ndarray, n_cols: int, bptt_steps: int | None) -> Plan:
+def make_plan(
+    lengths: np.ndarray, n_cols: int, bptt_steps: int | None, *, bidirectional: bool
+) -> Plan:
     lengths = np.asarray(lengths, dtype=np.int64)
     order = np.argsort(-lengths, kind="stable")
     inverse = np.empty_like(order)
@@ -34,33 +39,31 @@ def make_plan(lengths: np.ndarray, n_cols: int, bptt_steps: int | None) -> Plan:
     sorted_len = lengths[order]
     n_steps = int(sorted_len[0]) if len(sorted_len) else 0
     starts = n_steps - sorted_len  # step at which each sorted record starts
-    active = np.searchsorted(starts, np.arange(n_steps), side="right").tolist()
+    active = np.searchsorted(starts, np.arange(n_steps), side="right")
+    step_starts = record_starts(active)
     # Flat token list in step order: at step s, sorted records 0..active[s]-1.
     step_of = np.repeat(np.arange(n_steps), active)
-    record = (
-        np.concatenate([np.arange(k) for k in active]) if active else np.zeros(0, int)
-    )
+    record = np.arange(active.sum()) - np.repeat(step_starts, active)
     position = step_of - starts[record]  # index of the token inside its record
     rec_len = sorted_len[record]
     rows = order[record]
-    forward_cols = n_cols - rec_len + position
-    reverse_cols = n_cols - 1 - position  # token len-1-position, left padded
-    # The reverse direction visits token p of a record at the step where the
-    # forward direction visits token len-1-p; map between the two flat orders.
-    offsets = (
-        np.concatenate([[0], np.cumsum(active)[:-1]]) if active else np.zeros(0, int)
-    )
-    forward_index = offsets[starts[record] + (rec_len - 1 - position)] + record
-    to_forward = np.empty_like(forward_index)
-    to_forward[forward_index] = np.arange(len(forward_index))
+    gather = {False: (rows, n_cols - rec_len + position)}
+    to_forward = to_reverse = None
+    if bidirectional:  # per-batch work the default, one-way model never needs
+        gather[True] = (rows, n_cols - 1 - position)  # token len-1-position
+        # The reverse direction visits token p of a record at the step where the
+        # forward direction visits token len-1-p; map between the two flat orders.
+        to_reverse = step_starts[starts[record] + (rec_len - 1 - position)] + record
+        to_forward = np.empty_like(to_reverse)
+        to_forward[to_reverse] = np.arange(len(to_reverse))
     truncate_at = n_steps - bptt_steps if bptt_steps and bptt_steps < n_steps else None
     return Plan(
         order,
         inverse,
-        active,
-        {False: (rows, forward_cols), True: (rows, reverse_cols)},
+        active.tolist(),
+        gather,
         record,
         to_forward,
-        forward_index,
+        to_reverse,
         truncate_at,
     )

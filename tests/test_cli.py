@@ -8,23 +8,17 @@ import pytest
 from sklearn_rnn._cli import main
 
 
+def demo(*args):
+    """Run ``sklearn-rnn demo`` on the small digits data with extra arguments."""
+    return main(["demo", "--dataset", "digits", *map(str, args)])
+
+
 def test_demo_runs_on_digits_and_writes_figure(tmp_path, capsys):
     """Check the demo end to end on a small setting: table, baseline, figure."""
     pytest.importorskip("matplotlib")
     out = tmp_path / "demo.png"
-    code = main(
-        [
-            "demo",
-            "--dataset",
-            "digits",
-            "--fit-mode",
-            "vectorized",
-            "sgd",
-            "--max-iter",
-            "2",
-            "--output",
-            str(out),
-        ]
+    code = demo(
+        "--fit-mode", "vectorized", "sgd", "--max-iter", "2", "--output", str(out)
     )
     text = capsys.readouterr().out
     assert code == 0
@@ -34,19 +28,14 @@ def test_demo_runs_on_digits_and_writes_figure(tmp_path, capsys):
 
 def test_demo_quiet_prints_nothing(tmp_path, capsys):
     """Check that --quiet silences the demo."""
-    main(
-        [
-            "demo",
-            "--dataset",
-            "digits",
-            "--fit-mode",
-            "packed",
-            "--max-iter",
-            "1",
-            "--quiet",
-            "--output",
-            str(tmp_path / "x.png"),
-        ]
+    demo(
+        "--fit-mode",
+        "packed",
+        "--max-iter",
+        "1",
+        "--quiet",
+        "--output",
+        str(tmp_path / "x.png"),
     )
     assert capsys.readouterr().out == ""
 
@@ -89,18 +78,6 @@ def test_demo_without_matplotlib_explains_how_to_get_the_figure(
 
     monkeypatch.setattr(builtins, "__import__", no_matplotlib)
     out = tmp_path / "none.png"
-    code = main(
-        [
-            "demo",
-            "--dataset",
-            "digits",
-            "--fit-mode",
-            "vectorized",
-            "--max-iter",
-            "1",
-            "--output",
-            str(out),
-        ]
-    )
+    code = demo("--fit-mode", "vectorized", "--max-iter", "1", "--output", str(out))
     assert code == 0 and not out.exists()
     assert "sklearn-rnn[plot]" in capsys.readouterr().out
