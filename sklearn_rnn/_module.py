@@ -5,7 +5,10 @@ For one layer and direction the matrix RNN is::
     h_t = f(W h_{t-1} + U x_t + b),   h_0 = 0,   logits = V h_T + c
 
 with ``f`` = tanh or relu. ``U x_t`` for a symbol ``x_t`` is column ``x_t`` of
-``U`` (a lookup, never a one-hot product). GRU and LSTM cells keep the names but
+``U`` (a lookup, never a one-hot product); a step may carry a bag of symbols
+(a character and the n-grams that end at it), whose columns are summed. ``U`` is
+stored column-major, so its columns are contiguous rows in memory and the lookup
+costs the number of symbols read, whatever the vocabulary size. GRU and LSTM cells keep the names but
 stack their gates in ``W``/``U``/``b`` in torch's order, so the same tensors can
 be handed to torch's fused kernels (``forward_mode="packed"``).
 
@@ -33,6 +36,16 @@ from sklearn_rnn._plan import Plan, make_plan
 
 GATES = {"rnn": 1, "gru": 3, "lstm": 4}
 POOLINGS = ("last", "mean", "max")
+
+
+def lookup_columns(U: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
+    """Sum of the columns ``U[:, ids]`` per row of ``ids``, shape ``(n, U.shape[0])``.
+
+    ``ids`` is ``(n,)`` (one symbol a step) or ``(n, k)`` (a bag a step). Id 0
+    is the unknown symbol: its column stays zero and never gets a gradient.
+    """
+    bags = ids[:, None] if ids.dim() == 1 else ids
+    return F.embedding_bag(bags, U.t(), mode="sum", padding_idx=0)
 
 
 def rowwise_matmul(a: torch.Tensor, weight: torch.Tensor, add=None) -> torch.Tensor:
@@ -68,8 +81,15 @@ class MatrixRNN(nn.Module):
     cell : {"rnn", "gru", "lstm"}
     nonlinearity : {"tanh", "relu"}
         ``f`` of the matrix RNN (``cell="rnn"`` only).
-    num_layers, bidirectional, dropout
-        As in :class:`torch.nn.RNN`; dropout acts between layers.
+    num_layers, bidirectional
+        As in :class:`torch.nn.RNN`.
+    dropout : float
+        During training, zeroes this fraction of the entries of each layer's
+        input term ``U x_t`` and of the pooled embedding before ``V``.
+    recurrent_dropout : float
+        During training, zeroes this fraction of the entries of ``h_{t-1}``
+        in ``W h_{t-1}``, with one mask per record for all its steps
+        (variational dropout: the same units are dropped at every step).
     pooling : {"last", "mean", "max"}
         Embedding of a record: final state, or mean/max over its real steps.
     forward_mode : {"loop", "vectorized", "packed"}
@@ -81,6 +101,12 @@ class MatrixRNN(nn.Module):
         ``bptt_steps`` steps only (``h`` is still computed from every step).
     generator : torch.Generator, optional
         Source of the initial weights.
+
+    Attributes
+    ----------
+    dropout_generator : torch.Generator or None
+        Source of the dropout masks while training (set by the training loop,
+        on the module's device); no draw ever touches torch's global RNG.
     """
 
     def __init__(
@@ -95,6 +121,7 @@ class MatrixRNN(nn.Module):
         num_layers: int = 1,
         bidirectional: bool = False,
         dropout: float = 0.0,
+        recurrent_dropout: float = 0.0,
         pooling: str = "last",
         forward_mode: str = "vectorized",
         bptt_steps: int | None = None,
@@ -112,11 +139,13 @@ class MatrixRNN(nn.Module):
             bidirectional,
             dropout,
         )
+        self.recurrent_dropout = recurrent_dropout
         self.pooling, self.forward_mode, self.bptt_steps = (
             pooling,
             forward_mode,
             bptt_steps,
         )
+        self.dropout_generator: torch.Generator | None = None
         gated = GATES[cell] * hidden_size
         self.directions = 2 if bidirectional else 1
         for layer in range(num_layers):
@@ -126,8 +155,10 @@ class MatrixRNN(nn.Module):
                 self.register_parameter(
                     "W" + suffix, nn.Parameter(torch.empty(gated, hidden_size))
                 )
+                # Column-major: U[:, j] is contiguous, so the symbol lookup
+                # U.t()[ids] reads rows of a contiguous table without a copy.
                 self.register_parameter(
-                    "U" + suffix, nn.Parameter(torch.empty(gated, width))
+                    "U" + suffix, nn.Parameter(torch.empty(width, gated).t())
                 )
                 self.register_parameter("b" + suffix, nn.Parameter(torch.empty(gated)))
                 if cell == "gru":  # GRU's candidate gate needs its own hidden bias
@@ -161,7 +192,7 @@ class MatrixRNN(nn.Module):
     def forward(self, X: torch.Tensor, lengths, sample_weight=None) -> torch.Tensor:
         """Logits ``V e + c`` for the left-padded batch ``X`` (``sample_weight``
         rides along in the batch for the loss and is unused here)."""
-        return F.linear(self.embed(X, lengths), self.V, self.c)
+        return F.linear(self.drop(self.embed(X, lengths), self.dropout), self.V, self.c)
 
     def embed(self, X: torch.Tensor, lengths) -> torch.Tensor:
         """Embedding of each record, shape ``(batch, hidden_size * directions)``."""
@@ -218,8 +249,6 @@ class MatrixRNN(nn.Module):
                 finals.append(final)
             if outputs[0] is not None:
                 layer_input = torch.cat(outputs, dim=1)
-            if self.dropout and layer < self.num_layers - 1:
-                layer_input = F.dropout(layer_input, self.dropout, self.training)
         n_records = len(lengths)
         if self.pooling == "last":
             pooled = torch.cat(finals, dim=1) if self.directions > 1 else finals[0]
@@ -234,19 +263,42 @@ class MatrixRNN(nn.Module):
         return pooled[torch.as_tensor(plan.inverse, device=device)]
 
     def _project_input(self, tokens: torch.Tensor, suffix: str) -> torch.Tensor:
-        """``U x_t + b`` for every token of the batch in one operation."""
+        """``U x_t + b`` for every token of the batch in one operation.
+
+        Symbol tokens are ids of shape ``(n,)`` or bags of ids ``(n, k)``
+        (id 0, the unknown symbol, also pads a bag and adds nothing).
+        """
         U, b = getattr(self, "U" + suffix), getattr(self, "b" + suffix)
         if self.symbolic and not suffix.startswith("_l"):
-            # Column x_t of U, plus b: one row lookup in a contiguous (vocab, H)
-            # table, much faster than gathering columns of U itself.
-            return F.embedding(tokens, U.t() + b)
-        return rowwise_matmul(tokens.to(U.dtype), U) + b
+            term = lookup_columns(U, tokens)
+        else:
+            term = rowwise_matmul(tokens.to(U.dtype), U)
+        return self.drop(term, self.dropout) + b
+
+    def drop(self, x: torch.Tensor, p: float) -> torch.Tensor:
+        """Inverted dropout with masks from ``dropout_generator`` (training only)."""
+        if not (self.training and p):
+            return x
+        return x * self.dropout_mask(x.shape, p, x)
+
+    def dropout_mask(self, shape, p: float, like: torch.Tensor) -> torch.Tensor:
+        keep = torch.rand(
+            shape, generator=self.dropout_generator, device=like.device
+        ) >= p
+        return keep.to(like.dtype) / (1.0 - p)
 
     def _run_steps(self, projected: torch.Tensor, plan: Plan, suffix: str):
         W = getattr(self, "W" + suffix)
         b_h = getattr(self, "b_h" + suffix, None)
         h = projected.new_zeros((0, self.hidden_size))
         c = h if self.cell == "lstm" else None
+        # Variational dropout: one mask per record (sorted order), every step.
+        mask = None
+        if self.training and self.recurrent_dropout:
+            n_sorted = plan.active[-1] if plan.active else 0
+            mask = self.dropout_mask(
+                (n_sorted, self.hidden_size), self.recurrent_dropout, projected
+            )
         outputs = []
         keep_outputs = self.num_layers > 1 or self.pooling != "last"
         for step, (x_t, k) in enumerate(zip(projected.split(plan.active), plan.active)):
@@ -256,9 +308,12 @@ class MatrixRNN(nn.Module):
             if k > h.shape[0]:  # newly started records enter with h_0 = 0
                 h = F.pad(h, (0, 0, 0, k - h.shape[0]))
                 c = F.pad(c, (0, 0, 0, k - c.shape[0])) if c is not None else None
-            h, c = self._cell_step(x_t, h, c, W, b_h)
+            h_in = h if mask is None else h * mask[: h.shape[0]]
+            h, c = self._cell_step(x_t, h_in, h, c, W, b_h)
             if keep_outputs:
-                outputs.append(h)
+                # Before the truncation point no gradient may flow, pooled or not.
+                truncated = plan.truncate_at is not None and step < plan.truncate_at
+                outputs.append(h.detach() if truncated else h)
         if not keep_outputs:
             return None, h
         flat = (
@@ -268,17 +323,18 @@ class MatrixRNN(nn.Module):
         )
         return flat, h
 
-    def _cell_step(self, x_t, h, c, W, b_h):
+    def _cell_step(self, x_t, h_in, h, c, W, b_h):
+        """One step; ``h_in`` is ``h`` as the recurrent product sees it (dropout)."""
         if self.cell == "rnn":
-            pre = rowwise_matmul(h, W, add=x_t)  # W h + (U x_t + b)
+            pre = rowwise_matmul(h_in, W, add=x_t)  # W h + (U x_t + b)
             return (
                 torch.tanh(pre) if self.nonlinearity == "tanh" else torch.relu(pre)
             ), None
         if self.cell == "lstm":
-            i, f, g, o = rowwise_matmul(h, W, add=x_t).chunk(4, dim=1)
+            i, f, g, o = rowwise_matmul(h_in, W, add=x_t).chunk(4, dim=1)
             c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
             return torch.sigmoid(o) * torch.tanh(c), c
-        recurrent = rowwise_matmul(h, W, add=b_h)
+        recurrent = rowwise_matmul(h_in, W, add=b_h)
         if self.cell == "gru":
             x_r, x_z, x_n = x_t.chunk(3, dim=1)
             h_r, h_z, h_n = recurrent.chunk(3, dim=1)
