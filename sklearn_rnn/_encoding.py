@@ -56,6 +56,27 @@ def _check_not_bytes_or_none(value, index: int) -> None:
         )
 
 
+def text_column(X):
+    """The column of a one-column DataFrame of text (``df[["name"]]``, what
+    ``ColumnTransformer`` passes for a list of columns); X itself otherwise."""
+    if not (hasattr(X, "iloc") and getattr(X, "ndim", 1) == 2):
+        return X
+    text = [name for name, dtype in X.dtypes.items() if _is_text_dtype(dtype)]
+    if not text:
+        return X
+    if X.shape[1] != 1:
+        raise ValueError(
+            f"X is a DataFrame with {X.shape[1]} columns, of which {text} hold "
+            "text; pass one text column (a Series or df[[column]]) or numeric "
+            "columns only."
+        )
+    return X.iloc[:, 0]
+
+
+def _is_text_dtype(dtype) -> bool:
+    return getattr(dtype, "kind", "O") in "OUS" or str(dtype).startswith("str")
+
+
 def infer_input_kind(X) -> str:
     """Tell which of the accepted input forms ``X`` is, or raise a clear error.
 
@@ -76,7 +97,7 @@ def infer_input_kind(X) -> str:
             f"lists, or a numeric array), got {_describe(X)}."
         )
     if hasattr(X, "iloc") and getattr(X, "ndim", 1) == 2:  # pandas DataFrame
-        return NUMERIC_ARRAY
+        return NUMERIC_ARRAY  # text frames were reduced by text_column()
     if hasattr(X, "to_numpy") and getattr(X, "ndim", None) == 1:  # pandas Series
         X = X.to_numpy()
     if hasattr(X, "__array__") and not isinstance(X, np.ndarray):
@@ -180,6 +201,26 @@ def _holds_symbols(sequence) -> bool:
     return False
 
 
+def channel_moments(records: Records, sample_weight=None):
+    """Per-channel mean and standard deviation over every step of numeric
+    records, each step weighing what its record weighs. Constant channels get
+    a scale of 1 (as in sklearn's StandardScaler)."""
+    values = records.values.astype(np.float64)
+    n_features = values.shape[1]
+    weights = (
+        np.ones(len(values))
+        if sample_weight is None
+        else np.repeat(np.asarray(sample_weight, dtype=np.float64), records.lengths)
+    )
+    total = weights.sum()
+    if total <= 0:
+        return np.zeros(n_features), np.ones(n_features)
+    mean = weights @ values / total
+    std = np.sqrt(weights @ (values - mean) ** 2 / total)
+    tiny = 10 * np.finfo(np.float64).eps * np.maximum(np.abs(mean), 1)
+    return mean, np.where(std > tiny, std, 1.0)
+
+
 def record_starts(lengths: np.ndarray) -> np.ndarray:
     """Where each record begins in a flat concatenation of records."""
     return np.cumsum(lengths) - lengths
@@ -264,22 +305,73 @@ class SequenceEncoder:
     analyzer : {"char", "word"} or callable, default="char"
         How a ``str`` is split into symbols: characters, whitespace-separated
         words, or a callable returning the tokens of one string.
+    ngram_range : tuple (min_n, max_n), default=(1, 1)
+        Symbols each step carries: the n-grams of sizes ``min_n..max_n`` that
+        end at it (``(1, 3)``: the character, and the 2- and 3-grams ending
+        there). Their columns of ``U`` are summed.
+    standardize : bool, default=True
+        Numeric input only: learn each channel's mean and standard deviation
+        over all steps in ``fit`` and rescale to mean 0, variance 1.
+
+    Attributes
+    ----------
+    kind_ : str
+        Input form seen in ``fit``: "text", "tokens", "array" or "ragged".
+    vocabulary_ : dict
+        Symbol (or n-gram) -> id, ids from 1 (symbol input only; 0 = unknown).
+    n_inputs_ : int
+        Vocabulary size + 1, or features per step.
+    mean_, scale_ : ndarray of shape (n_features,) or None
+        Per-channel standardisation (numeric input with ``standardize=True``).
     """
 
-    def __init__(self, analyzer: str | Callable = "char"):
+    def __init__(
+        self,
+        analyzer: str | Callable = "char",
+        ngram_range: tuple[int, int] = (1, 1),
+        standardize: bool = True,
+    ):
         self.analyzer = analyzer
+        self.ngram_range = ngram_range
+        self.standardize = standardize
+
+    def __repr__(self) -> str:
+        if not hasattr(self, "kind_"):
+            return f"SequenceEncoder(analyzer={self.analyzer!r})"
+        if self.kind_ in SYMBOLIC_KINDS:
+            return (
+                f"SequenceEncoder(kind={self.kind_!r}, analyzer={self.analyzer!r}, "
+                f"ngram_range={tuple(self.ngram_range)}, "
+                f"vocabulary={len(self.vocabulary_)} symbols)"
+            )
+        return (
+            f"SequenceEncoder(kind={self.kind_!r}, n_features={self.n_inputs_}, "
+            f"standardize={self.standardize})"
+        )
 
     def fit_transform(self, X, kind: str) -> Records:
         self.kind_ = kind
+        self.mean_ = self.scale_ = None
         if kind in SYMBOLIC_KINDS:
-            sequences = self._symbol_sequences(X, kind)
-            tokens = dict.fromkeys(chain.from_iterable(sequences))
+            sequences = [self._steps(s) for s in self._symbol_sequences(X, kind)]
+            tokens = dict.fromkeys(
+                chain.from_iterable(chain.from_iterable(sequences))
+            )
             self.vocabulary_ = {tok: i for i, tok in enumerate(tokens, start=1)}
             self.n_inputs_ = len(self.vocabulary_) + 1
-            return self._encode_symbols(sequences)
+            return self._encode_steps(sequences)
         records = self._numeric_records(X, kind)
         self.n_inputs_ = records.values.shape[1]
         return records
+
+    def fit_scaling(self, records: Records, sample_weight=None) -> Records:
+        """Learn the per-channel standardisation (numeric input, when asked)
+        from every step, a record's steps weighing what the record weighs;
+        return the standardised records."""
+        if self.kind_ in SYMBOLIC_KINDS or not self.standardize:
+            return records
+        self.mean_, self.scale_ = channel_moments(records, sample_weight)
+        return self._standardized(records)
 
     def transform(self, X, kind: str) -> Records:
         if (
@@ -296,14 +388,40 @@ class SequenceEncoder:
                 "sequences; pass the same kind of input as in fit."
             )
         if kind in SYMBOLIC_KINDS:
-            return self._encode_symbols(self._symbol_sequences(X, kind))
+            return self._encode_steps(
+                [self._steps(s) for s in self._symbol_sequences(X, kind)]
+            )
         records = self._numeric_records(X, kind, default_width=self.n_inputs_)
         if records.values.shape[1] != self.n_inputs_:
             raise ValueError(
                 f"X has {records.values.shape[1]} features per time step, but the "
                 f"model was fitted with {self.n_inputs_} features per time step."
             )
-        return records
+        return self._standardized(records)
+
+    def _standardized(self, records: Records) -> Records:
+        if getattr(self, "mean_", None) is None:
+            return records
+        values = (records.values - self.mean_) / self.scale_
+        return Records(_to_float32(values), records.lengths, records.offsets)
+
+    def _steps(self, sequence: list) -> list:
+        """The symbols each step carries: the n-grams that end at it."""
+        min_n, max_n = self.ngram_range
+        if (min_n, max_n) == (1, 1):
+            return [(tok,) for tok in sequence]
+        joined = isinstance(sequence, str)  # char n-grams stay strings ("abc")
+        steps = []
+        for t in range(len(sequence)):
+            bag = []
+            for n in range(min_n, min(max_n, t + 1) + 1):
+                if n == 1:
+                    bag.append(sequence[t])
+                else:
+                    gram = sequence[t - n + 1 : t + 1]
+                    bag.append(gram if joined else ("ngram", *gram))
+            steps.append(bag)
+        return steps
 
     def _symbol_sequences(self, X, kind: str) -> list:
         if hasattr(X, "to_numpy"):
@@ -327,15 +445,34 @@ class SequenceEncoder:
             sequences.append(seq.tolist() if isinstance(seq, np.ndarray) else seq)
         return sequences
 
-    def _encode_symbols(self, sequences: list) -> Records:
+    def _encode_steps(self, sequences: list) -> Records:
+        """Ids of each step's symbols: shape ``(n_tokens,)`` for one symbol a
+        step, ``(n_tokens, max_n - min_n + 1)`` for n-gram bags (unknown and
+        missing n-grams, e.g. at a record's first steps, are id 0)."""
         vocab = self.vocabulary_
+        width = self.ngram_range[1] - self.ngram_range[0] + 1
         lengths = np.fromiter((len(s) for s in sequences), np.int64, len(sequences))
         total = int(lengths.sum())
-        values = np.fromiter(
-            (vocab.get(tok, UNKNOWN_ID) for seq in sequences for tok in seq),
-            dtype=np.int64,
-            count=total,
-        )
+        if width == 1:
+            values = np.fromiter(
+                (vocab.get(step[0], UNKNOWN_ID) for seq in sequences for step in seq)
+                if self.ngram_range[0] == 1
+                else (
+                    vocab.get(step[0], UNKNOWN_ID) if step else UNKNOWN_ID
+                    for seq in sequences
+                    for step in seq
+                ),
+                dtype=np.int64,
+                count=total,
+            )
+            return Records(values, lengths, record_starts(lengths))
+        values = np.zeros((total, width), dtype=np.int64)
+        row = 0
+        for seq in sequences:
+            for step in seq:
+                for j, gram in enumerate(step):
+                    values[row, j] = vocab.get(gram, UNKNOWN_ID)
+                row += 1
         return Records(values, lengths, record_starts(lengths))
 
     @staticmethod

@@ -17,7 +17,7 @@ from sklearn.utils.validation import check_is_fitted
 from sklearn_rnn._encoding import SYMBOLIC_KINDS
 from sklearn_rnn._version import __version__
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 
 def _plain(value):
@@ -65,6 +65,9 @@ def export_network(estimator) -> dict:
             "bidirectional": module.bidirectional,
             "pooling": module.pooling,
             "input_kind": encoder.kind_,
+            "ngram_range": list(encoder.ngram_range),
+            "mean": None if encoder.mean_ is None else encoder.mean_.tolist(),
+            "scale": None if encoder.scale_ is None else encoder.scale_.tolist(),
         },
         "state_dict": {
             k: v.detach().cpu().clone() for k, v in module.state_dict().items()

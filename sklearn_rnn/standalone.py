@@ -23,32 +23,59 @@ def load(path):
 
 class StandaloneRNN:
     def __init__(self, artefact):
-        if artefact["format_version"] != 1:
+        if artefact["format_version"] not in (1, 2):
             raise ValueError(
                 f"Unsupported format_version {artefact['format_version']}."
             )
         self.config = artefact["config"]
         self.p = {k: v.double() for k, v in artefact["state_dict"].items()}
         vocab = artefact["vocabulary"]
-        self.ids = {tok: i for i, tok in enumerate(vocab, start=1)} if vocab else None
+        self.ids = (
+            {tok: i for i, tok in enumerate(vocab, start=1)}
+            if vocab is not None
+            else None
+        )
+        # Format 2 adds per-step n-gram bags and numeric standardisation.
+        self.ngram_range = tuple(self.config.get("ngram_range", (1, 1)))
+        self.mean = self.config.get("mean")
+        self.scale = self.config.get("scale")
         self.analyzer = artefact["analyzer"]
         self.classes = artefact["classes"]
 
     def _symbols(self, seq):
+        """Ids of the symbols each step carries (the n-grams ending there)."""
         if isinstance(seq, str):
             if self.analyzer == "word":
                 seq = seq.split()
             elif self.analyzer != "char":
                 raise ValueError("The model used a custom analyzer: pass token lists.")
-        return [self.ids.get(tok, 0) for tok in seq]  # 0: never seen in fit
+        joined = isinstance(seq, str)  # char n-grams are strings ("abc")
+        lo, hi = self.ngram_range
+        bags = []
+        for t in range(len(seq)):
+            bag = []
+            for n in range(lo, min(hi, t + 1) + 1):
+                if n == 1:
+                    gram = seq[t]
+                elif joined:
+                    gram = seq[t - n + 1 : t + 1]
+                else:
+                    gram = ("ngram", *seq[t - n + 1 : t + 1])
+                bag.append(self.ids.get(gram, 0))  # 0: never seen in fit
+            bags.append(bag)
+        return bags
 
     def _inputs(self, seq, suffix):
         """U x_t + b for every step of one record, shape (len, gates * H)."""
         U, b = self.p["U" + suffix], self.p["b" + suffix]
         if self.config["symbolic"]:
-            ids = self._symbols(seq)
-            return U[:, ids].T + b if ids else U.new_zeros((0, U.shape[0]))
+            bags = self._symbols(seq)
+            if not bags:
+                return U.new_zeros((0, U.shape[0]))
+            return torch.stack([U[:, bag].sum(1) for bag in bags]) + b
         x = torch.as_tensor(seq, dtype=torch.float64).reshape(len(seq), -1)
+        if self.mean is not None:
+            x = (x - torch.as_tensor(self.mean)) / torch.as_tensor(self.scale)
         return x @ U.T + b
 
     def _run(self, inputs, suffix):
@@ -112,7 +139,9 @@ class StandaloneRNN:
 
     def embed(self, X):
         """Embedding of each sequence, shape (n, hidden_size * directions)."""
-        return torch.stack([self._embed_one(seq) for seq in X]).numpy()
+        H = self.config["hidden_size"] * (2 if self.config["bidirectional"] else 1)
+        rows = [self._embed_one(seq) for seq in X]
+        return (torch.stack(rows) if rows else torch.zeros((0, H))).numpy()
 
     def predict_proba(self, X):
         logits = torch.as_tensor(self.embed(X)) @ self.p["V"].T + self.p["c"]

@@ -73,6 +73,21 @@ def test_loading_under_another_version_warns(cat_words, monkeypatch):
             [0, 1, 0, 1],
         ),
         ({"analyzer": "word"}, ["big dog", "small cat", "big cat"], ["a", "b", "a"]),
+        (  # n-gram bags of characters
+            {"ngram_range": (1, 3), "bidirectional": True},
+            ["cat", "chat", "katze", "", "kät"],
+            ["en", "fr", "de", "en", "de"],
+        ),
+        (  # n-gram bags of tokens
+            {"ngram_range": (2, 3)},
+            [["big", "dog"], ["small", "cat", "x"], ["big", "cat"]],
+            ["a", "b", "a"],
+        ),
+        (  # standardised numeric input of a large scale
+            {},
+            [1000 + 300 * np.arange(n * 2.0).reshape(n, 2) for n in (1, 3, 5, 2)],
+            [0, 1, 0, 1],
+        ),
     ],
 )
 def test_exported_network_reproduces_predictions_without_the_library(
@@ -116,3 +131,17 @@ def test_export_of_transformer_embeds_the_same(cat_words):
     np.testing.assert_allclose(
         model.embed(X + ["zzz"]), rnn.transform(X + ["zzz"]), atol=1e-5
     )
+
+
+def test_standalone_handles_an_empty_vocabulary_and_empty_input():
+    """Check a model fitted on empty strings only, and an empty batch."""
+    from sklearn_rnn.standalone import StandaloneRNN
+
+    clf = RNNSequenceClassifier(hidden_size=3, max_iter=1, random_state=0).fit(
+        ["", ""], ["a", "b"]
+    )
+    model = StandaloneRNN(export_network(clf))
+    np.testing.assert_allclose(
+        model.predict_proba(["", "new"]), clf.predict_proba(["", "new"]), atol=1e-6
+    )
+    assert model.embed([]).shape == (0, 3)

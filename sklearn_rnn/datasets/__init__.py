@@ -2,11 +2,15 @@
 
 from sklearn_rnn.datasets._bundled import load_digit_sequences, load_surnames
 from sklearn_rnn.datasets._names18 import fetch_names_18
-from sklearn_rnn.datasets._synthetic import make_sequence_classification
+from sklearn_rnn.datasets._synthetic import (
+    make_sequence_classification,
+    make_wave_classification,
+)
 
 __all__ = [
     "fetch_names_18",
     "load_digit_sequences",
     "load_surnames",
     "make_sequence_classification",
+    "make_wave_classification",
 ]

@@ -71,3 +71,86 @@ def make_sequence_classification(
         X.append("".join(symbols))
         y[i] = label
     return X, y
+
+
+_WAVES = ("sine", "square", "sawtooth")
+
+
+def make_wave_classification(
+    n_samples=600,
+    *,
+    n_classes=3,
+    n_channels=3,
+    min_length=20,
+    max_length=200,
+    noise=0.3,
+    scale_range=100.0,
+    random_state=None,
+):
+    """Ragged multichannel series whose class is the shape of a wave.
+
+    Class ``k`` is a sine (0), square (1) or sawtooth (2) wave with a random
+    period (8-40 steps) and phase, sampled for a random number of steps. Each
+    channel carries the same wave with its own amplitude, plus Gaussian noise,
+    then an offset and a scale drawn for that channel once for the whole data
+    set (scales span ``1/scale_range`` to ``scale_range``): what sensors of
+    different units look like, and what unscaled numbers do to a network.
+
+    Parameters
+    ----------
+    n_samples : int, default=600
+        Number of series.
+    n_classes : {2, 3}, default=3
+        2: sine and square; 3: sine, square and sawtooth.
+    n_channels : int, default=3
+        Features per step. ``n_channels=1`` returns 1-D series.
+    min_length, max_length : int, default=20, 200
+        Range of series lengths (ragged).
+    noise : float, default=0.3
+        Standard deviation of the noise, relative to a unit wave.
+    scale_range : float, default=100.0
+        Channel scales are drawn log-uniformly in ``[1/scale_range,
+        scale_range]`` and offsets in ``[-scale_range, scale_range]``; 1.0 gives
+        unscaled data.
+    random_state : int, RandomState instance or None, default=None
+        Seed.
+
+    Returns
+    -------
+    X : list of ndarray of shape (len_i, n_channels), or (len_i,) for one channel
+    y : ndarray of shape (n_samples,) of int
+
+    Examples
+    --------
+    >>> from sklearn_rnn.datasets import make_wave_classification
+    >>> X, y = make_wave_classification(n_samples=4, random_state=0)
+    >>> len(X), X[0].shape[1], y.shape
+    (4, 3, (4,))
+    """
+    if n_classes not in (2, 3):
+        raise ValueError(f"n_classes must be 2 or 3, got {n_classes}.")
+    if not 2 <= min_length <= max_length:
+        raise ValueError("Need 2 <= min_length <= max_length.")
+    if scale_range < 1:
+        raise ValueError(f"scale_range must be >= 1, got {scale_range}.")
+    rng = check_random_state(random_state)
+    log_range = np.log(scale_range)
+    scales = np.exp(rng.uniform(-log_range, log_range, n_channels))
+    offsets = rng.uniform(-scale_range, scale_range, n_channels) * (scale_range > 1)
+    y = rng.randint(n_classes, size=n_samples)
+    X = []
+    for label in y:
+        length = rng.randint(min_length, max_length + 1)
+        period = rng.uniform(8, 40)
+        phase = rng.uniform(0, 1)
+        cycle = (np.arange(length) / period + phase) % 1.0
+        wave = {
+            "sine": np.sin(2 * np.pi * cycle),
+            "square": np.where(cycle < 0.5, 1.0, -1.0),
+            "sawtooth": 2 * cycle - 1,
+        }[_WAVES[label]]
+        amplitude = rng.uniform(0.5, 1.5, n_channels)
+        series = wave[:, None] * amplitude + noise * rng.randn(length, n_channels)
+        series = series * scales + offsets
+        X.append(series[:, 0] if n_channels == 1 else series)
+    return X, y
