@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import warnings
+import weakref
 from numbers import Integral, Real
 
 import numpy as np
@@ -29,6 +30,7 @@ from sklearn_rnn._encoding import (
     SYMBOLIC_KINDS,
     SequenceEncoder,
     infer_input_kind,
+    text_column,
 )
 from sklearn_rnn._fitting import (
     _FIT_MODES,
@@ -46,6 +48,33 @@ from sklearn_rnn._persistence import PersistenceMixin
 # bounded for very long sequences.
 _INFERENCE_MAX_RECORDS = 8192
 _INFERENCE_MAX_CELLS = 1 << 20
+
+
+# early_stopping="auto" holds out a validation set from this many records on:
+# below it, a tenth of the data is too few records to judge an epoch by.
+_AUTO_EARLY_STOPPING_MIN_SAMPLES = 500
+
+
+# Fitted module -> {dtype: converted copy for inference}; entries go with the
+# fitted module they were made from.
+_CONVERTED_MODULES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _comparable(value):
+    return tuple(value) if isinstance(value, list | tuple) else value
+
+
+def validation_split(y_idx: np.ndarray, fraction: float, seed: int):
+    """Train and validation indices, stratified where every class allows it."""
+    indices = np.arange(len(y_idx))
+    counts = np.bincount(y_idx)
+    stratify = y_idx if counts[counts > 0].min() >= 2 else None
+    try:
+        return train_test_split(
+            indices, test_size=fraction, random_state=seed, stratify=stratify
+        )
+    except ValueError:  # fewer validation records than classes
+        return train_test_split(indices, test_size=fraction, random_state=seed)
 
 
 def inference_batches(lengths: np.ndarray) -> list[np.ndarray]:
@@ -76,6 +105,7 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
         "num_layers": [Interval(Integral, 1, None, closed="left")],
         "bidirectional": ["boolean"],
         "dropout": [Interval(Real, 0, 1, closed="left")],
+        "recurrent_dropout": [Interval(Real, 0, 1, closed="left")],
         "pooling": [StrOptions(set(POOLINGS))],
         "fit_mode": [StrOptions(set(_FIT_MODES))],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
@@ -86,12 +116,15 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
         "bptt_steps": [Interval(Integral, 1, None, closed="left"), None],
         "shuffle": ["boolean"],
         "length_bucketing": ["boolean"],
-        "early_stopping": ["boolean"],
+        "early_stopping": ["boolean", StrOptions({"auto"})],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
+        "label_smoothing": [Interval(Real, 0, 1, closed="left")],
         "class_weight": [StrOptions({"balanced"}), dict, None],
         "analyzer": [StrOptions({"char", "word"}), callable],
+        "ngram_range": [tuple],
+        "standardize": ["boolean"],
         "warm_start": ["boolean"],
         "device": [str, torch.device],
         "inference_dtype": [StrOptions({"auto", "float32", "float64"})],
@@ -109,6 +142,7 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
         num_layers=1,
         bidirectional=False,
         dropout=0.0,
+        recurrent_dropout=0.0,
         pooling="last",
         fit_mode="vectorized",
         batch_size=32,
@@ -119,12 +153,15 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
         bptt_steps=None,
         shuffle=True,
         length_bucketing=True,
-        early_stopping=False,
+        early_stopping="auto",
         validation_fraction=0.1,
         n_iter_no_change=10,
         tol=1e-4,
+        label_smoothing=0.0,
         class_weight=None,
         analyzer="char",
+        ngram_range=(1, 1),
+        standardize=True,
         warm_start=False,
         device="cpu",
         inference_dtype="auto",
@@ -138,6 +175,7 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
         self.num_layers = num_layers
         self.bidirectional = bidirectional
         self.dropout = dropout
+        self.recurrent_dropout = recurrent_dropout
         self.pooling = pooling
         self.fit_mode = fit_mode
         self.batch_size = batch_size
@@ -152,8 +190,11 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
         self.tol = tol
+        self.label_smoothing = label_smoothing
         self.class_weight = class_weight
         self.analyzer = analyzer
+        self.ngram_range = ngram_range
+        self.standardize = standardize
         self.warm_start = warm_start
         self.device = device
         self.inference_dtype = inference_dtype
@@ -169,16 +210,33 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
                 f"nonlinearity={self.nonlinearity!r} applies to cell='rnn' only; "
                 f"cell={self.cell!r} has fixed gate nonlinearities."
             )
-        if self.bptt_steps is not None and self.fit_mode == "packed":
+        if self.fit_mode == "packed":
+            for name in ("bptt_steps", "recurrent_dropout"):
+                if getattr(self, name):
+                    raise ValueError(
+                        f"{name} needs a step-by-step fit_mode ('sgd', "
+                        "'minibatch' or 'vectorized'); torch's packed kernels run "
+                        "every step of every record inside one call."
+                    )
+        ngram = self.ngram_range
+        if not (
+            len(ngram) == 2
+            and all(isinstance(n, Integral) for n in ngram)
+            and 1 <= ngram[0] <= ngram[1]
+        ):
             raise ValueError(
-                "bptt_steps (truncated backpropagation) needs a step-by-step fit_mode "
-                "('sgd', 'minibatch' or 'vectorized'); torch's packed kernels "
-                "backpropagate through every step."
+                "ngram_range must be a tuple (min_n, max_n) of integers with "
+                f"1 <= min_n <= max_n, got {ngram!r}."
             )
         return resolve_device(self.device)
 
     def _validate_X(self, X, y=None, *, reset: bool):
-        """Validate X (and y in fit); return ``(records, y, kind, dtype)``."""
+        """Validate X (and y in fit); return ``(records, y, kind, dtype, encoder)``.
+
+        Nothing on ``self`` but sklearn's ``n_features_in_``/``feature_names_in_``
+        changes here: ``fit`` stores the returned encoder once everything passed.
+        """
+        X = text_column(X)
         kind = infer_input_kind(X)
         fitting = y is not None
         if kind == NUMERIC_ARRAY:
@@ -211,18 +269,21 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
                     assert_all_finite(y, input_name="y")
                 check_consistent_length(X, y)
         if reset:
-            self.encoder_ = SequenceEncoder(self.analyzer)
-            records = self.encoder_.fit_transform(X, kind)
+            encoder = SequenceEncoder(
+                self.analyzer, tuple(self.ngram_range), self.standardize
+            )
+            records = encoder.fit_transform(X, kind)
         else:
-            records = self.encoder_.transform(X, kind)
+            encoder = self.encoder_
+            records = encoder.transform(X, kind)
         if fitting and len(records) == 0:
             raise ValueError(
                 "Found array with 0 sample(s) while a minimum of 1 is required."
             )
-        return records, y, kind, out_dtype
+        return records, y, kind, out_dtype, encoder
 
     def _encode_targets(self, y):
-        """Class indices for training; ``classes_`` is set on a fresh fit."""
+        """``(classes, class indices)``; nothing is stored here."""
         check_classification_targets(y)
         classes, y_idx = np.unique(y, return_inverse=True)
         if self._continuing():
@@ -237,11 +298,15 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
                 f"{type(self).__name__} needs samples of at least 2 classes in the "
                 f"data, but the data contains only one class: {classes[0]!r}."
             )
-        self.classes_ = classes
-        return y_idx
+        return classes, y_idx
 
     def _continuing(self) -> bool:
         return self.warm_start and hasattr(self, "module_")
+
+    def _uses_early_stopping(self, n_samples: int) -> bool:
+        if self.early_stopping == "auto":
+            return n_samples >= _AUTO_EARLY_STOPPING_MIN_SAMPLES
+        return bool(self.early_stopping)
 
     # ---------------------------------------------------------------- fitting
     def _fit(self, X, y, sample_weight=None):
@@ -252,51 +317,72 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
             )
         # A warm start keeps the fitted vocabulary and input shape.
         continuing = self._continuing()
-        records, y, kind, _ = self._validate_X(X, y, reset=not continuing)
-        y_idx = self._encode_targets(y)
-        sample_weight = _check_sample_weight(
-            sample_weight, np.empty(len(records)), dtype=np.float64
-        )
-        if len(np.unique(y_idx[sample_weight > 0])) < 2 and not continuing:
-            raise ValueError(
-                "sample_weight must be positive for samples of at least 2 classes; "
-                "the weighted data contains fewer than 2 classes."
+        if continuing:
+            self._check_same_architecture(self.module_)
+        # validate_data sets n_features_in_ as it goes: put it back if any
+        # check fails, so a failed refit leaves the fitted model usable.
+        shape_attrs = {
+            k: v
+            for k, v in vars(self).items()
+            if k in ("n_features_in_", "feature_names_in_")
+        }
+        try:
+            records, y, kind, _, encoder = self._validate_X(
+                X, y, reset=not continuing
             )
+            classes, y_idx = self._encode_targets(y)
+            sample_weight = _check_sample_weight(
+                sample_weight,
+                np.empty(len(records)),
+                dtype=np.float64,
+                ensure_non_negative=True,
+            )
+            if len(np.unique(y_idx[sample_weight > 0])) < 2 and not continuing:
+                raise ValueError(
+                    "sample_weight must be positive for samples of at least 2 "
+                    "classes; the weighted data contains fewer than 2 classes."
+                )
+            if not continuing:
+                records = encoder.fit_scaling(records, sample_weight)
+        except Exception:
+            for k in ("n_features_in_", "feature_names_in_"):
+                self.__dict__.pop(k, None)
+            self.__dict__.update(shape_attrs)
+            raise
         seed = int(
             check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
         )
-
         train_idx, valid_idx = np.arange(len(records)), None
-        if self.early_stopping:
-            train_idx, valid_idx = train_test_split(
-                train_idx,
-                test_size=self.validation_fraction,
-                random_state=seed,
-                stratify=y_idx,
+        if self._uses_early_stopping(len(records)):
+            train_idx, valid_idx = validation_split(
+                y_idx, self.validation_fraction, seed
             )
         class_weight = None
         if self.class_weight is not None:
             class_weight = compute_class_weight(
-                self.class_weight, classes=self.classes_, y=self.classes_[y_idx]
+                self.class_weight, classes=classes, y=classes[y_idx]
             )
         if continuing:
-            module = self.module_
-            self._check_same_architecture(module)
+            # Training happens on a copy: a diverged fit must not leave NaN
+            # weights behind in the fitted model.
+            module = copy.deepcopy(self.module_)
         else:
             module = MatrixRNN(
-                self.encoder_.n_inputs_,
-                len(self.classes_),
+                encoder.n_inputs_,
+                len(classes),
                 self.hidden_size,
                 symbolic=kind in SYMBOLIC_KINDS,
                 cell=self.cell,
                 nonlinearity=self.nonlinearity,
                 num_layers=self.num_layers,
                 bidirectional=self.bidirectional,
-                dropout=self.dropout,
                 pooling=self.pooling,
-                bptt_steps=self.bptt_steps,
                 generator=torch.Generator().manual_seed(seed),
             )
+        # Training-only settings may change between warm-started fits.
+        module.dropout = self.dropout
+        module.recurrent_dropout = self.recurrent_dropout
+        module.bptt_steps = self.bptt_steps
         config = TrainingConfig(
             fit_mode=self.fit_mode,
             batch_size=self.batch_size,
@@ -308,39 +394,54 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
             length_bucketing=self.length_bucketing,
             n_iter_no_change=self.n_iter_no_change,
             tol=self.tol,
+            label_smoothing=self.label_smoothing,
             class_weight=class_weight,
             callbacks=list(self.callbacks or []),
             verbose=self.verbose,
             device=device,
             seed=seed,
+            optimizer_state=(
+                self.net_.optimizer_.state_dict()
+                if continuing and hasattr(self, "net_")
+                else None
+            ),
         )
 
         def subset(idx):
             return SequenceDataset(records.subset(idx), y_idx[idx], sample_weight[idx])
 
         valid_set = subset(valid_idx) if valid_idx is not None else None
-        # Training happens on a copy: a diverged fit must not leave NaN weights
-        # behind, neither in a new model nor in a warm-started one.
-        candidate = copy.deepcopy(module) if continuing else module
-        # Training-only settings may change between warm-started fits.
-        candidate.dropout, candidate.bptt_steps = self.dropout, self.bptt_steps
         try:
-            net = train(candidate, subset(train_idx), valid_set, config)
+            net = train(module, subset(train_idx), valid_set, config)
         except TrainingDiverged as exc:
             if not continuing:
                 self._forget_fit()
             raise ValueError(str(exc)) from None
-        module = net.module_
+        # Everything passed: only now is fitted state replaced.
         module.forward_mode = _FIT_MODES[self.fit_mode].inference_mode(device)
         module.eval()
-        self.module_ = module
-        self.net_ = net
-        self.loss_curve_ = [float(v) for v in net.history[:, "train_loss"]]
+        previous = (
+            (self.loss_curve_, getattr(self, "validation_loss_curve_", []))
+            if continuing
+            else ([], [])
+        )
+        self.encoder_, self.classes_ = encoder, classes
+        self.module_, self.net_ = module, net
+        self.loss_curve_ = previous[0] + [
+            float(v) for v in net.history[:, "train_loss"]
+        ]
+        self.__dict__.pop("validation_loss_curve_", None)
         if valid_set is not None:
-            self.validation_loss_curve_ = [
+            self.validation_loss_curve_ = previous[1] + [
                 float(v) for v in net.history[:, "valid_loss"]
             ]
-        self.n_iter_ = len(net.history)
+        self.n_iter_ = len(self.loss_curve_)
+        self._warn_on_poor_fit(net, y_idx[train_idx], sample_weight[train_idx])
+        return self
+
+    def _warn_on_poor_fit(self, net, y_idx, sample_weight) -> None:
+        """sklearn's ConvergenceWarning when max_iter cut training short, and a
+        warning when the loss never got below that of the class frequencies."""
         if not stopped_early(net):
             warnings.warn(
                 f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached "
@@ -348,7 +449,20 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
                 ConvergenceWarning,
                 stacklevel=3,
             )
-        return self
+        prior = np.bincount(y_idx, weights=sample_weight, minlength=len(self.classes_))
+        prior = prior[prior > 0] / prior.sum()
+        prior_loss = float(-(prior * np.log(prior)).sum())
+        best = min(self.loss_curve_)
+        if prior_loss > 0 and best > 0.97 * prior_loss and self.label_smoothing < 0.5:
+            warnings.warn(
+                f"The network learned next to nothing: its best training loss "
+                f"({best:.4f}) stayed at the level of predicting the class "
+                f"frequencies ({prior_loss:.4f}). Try more epochs (max_iter), a "
+                "larger learning_rate_init, pooling='mean' or cell='gru' for long "
+                "sequences, or check that X carries the signal.",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
 
     _ARCHITECTURE = (
         "hidden_size",
@@ -358,10 +472,17 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
         "bidirectional",
         "pooling",
     )
+    _ENCODING = ("analyzer", "ngram_range", "standardize")
 
     def _check_same_architecture(self, module) -> None:
         changed = [
             p for p in self._ARCHITECTURE if getattr(module, p) != getattr(self, p)
+        ]
+        encoder = self.encoder_
+        changed += [
+            p
+            for p in self._ENCODING
+            if _comparable(getattr(encoder, p)) != _comparable(getattr(self, p))
         ]
         if changed:
             raise ValueError(
@@ -379,7 +500,7 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
     # -------------------------------------------------------------- inference
     def _records_for_inference(self, X):
         check_is_fitted(self, "module_")
-        records, _, _, dtype = self._validate_X(X, reset=False)
+        records, _, _, dtype, _ = self._validate_X(X, reset=False)
         return records, dtype
 
     def _run_module(self, records, method: str, dtype=np.float64) -> np.ndarray:
@@ -419,7 +540,14 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
         wanted = getattr(torch, dtype)
         if module.V.dtype == wanted:
             return module
-        return copy.deepcopy(module).to(wanted)  # never alter the fitted module
+        # Converted once per fitted module, not per call (a copy of U alone is
+        # vocabulary-sized), and kept off the estimator: predict must not
+        # change its __dict__, and pickles stay free of the copy. Threads
+        # racing here build equal copies.
+        copies = _CONVERTED_MODULES.setdefault(module, {})
+        if wanted not in copies:
+            copies[wanted] = copy.deepcopy(module).to(wanted)  # module_ unchanged
+        return copies[wanted]
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

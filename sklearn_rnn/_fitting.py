@@ -203,11 +203,13 @@ class TrainingConfig:
     length_bucketing: bool
     n_iter_no_change: int
     tol: float
+    label_smoothing: float
     class_weight: np.ndarray | None
     callbacks: list
     verbose: int
     device: torch.device
     seed: int
+    optimizer_state: dict | None = None  # a warm start continues Adam's moments
 
 
 def train(
@@ -250,7 +252,10 @@ def train(
         criterion=nn.CrossEntropyLoss,
         criterion__reduction="none",
         criterion__weight=class_weight,
-        optimizer=torch.optim.Adam,
+        criterion__label_smoothing=config.label_smoothing,
+        # Decoupled weight decay (AdamW): the decay does not pass through Adam's
+        # per-parameter scaling, so it regularises rare symbols' columns too.
+        optimizer=torch.optim.AdamW,
         optimizer__weight_decay=config.alpha,
         lr=config.learning_rate_init,
         max_epochs=config.max_iter,
@@ -268,11 +273,22 @@ def train(
         device=config.device,
         verbose=config.verbose,
     )
-    with torch.random.fork_rng(devices=_cuda_indices(config.device)):
-        # Dropout draws from torch's global generator: seed it inside a fork so
-        # the caller's global RNG state is left exactly as it was.
-        torch.manual_seed(config.seed)
-        net.fit(train_set, y=None)
+    # Dropout masks come from a generator of the module's own, seeded here:
+    # torch's global RNGs (CPU and CUDA) are never read or reseeded.
+    module.dropout_generator = torch.Generator(device=config.device).manual_seed(
+        config.seed
+    )
+    try:
+        if config.optimizer_state is not None:
+            net.initialize()
+            net.optimizer_.load_state_dict(config.optimizer_state)
+            net.partial_fit(train_set, y=None, epochs=config.max_iter)
+        else:
+            net.fit(train_set, y=None)
+    finally:
+        module.dropout_generator = None  # not part of the fitted model
+        # The validation records must not travel with the fitted model.
+        net.train_split = None
     # The last update may have produced non-finite weights after a finite loss.
     if not all(torch.isfinite(p).all() for p in module.parameters()):
         raise TrainingDiverged(
@@ -284,12 +300,6 @@ def train(
 
 def _silent(*args, **kwargs) -> None:
     pass
-
-
-def _cuda_indices(device: torch.device) -> list[int]:
-    if device.type != "cuda":
-        return []
-    return [device.index if device.index is not None else torch.cuda.current_device()]
 
 
 def stopped_early(net: NeuralNet) -> bool:

@@ -15,6 +15,8 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn_rnn import RNNEmbeddingTransformer, RNNSequenceClassifier
 from sklearn_rnn.datasets import load_surnames, make_sequence_classification
 
+from .conftest import make_anagram_task
+
 
 def test_quickstart(cat_words):
     """Check the README quickstart: string labels, proba rows sum to one."""
@@ -47,21 +49,34 @@ def test_labels_of_any_type(labels, language_words):
     assert pred.dtype == y.dtype and set(pred) <= set(labels)
 
 
-def test_pipeline_with_random_forest(language_words):
-    """Check the embedding + RandomForest pipeline from the README."""
-    X, y = language_words
-    pipe = Pipeline(
-        [
-            ("rnn", RNNEmbeddingTransformer(hidden_size=16, random_state=0)),
-            ("rf", RandomForestClassifier(n_estimators=20, random_state=0)),
-        ]
+def test_pipeline_with_random_forest():
+    """Check the embedding + RandomForest pipeline from the README on held-out
+    data: trained embeddings beat the same network left untrained."""
+    X, y = make_anagram_task(400)
+    X_tr, X_te, y_tr, y_te = train_test_split(
+        X, y, test_size=0.5, stratify=y, random_state=0
     )
-    pipe.fit(X, y)
-    assert pipe.score(X, y) > 0.8
+    scores = {}
+    for lr in (1e-12, 0.005):  # 1e-12: the untrained network's random features
+        pipe = Pipeline(
+            [
+                ("rnn", RNNEmbeddingTransformer(
+                    hidden_size=16, cell="gru", learning_rate_init=lr, random_state=0
+                )),
+                ("rf", RandomForestClassifier(n_estimators=50, random_state=0)),
+            ]
+        )
+        scores[lr] = pipe.fit(X_tr, y_tr).score(X_te, y_te)
+    assert scores[0.005] >= 0.95
+    assert scores[1e-12] < scores[0.005] - 0.08
 
 
 def test_grid_search_over_hidden_size_and_fit_mode(language_words):
-    """Check GridSearchCV over hidden_size and fit_mode with two processes."""
+    """Check GridSearchCV over hidden_size and fit_mode with two processes.
+
+    minibatch and vectorized compute the same function with the same updates,
+    so their cross-validated scores tie for each hidden size.
+    """
     X, y = language_words
     grid = GridSearchCV(
         RNNSequenceClassifier(max_iter=3, random_state=0),
@@ -70,8 +85,15 @@ def test_grid_search_over_hidden_size_and_fit_mode(language_words):
         n_jobs=2,
     )
     grid.fit(X, y)
-    assert len(grid.cv_results_["params"]) == 4
-    assert grid.best_params_["fit_mode"] in ("minibatch", "vectorized")
+    results = grid.cv_results_
+    score = {
+        (p["hidden_size"], p["fit_mode"]): s
+        for p, s in zip(results["params"], results["mean_test_score"])
+    }
+    assert len(score) == 4
+    for hidden in (8, 16):
+        assert score[hidden, "minibatch"] == pytest.approx(score[hidden, "vectorized"])
+    assert grid.best_score_ == max(score.values())
     assert grid.predict(X[:3]).shape == (3,)
 
 

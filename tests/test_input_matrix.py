@@ -338,14 +338,17 @@ def test_token_lists_of_any_hashable():
     assert clf.predict([["a", ("x", 2)], ["never"]]).shape == (2,)
 
 
-def test_float32_and_float64_numeric_input_agree():
-    """Check that float32 and float64 inputs give the same model."""
+def test_numeric_input_dtypes_reach_the_outputs():
+    """Check the dtype contract: the transformer returns float32 for float32
+    input and float64 otherwise; probabilities are always float64."""
     X = np.random.default_rng(0).normal(size=(30, 6))
     y = np.arange(30) % 2
-    a = RNNSequenceClassifier(**TINY).fit(X, y).predict_proba(X)
-    b = RNNSequenceClassifier(**TINY).fit(X.astype(np.float32), y).predict_proba(X)
-    np.testing.assert_allclose(a, b, rtol=1e-6)
-    assert a.dtype == np.float64
+    for dtype in (np.float32, np.float64):
+        Xd = X.astype(dtype)
+        emb = RNNEmbeddingTransformer(**TINY).fit(Xd, y).transform(Xd)
+        assert emb.dtype == dtype
+        proba = RNNSequenceClassifier(**TINY).fit(Xd, y).predict_proba(Xd)
+        assert proba.dtype == np.float64
 
 
 def test_dataframe_input_keeps_feature_names():

@@ -88,8 +88,9 @@ def test_refit_with_same_random_state_reproduces(X):
     np.testing.assert_array_equal(a, b)
 
 
+@pytest.mark.parametrize("inference_dtype", ["auto", "float32"])
 @pytest.mark.parametrize("method", ["predict_proba", "transform"])
-def test_concurrent_calls_match_sequential(method, language_words):
+def test_concurrent_calls_match_sequential(method, inference_dtype, language_words):
     """Check that several threads predicting at once get the sequential results."""
     from concurrent.futures import ThreadPoolExecutor
 
@@ -97,9 +98,18 @@ def test_concurrent_calls_match_sequential(method, language_words):
     Est = (
         RNNSequenceClassifier if method == "predict_proba" else RNNEmbeddingTransformer
     )
-    model = Est(hidden_size=16, max_iter=2, cell="gru", random_state=0).fit(X, y)
+    model = Est(
+        hidden_size=16,
+        max_iter=2,
+        cell="gru",
+        inference_dtype=inference_dtype,
+        random_state=0,
+    ).fit(X, y)
     chunks = [X[i::4] for i in range(4)] * 4
     expected = [getattr(model, method)(c) for c in chunks]
+    # Every call runs the same module object: shared state is exercised.
+    shared = model._inference_module()
+    assert shared is model._inference_module()
     with ThreadPoolExecutor(max_workers=8) as pool:
         results = list(pool.map(getattr(model, method), chunks))
     for got, want in zip(results, expected):

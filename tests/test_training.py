@@ -1,0 +1,369 @@
+"""The training code: regularisation, stopping, shuffling, warm starts, RNGs.
+
+Each test targets a one-line change that once survived the suite (dropout or
+weight decay dropped, clipping removed, best weights not restored, ...): it
+fails when that behaviour breaks.
+"""
+
+import pickle
+import threading
+
+import numpy as np
+import pytest
+import torch
+from numpy.testing import assert_allclose, assert_array_equal
+from skorch.callbacks import Callback
+
+from sklearn_rnn import RNNSequenceClassifier
+from sklearn_rnn._base import validation_split
+from sklearn_rnn._module import MatrixRNN
+
+from .conftest import make_anagram_task
+
+SMALL = dict(hidden_size=8, batch_size=16, learning_rate_init=0.02, random_state=0)
+
+
+def _fit(X, y, **params):
+    return RNNSequenceClassifier(**{**SMALL, **params}).fit(X, y)
+
+
+def _weights(clf):
+    return {k: v.detach().clone() for k, v in clf.module_.state_dict().items()}
+
+
+# ------------------------------------------------------------------ dropout
+@pytest.mark.parametrize("param", ["dropout", "recurrent_dropout"])
+def test_dropout_changes_training_and_only_training(language_words, param):
+    """Check that dropout acts in fit (other losses) but not at predict time."""
+    X, y = language_words
+    plain = _fit(X, y, max_iter=3, early_stopping=False)
+    dropped = _fit(X, y, max_iter=3, early_stopping=False, **{param: 0.5})
+    assert not np.allclose(plain.loss_curve_, dropped.loss_curve_)
+    # Predictions are deterministic: no mask in eval mode.
+    assert_array_equal(dropped.predict_proba(X), dropped.predict_proba(X))
+    assert dropped.module_.dropout_generator is None  # not kept after fit
+
+
+def test_dropout_masks_drop_the_stated_fraction():
+    """Check inverted dropout: about p of the entries zeroed, the rest scaled."""
+    module = MatrixRNN(4, 2, 8, symbolic=False, dropout=0.3).train()
+    module.dropout_generator = torch.Generator().manual_seed(0)
+    x = torch.ones(200, 50)
+    out = module.drop(x, 0.3)
+    assert (out == 0).float().mean().item() == pytest.approx(0.3, abs=0.02)
+    assert_allclose(out[out != 0].numpy(), 1 / 0.7, rtol=1e-6)
+    assert torch.equal(module.eval().drop(x, 0.3), x)
+
+
+def test_recurrent_dropout_uses_one_mask_for_all_steps():
+    """Check variational dropout: the units dropped are the same at every step."""
+    torch.manual_seed(0)
+    module = MatrixRNN(
+        1, 2, 6, symbolic=False, recurrent_dropout=0.5, pooling="mean"
+    ).train()
+    seen = []
+    original = module._cell_step
+
+    def spy(x_t, h_in, h, c, W, b_h):
+        seen.append((h_in == 0) & (h != 0))
+        return original(x_t, h_in, h, c, W, b_h)
+
+    module._cell_step = spy
+    module.dropout_generator = torch.Generator().manual_seed(3)
+    module.embed(torch.randn(1, 6, 1), np.array([6]))
+    dropped = [s[0] for s in seen[1:]]  # step 0 reads h_0 = 0
+    assert dropped[0].any()
+    for d in dropped[1:]:
+        assert torch.equal(d, dropped[0])
+
+
+# -------------------------------------------------- weight decay, clipping
+def test_alpha_is_weight_decay(language_words):
+    """Check that a larger alpha gives smaller weights."""
+    X, y = language_words
+    norms = []
+    for alpha in (0.0, 5.0):
+        clf = _fit(X, y, max_iter=5, early_stopping=False, alpha=alpha)
+        norms.append(sum(p.norm() ** 2 for p in clf.module_.parameters()).item())
+    assert norms[1] < 0.8 * norms[0]
+
+
+class GradNorms(Callback):
+    """Records the gradient norm each update is made with."""
+
+    def initialize(self):
+        self.norms = []
+        return self
+
+    def on_grad_computed(self, net, named_parameters, **kwargs):
+        grads = [p.grad for p in net.module_.parameters() if p.grad is not None]
+        self.norms.append(torch.linalg.vector_norm(torch.stack(
+            [torch.linalg.vector_norm(g) for g in grads])).item())
+
+
+def test_clip_grad_norm_bounds_every_update(language_words):
+    """Check that no update uses a gradient longer than clip_grad_norm."""
+    X, y = language_words
+    recorder = GradNorms()
+    _fit(X, y, max_iter=2, clip_grad_norm=1e-3, callbacks=[recorder])
+    assert recorder.norms and max(recorder.norms) <= 1e-3 * (1 + 1e-4)
+    unclipped = GradNorms()
+    _fit(X, y, max_iter=2, clip_grad_norm=None, callbacks=[unclipped])
+    assert max(unclipped.norms) > 1e-2
+
+
+# ----------------------------------------------------------------- shuffling
+class BatchLabels(Callback):
+    def initialize(self):
+        self.epochs = []
+        return self
+
+    def on_epoch_begin(self, net, **kwargs):
+        self.epochs.append([])
+
+    def on_batch_begin(self, net, batch=None, training=None, **kwargs):
+        if training:
+            self.epochs[-1].append(tuple(batch[1].tolist()))
+
+
+@pytest.mark.parametrize("shuffle", [True, False])
+def test_shuffle_changes_batches_between_epochs(language_words, shuffle):
+    """Check that shuffle=True draws new batches each epoch and False does not."""
+    X, y = language_words
+    seen = BatchLabels()
+    _fit(X, y, max_iter=3, shuffle=shuffle, length_bucketing=False,
+         early_stopping=False, callbacks=[seen])
+    first, second = seen.epochs[0], seen.epochs[1]
+    assert (first != second) == shuffle
+
+
+# ----------------------------------------------------------- early stopping
+class WeightSnapshots(Callback):
+    def initialize(self):
+        self.weights = []
+        return self
+
+    def on_epoch_end(self, net, **kwargs):
+        self.weights.append(
+            {k: v.detach().clone() for k, v in net.module_.state_dict().items()}
+        )
+
+
+def _stopping_rule(curve, patience, tol):
+    """(stop epoch, best epoch index) of the no-improvement rule on ``curve``."""
+    best, best_at, since = np.inf, 0, 0
+    for epoch, value in enumerate(curve, start=1):
+        if value < best - tol:
+            best, best_at, since = value, epoch - 1, 0
+        else:
+            since += 1
+        if since >= patience:
+            return epoch, best_at
+    return len(curve), best_at
+
+
+def test_early_stopping_watches_validation_and_restores_best(language_words):
+    """Check that early stopping follows the validation loss and keeps the
+    weights of its best epoch, not the last."""
+    X, y = language_words
+    snapshots = WeightSnapshots()
+    clf = _fit(X, y, max_iter=60, early_stopping=True, n_iter_no_change=3,
+               learning_rate_init=0.05, validation_fraction=0.3,
+               callbacks=[snapshots])
+    valid = clf.validation_loss_curve_
+    assert clf.n_iter_ < 60  # stopped early
+    stop, best = _stopping_rule(valid, 3, clf.tol)
+    assert clf.n_iter_ == stop
+    assert _stopping_rule(clf.loss_curve_, 3, clf.tol)[0] != clf.n_iter_
+    assert best < clf.n_iter_ - 1
+    for name, value in _weights(clf).items():
+        assert torch.equal(value, snapshots.weights[best][name]), name
+
+
+def test_validation_split_is_stratified():
+    """Check that the held-out part keeps the class proportions."""
+    y = np.repeat([0, 1, 2], [500, 300, 200])
+    _, valid = validation_split(y, 0.1, seed=0)
+    assert_array_equal(np.bincount(y[valid]), [50, 30, 20])
+    # A class with a single record cannot be stratified: plain split instead.
+    y_rare = np.r_[y, 3]
+    train, valid = validation_split(y_rare, 0.1, seed=0)
+    assert len(valid) == 101 and len(np.intersect1d(train, valid)) == 0
+
+
+def test_early_stopping_auto_depends_on_size(language_words):
+    """Check that "auto" holds out data for larger sets only."""
+    X, y = language_words
+    small = _fit(X, y, max_iter=2)  # 180 records
+    assert not hasattr(small, "validation_loss_curve_")
+    X_big, y_big = make_anagram_task(600)
+    big = _fit(X_big, y_big, max_iter=2)
+    assert len(big.validation_loss_curve_) == 2
+
+
+# ---------------------------------------------------------------- warm start
+def test_warm_start_continues_optimizer_and_counts(language_words):
+    """Check that a warm start keeps Adam's state, n_iter_ and the curves."""
+    X, y = language_words
+    clf = _fit(X, y, max_iter=3, warm_start=True, early_stopping=False)
+    steps = clf.net_.optimizer_.state_dict()["state"][0]["step"].item()
+    first = list(clf.loss_curve_)
+    clf.fit(X, y)
+    assert clf.n_iter_ == 6 and clf.loss_curve_[:3] == first
+    assert clf.net_.optimizer_.state_dict()["state"][0]["step"].item() == 2 * steps
+    assert clf.loss_curve_[3] <= first[-1] * 1.05  # no restart from scratch
+
+
+def test_warm_start_applies_new_training_settings(language_words):
+    """Check that dropout and bptt_steps set between warm fits take effect."""
+    X, y = language_words
+    base = _fit(X, y, max_iter=2, warm_start=True, early_stopping=False)
+    state = pickle.dumps(base)
+    curves = {}
+    for params in ({}, {"dropout": 0.5}, {"bptt_steps": 1}):
+        clf = pickle.loads(state).set_params(**params).fit(X, y)
+        assert clf.module_.dropout == params.get("dropout", 0.0)
+        assert clf.module_.bptt_steps == params.get("bptt_steps")
+        curves[str(params)] = clf.loss_curve_[2:]
+    values = list(curves.values())
+    assert not np.allclose(values[0], values[1])
+    assert not np.allclose(values[0], values[2])
+
+
+@pytest.mark.parametrize(
+    "change", [{"analyzer": "word"}, {"ngram_range": (1, 2)}, {"hidden_size": 16}]
+)
+def test_warm_start_refuses_changed_encoding_or_architecture(language_words, change):
+    X, y = language_words
+    clf = _fit(X, y, max_iter=1, warm_start=True)
+    with pytest.raises(ValueError, match=list(change)[0]):
+        clf.set_params(**change).fit(X, y)
+
+
+# ---------------------------------------------------------------- truncation
+def test_bptt_steps_reaches_the_module(language_words):
+    """Check that bptt_steps changes the gradients of a fit."""
+    X, y = language_words
+    full = _fit(X, y, max_iter=3, early_stopping=False)
+    cut = _fit(X, y, max_iter=3, early_stopping=False, bptt_steps=1)
+    assert cut.module_.bptt_steps == 1
+    assert not np.allclose(full.loss_curve_[1:], cut.loss_curve_[1:])
+
+
+@pytest.mark.parametrize("pooling", ["last", "mean", "max"])
+def test_bptt_steps_cuts_gradients_for_every_pooling(pooling):
+    """Check that no gradient reaches inputs before the last bptt_steps steps."""
+    module = MatrixRNN(3, 2, 6, symbolic=False, pooling=pooling, bptt_steps=2)
+    module.train()
+    X = torch.randn(2, 6, 3, requires_grad=True)
+    module(X, np.array([6, 4])).sum().backward()
+    reached = X.grad.abs().sum(dim=2) > 0
+    assert not reached[:, :-2].any()
+    # max pooling passes gradients only where a unit's maximum sits.
+    assert reached[:, -2:].any() if pooling == "max" else reached[:, -2:].all()
+
+
+# -------------------------------------------------------------- randomness
+def test_fits_leave_global_rngs_alone(language_words):
+    """Check that fitting with dropout neither reads nor reseeds torch's RNG."""
+    X, y = language_words
+    before = torch.get_rng_state()
+    a = _fit(X, y, max_iter=2, dropout=0.3, recurrent_dropout=0.3)
+    assert torch.equal(torch.get_rng_state(), before)
+    torch.manual_seed(12345)  # another global state: same model
+    b = _fit(X, y, max_iter=2, dropout=0.3, recurrent_dropout=0.3)
+    assert_array_equal(a.predict_proba(X), b.predict_proba(X))
+
+
+def test_parallel_fits_equal_sequential_fits(language_words):
+    """Check that fits in threads (dropout on) match the same fits in a row."""
+    X, y = language_words
+    params = [dict(max_iter=2, dropout=0.4, random_state=s) for s in range(4)]
+    sequential = [_fit(X, y, **p).predict_proba(X) for p in params]
+    parallel = [None] * len(params)
+
+    def work(i):
+        parallel[i] = _fit(X, y, **params[i]).predict_proba(X)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(len(params))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for seq, par in zip(sequential, parallel):
+        assert_array_equal(seq, par)
+
+
+# ----------------------------------------------------------- fitted state
+def test_failed_refit_leaves_the_model_usable(language_words):
+    """Check that a refit that fails validation changes nothing fitted."""
+    X, y = language_words
+    clf = _fit(X, y, max_iter=1)
+    before = clf.predict_proba(X)
+    with pytest.raises(ValueError, match="only one class"):
+        clf.fit(["zzz", "qqq"], ["a", "a"])
+    assert_array_equal(clf.predict_proba(X), before)
+    X_num = np.random.default_rng(0).normal(size=(20, 5))
+    num = _fit(X_num, np.arange(20) % 2, max_iter=1)
+    with pytest.raises(ValueError, match="only one class"):
+        num.fit(np.zeros((4, 7)), np.zeros(4))
+    assert num.n_features_in_ == 5 and num.predict(X_num).shape == (20,)
+
+
+def test_negative_sample_weight_is_refused(language_words):
+    X, y = language_words
+    weights = np.ones(len(X))
+    weights[3] = -1
+    with pytest.raises(ValueError, match="Negative values in data passed to `sample_weight`"):
+        RNNSequenceClassifier(**SMALL).fit(X, y, sample_weight=weights)
+
+
+def test_pickle_holds_no_training_data(language_words):
+    """Check that the validation records do not travel with the model."""
+    X, y = language_words
+    clf = _fit(X, y, max_iter=2, early_stopping=True)
+    blob = pickle.dumps(clf)
+    assert b"SequenceDataset" not in blob and b"Records" not in blob
+    assert clf.net_.train_split is None
+    restored = pickle.loads(blob)
+    assert_array_equal(restored.predict_proba(X), clf.predict_proba(X))
+
+
+# --------------------------------------------------------------- inference
+def test_cpu_inference_runs_in_float64_by_default(language_words):
+    """Check that "auto" predicts in float64 on the CPU, unlike "float32"."""
+    X, y = language_words
+    clf = _fit(X, y, max_iter=2)
+    module = clf._inference_module()
+    assert module.V.dtype == torch.float64 and clf.module_.V.dtype == torch.float32
+    f32 = clf.set_params(inference_dtype="float32").predict_proba(X)
+    f64 = clf.set_params(inference_dtype="auto").predict_proba(X)
+    assert not np.array_equal(f32, f64)
+    assert_allclose(f32, f64, atol=1e-5)
+
+
+def test_predicting_one_record_never_touches_the_whole_vocabulary():
+    """Check that inference cost follows the tokens read, not the vocabulary:
+    no operation produces a tensor as large as the (vocabulary, H) table."""
+    from torch.utils._python_dispatch import TorchDispatchMode
+
+    vocab = [f"w{i}" for i in range(100_000)]
+    clf = RNNSequenceClassifier(
+        hidden_size=8, max_iter=1, early_stopping=False, random_state=0
+    ).fit([[w] for w in vocab], np.arange(100_000) % 2)
+    largest = []
+
+    class Sizes(TorchDispatchMode):
+        def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+            out = func(*args, **(kwargs or {}))
+            if func.is_view:  # U.t() and friends share U's memory
+                return out
+            for t in out if isinstance(out, tuple | list) else [out]:
+                if isinstance(t, torch.Tensor):
+                    largest.append(t.numel())
+            return out
+
+    clf.predict_proba([["w1"]])  # the first call may prepare the float64 copy
+    with Sizes():
+        clf.predict_proba([["w5", "w99999", "unseen"]])
+    assert largest and max(largest) < 10_000  # the table has 800,008 entries
