@@ -14,191 +14,26 @@ built with a single fancy-indexing call instead of a Python loop over records.
 
 from __future__ import annotations
 
-import numbers
-from collections.abc import Callable, Hashable, Mapping
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import chain
 
 import numpy as np
-from scipy.sparse import issparse
 from sklearn.utils import assert_all_finite
 
+from sklearn_rnn._input_kinds import (
+    NUMERIC_ARRAY,
+    NUMERIC_RAGGED,
+    SYMBOLIC_KINDS,
+    TEXT,
+    TOKENS,
+    describe,
+    hashable,
+    is_sequence_like,
+)
+
 UNKNOWN_ID = 0
-
-TEXT, TOKENS, NUMERIC_ARRAY, NUMERIC_RAGGED = "text", "tokens", "array", "ragged"
-SYMBOLIC_KINDS = frozenset({TEXT, TOKENS})
-
-
-def _describe(value) -> str:
-    return type(value).__name__
-
-
-def _is_number(value) -> bool:
-    return isinstance(value, numbers.Number | np.number | np.bool_) and not isinstance(
-        value, str | bytes
-    )
-
-
-def _is_sequence_like(value) -> bool:
-    return isinstance(value, list | tuple | np.ndarray)
-
-
-def _check_not_bytes_or_none(value, index: int) -> None:
-    if value is None:
-        raise TypeError(
-            f"X contains None at index {index}; every element of X must be a "
-            "sequence (a str, a list of tokens or a numeric array)."
-        )
-    if isinstance(value, bytes | bytearray):
-        raise TypeError(
-            f"X contains bytes at index {index}; decode bytes to str first "
-            "(e.g. value.decode('utf-8'))."
-        )
-
-
-def text_column(X):
-    """The column of a one-column DataFrame of text (``df[["name"]]``, what
-    ``ColumnTransformer`` passes for a list of columns); X itself otherwise."""
-    if not (hasattr(X, "iloc") and getattr(X, "ndim", 1) == 2):
-        return X
-    text = [name for name, dtype in X.dtypes.items() if _is_text_dtype(dtype)]
-    if not text:
-        return X
-    if X.shape[1] != 1:
-        raise ValueError(
-            f"X is a DataFrame with {X.shape[1]} columns, of which {text} hold "
-            "text; pass one text column (a Series or df[[column]]) or numeric "
-            "columns only."
-        )
-    return X.iloc[:, 0]
-
-
-def _is_text_dtype(dtype) -> bool:
-    return getattr(dtype, "kind", "O") in "OUS" or str(dtype).startswith("str")
-
-
-def infer_input_kind(X) -> str:
-    """Tell which of the accepted input forms ``X`` is, or raise a clear error.
-
-    Returns one of ``"text"``, ``"tokens"``, ``"array"`` (a rectangular numeric
-    array that goes through :func:`sklearn.utils.validation.validate_data`) and
-    ``"ragged"`` (a list of numeric arrays of different lengths).
-    """
-    if issparse(X):  # before the Mapping test: a dok matrix is a dict
-        return NUMERIC_ARRAY
-    if isinstance(X, str | bytes):
-        raise TypeError(
-            f"X must be a collection of sequences, got a single {_describe(X)}; "
-            "wrap it in a list, e.g. [X]."
-        )
-    if isinstance(X, Mapping) or not (hasattr(X, "__len__") or hasattr(X, "__array__")):
-        raise TypeError(
-            "X must be an array-like of sequences (a list of str, a list of token "
-            f"lists, or a numeric array), got {_describe(X)}."
-        )
-    if hasattr(X, "iloc") and getattr(X, "ndim", 1) == 2:  # pandas DataFrame
-        return NUMERIC_ARRAY  # text frames were reduced by text_column()
-    if hasattr(X, "to_numpy") and getattr(X, "ndim", None) == 1:  # pandas Series
-        X = X.to_numpy()
-    if hasattr(X, "__array__") and not isinstance(X, np.ndarray):
-        X = np.asarray(X)
-
-    if isinstance(X, np.ndarray):
-        if X.dtype.kind in "US":
-            if X.dtype.kind == "S":
-                raise TypeError(
-                    "X holds bytes; decode them to str first (e.g. X.astype(str))."
-                )
-            return TEXT if X.ndim == 1 else TOKENS
-        if X.dtype.kind != "O" or X.ndim == 0:
-            return NUMERIC_ARRAY
-        if X.ndim >= 2:
-            # An object array of str rows is a batch of equal-length token lists;
-            # anything else is numeric and checked by sklearn (check_dtype_object).
-            flat = X.ravel()
-            if flat.size and all(isinstance(v, str) for v in flat):
-                return TOKENS
-            return NUMERIC_ARRAY
-    elements = list(X)
-
-    if len(elements) == 0:
-        raise ValueError(
-            "Found array with 0 sample(s) (shape=(0,)) while a minimum of 1 is required."
-        )
-    return _kind_of_elements(elements)
-
-
-def _kind_of_elements(elements: list) -> str:
-    first_str = first_other = None
-    for i, value in enumerate(elements):
-        _check_not_bytes_or_none(value, i)
-        if isinstance(value, str):
-            first_str = i if first_str is None else first_str
-        else:
-            first_other = i if first_other is None else first_other
-        if first_str is not None and first_other is not None:
-            j = first_other
-            raise TypeError(
-                "X mixes str sequences with other values: element "
-                f"{first_str} is a str but element {j} is a "
-                f"{_describe(elements[j])}. Use one form for every sequence."
-            )
-    if first_other is None:
-        return TEXT
-    if all(_is_number(v) for v in elements):
-        # A flat list of numbers: sklearn explains "Expected 2D array".
-        return NUMERIC_ARRAY
-    for i, value in enumerate(elements):
-        if not _is_sequence_like(value) and not hasattr(value, "__array__"):
-            raise TypeError(
-                f"Element {i} of X is a {_describe(value)}, which is not a "
-                "sequence; expected a str, a list/tuple of tokens, or a numeric "
-                "array."
-            )
-    if all(len(v) == 0 for v in elements):
-        # Only empty sequences: numeric arrays say numeric; bare [] fit either
-        # kind (see SequenceEncoder.transform).
-        numeric = all(
-            isinstance(v, np.ndarray) and v.dtype.kind in "biuf" for v in elements
-        )
-        return NUMERIC_RAGGED if numeric else TOKENS
-    if any(_holds_symbols(v) for v in elements):
-        return TOKENS
-    lengths = {len(v) for v in elements}
-    shapes = {np.shape(v) for v in elements if _is_rectangular(v)}
-    if len(lengths) == 1 and len(shapes) == 1:
-        return NUMERIC_ARRAY
-    return NUMERIC_RAGGED
-
-
-def _hashable(value) -> bool:
-    try:
-        hash(value)
-    except TypeError:
-        return False
-    return True
-
-
-def _is_rectangular(value) -> bool:
-    try:
-        np.asarray(value, dtype=float)
-    except (ValueError, TypeError):
-        return False
-    return True
-
-
-def _holds_symbols(sequence) -> bool:
-    """Whether a sequence holds symbols (str or other non-numeric hashables)."""
-    if isinstance(sequence, np.ndarray):
-        return sequence.dtype.kind in "USO" and any(
-            isinstance(v, str) for v in sequence.ravel()
-        )
-    for token in sequence:
-        if _is_number(token) or _is_sequence_like(token):
-            continue
-        if isinstance(token, Hashable):
-            return True
-    return False
 
 
 def channel_moments(records: Records, sample_weight=None):
@@ -292,7 +127,7 @@ def _analyze(analyzer: str | Callable, text: str) -> list:
     if isinstance(tokens, str | bytes) or not hasattr(tokens, "__iter__"):
         raise TypeError(
             "The analyzer callable must return an iterable of tokens for each "
-            f"string, got {_describe(tokens)}."
+            f"string, got {describe(tokens)}."
         )
     return list(tokens)
 
@@ -312,6 +147,9 @@ class SequenceEncoder:
     standardize : bool, default=True
         Numeric input only: learn each channel's mean and standard deviation
         over all steps in ``fit`` and rescale to mean 0, variance 1.
+    max_ngrams : int or None, default=2000
+        Keep at most this many n-grams (n >= 2), those held by the most
+        records; single symbols are always kept. None keeps all.
 
     Attributes
     ----------
@@ -330,13 +168,15 @@ class SequenceEncoder:
         analyzer: str | Callable = "char",
         ngram_range: tuple[int, int] = (1, 1),
         standardize: bool = True,
+        max_ngrams: int | None = 2000,
     ):
         self.analyzer = analyzer
         self.ngram_range = ngram_range
         self.standardize = standardize
+        self.max_ngrams = max_ngrams
 
     def __repr__(self) -> str:
-        if not hasattr(self, "kind_"):
+        if not hasattr(self, "n_inputs_"):
             return f"SequenceEncoder(analyzer={self.analyzer!r})"
         if self.kind_ in SYMBOLIC_KINDS:
             return (
@@ -354,10 +194,7 @@ class SequenceEncoder:
         self.mean_ = self.scale_ = None
         if kind in SYMBOLIC_KINDS:
             sequences = [self._steps(s) for s in self._symbol_sequences(X, kind)]
-            tokens = dict.fromkeys(
-                chain.from_iterable(chain.from_iterable(sequences))
-            )
-            self.vocabulary_ = {tok: i for i, tok in enumerate(tokens, start=1)}
+            self.vocabulary_ = self._learn_vocabulary(sequences)
             self.n_inputs_ = len(self.vocabulary_) + 1
             return self._encode_steps(sequences)
         records = self._numeric_records(X, kind)
@@ -399,6 +236,30 @@ class SequenceEncoder:
             )
         return self._standardized(records)
 
+    def _learn_vocabulary(self, sequences: list) -> dict:
+        """Symbol -> id from 1, in order of first appearance. Single symbols
+        are all kept; n-grams only the ``max_ngrams`` held by most records.
+
+        Every update touches all of ``U`` (Adam is dense), so the vocabulary
+        sets the cost of a step: random strings over 60 symbols have ~200k
+        distinct trigrams, for little that generalises.
+        """
+        symbols = dict.fromkeys(chain.from_iterable(chain.from_iterable(sequences)))
+        if self.ngram_range[1] > 1 and self.max_ngrams is not None:
+            unigrams = {step[0] for seq in sequences for step in seq}
+            if self.ngram_range[0] > 1:
+                unigrams = set()
+            records_with = Counter(
+                chain.from_iterable(
+                    set(chain.from_iterable(seq)) - unigrams for seq in sequences
+                )
+            )
+            if len(records_with) > self.max_ngrams:
+                # most_common is stable: ties keep their first-seen order.
+                kept = {g for g, _ in records_with.most_common(self.max_ngrams)}
+                symbols = {s: None for s in symbols if s in unigrams or s in kept}
+        return {tok: i for i, tok in enumerate(symbols, start=1)}
+
     def _standardized(self, records: Records) -> Records:
         if getattr(self, "mean_", None) is None:
             return records
@@ -430,15 +291,15 @@ class SequenceEncoder:
             return [_analyze(self.analyzer, s) for s in X]
         sequences = []
         for i, seq in enumerate(X):
-            if isinstance(seq, str | bytes) or not _is_sequence_like(seq):
+            if isinstance(seq, str | bytes) or not is_sequence_like(seq):
                 raise TypeError(
-                    f"Element {i} of X is a {_describe(seq)}; token input needs "
+                    f"Element {i} of X is a {describe(seq)}; token input needs "
                     "every element to be a list or tuple of tokens."
                 )
             for token in seq:
-                if isinstance(token, list | np.ndarray) or not _hashable(token):
+                if isinstance(token, list | np.ndarray) or not hashable(token):
                     raise TypeError(
-                        f"Element {i} of X holds a {_describe(token)} token; tokens "
+                        f"Element {i} of X holds a {describe(token)} token; tokens "
                         "must be hashable scalars such as str (nested lists of "
                         "uneven depth are not sequences of tokens)."
                     )

@@ -14,7 +14,7 @@ import numpy as np
 import torch
 from sklearn.utils.validation import check_is_fitted
 
-from sklearn_rnn._encoding import SYMBOLIC_KINDS
+from sklearn_rnn._input_kinds import SYMBOLIC_KINDS
 from sklearn_rnn._version import __version__
 
 FORMAT_VERSION = 2

@@ -6,13 +6,8 @@ import numpy as np
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
-from sklearn_rnn._encoding import (
-    NUMERIC_ARRAY,
-    SYMBOLIC_KINDS,
-    SequenceEncoder,
-    channel_moments,
-    infer_input_kind,
-)
+from sklearn_rnn._encoding import Records, SequenceEncoder, channel_moments
+from sklearn_rnn._input_kinds import NUMERIC_ARRAY, SYMBOLIC_KINDS, infer_input_kind
 
 
 class SequenceStandardScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
@@ -120,8 +115,17 @@ class SequenceStandardScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimat
                     f"Found array with dim {X.ndim}; expected (n_samples, n_steps) "
                     "or (n_samples, n_steps, n_features)."
                 )
-        encoder = SequenceEncoder(standardize=False)
-        return encoder.fit_transform(X, kind), kind
+        # The encoder validates every form and finds the lengths; the values
+        # are taken again in float64 (the encoder keeps float32 for torch).
+        records = SequenceEncoder(standardize=False).fit_transform(X, kind)
+        if kind == NUMERIC_ARRAY:
+            values = np.asarray(X, dtype=np.float64).reshape(len(records.values), -1)
+        else:
+            values = np.concatenate(
+                [np.asarray(x, dtype=np.float64).reshape(len(x), -1) for x in X]
+                or [np.zeros((0, records.values.shape[1]))]
+            )
+        return Records(values, records.lengths, records.offsets), kind
 
     def _apply(self, X, fn):
         kind = infer_input_kind(X)
@@ -145,7 +149,7 @@ class SequenceStandardScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimat
         out = []
         for i, seq in enumerate(X):
             start, n = records.offsets[i], records.lengths[i]
-            values = fn(records.values[start : start + n].astype(np.float64))
+            values = fn(records.values[start : start + n])
             out.append(values.reshape(np.shape(seq)))
         return out
 
