@@ -25,13 +25,7 @@ from sklearn.utils.validation import (
 )
 
 from sklearn_rnn._devices import resolve_device
-from sklearn_rnn._encoding import (
-    NUMERIC_ARRAY,
-    SYMBOLIC_KINDS,
-    SequenceEncoder,
-    infer_input_kind,
-    text_column,
-)
+from sklearn_rnn._encoding import SequenceEncoder
 from sklearn_rnn._fitting import (
     _FIT_MODES,
     SequenceDataset,
@@ -39,6 +33,12 @@ from sklearn_rnn._fitting import (
     TrainingDiverged,
     stopped_early,
     train,
+)
+from sklearn_rnn._input_kinds import (
+    NUMERIC_ARRAY,
+    SYMBOLIC_KINDS,
+    infer_input_kind,
+    text_column,
 )
 from sklearn_rnn._module import GATES, POOLINGS, MatrixRNN
 from sklearn_rnn._persistence import PersistenceMixin
@@ -124,6 +124,7 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
         "class_weight": [StrOptions({"balanced"}), dict, None],
         "analyzer": [StrOptions({"char", "word"}), callable],
         "ngram_range": [tuple],
+        "max_ngrams": [Interval(Integral, 0, None, closed="left"), None],
         "standardize": ["boolean"],
         "warm_start": ["boolean"],
         "device": [str, torch.device],
@@ -137,16 +138,16 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
         self,
         *,
         hidden_size=64,
-        cell="rnn",
+        cell="gru",
         nonlinearity="tanh",
         num_layers=1,
         bidirectional=False,
-        dropout=0.0,
+        dropout=0.25,
         recurrent_dropout=0.0,
         pooling="last",
         fit_mode="vectorized",
-        batch_size=32,
-        max_iter=20,
+        batch_size=64,
+        max_iter=100,
         learning_rate_init=0.005,
         alpha=0.0001,
         clip_grad_norm=1.0,
@@ -160,7 +161,8 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
         label_smoothing=0.0,
         class_weight=None,
         analyzer="char",
-        ngram_range=(1, 1),
+        ngram_range=(1, 2),
+        max_ngrams=2000,
         standardize=True,
         warm_start=False,
         device="cpu",
@@ -194,6 +196,7 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
         self.class_weight = class_weight
         self.analyzer = analyzer
         self.ngram_range = ngram_range
+        self.max_ngrams = max_ngrams
         self.standardize = standardize
         self.warm_start = warm_start
         self.device = device
@@ -270,7 +273,10 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
                 check_consistent_length(X, y)
         if reset:
             encoder = SequenceEncoder(
-                self.analyzer, tuple(self.ngram_range), self.standardize
+                self.analyzer,
+                tuple(self.ngram_range),
+                self.standardize,
+                self.max_ngrams,
             )
             records = encoder.fit_transform(X, kind)
         else:
@@ -327,9 +333,7 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
             if k in ("n_features_in_", "feature_names_in_")
         }
         try:
-            records, y, kind, _, encoder = self._validate_X(
-                X, y, reset=not continuing
-            )
+            records, y, kind, _, encoder = self._validate_X(X, y, reset=not continuing)
             classes, y_idx = self._encode_targets(y)
             sample_weight = _check_sample_weight(
                 sample_weight,
@@ -472,7 +476,7 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
         "bidirectional",
         "pooling",
     )
-    _ENCODING = ("analyzer", "ngram_range", "standardize")
+    _ENCODING = ("analyzer", "ngram_range", "standardize", "max_ngrams")
 
     def _check_same_architecture(self, module) -> None:
         changed = [

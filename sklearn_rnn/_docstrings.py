@@ -4,12 +4,14 @@ SHARED_PARAMETERS = """\
 hidden_size : int, default=64
     Length of the hidden state ``h`` (rows of ``W``).
 
-cell : {"rnn", "gru", "lstm"}, default="rnn"
+cell : {"rnn", "gru", "lstm"}, default="gru"
     Recurrent cell.
 
     - ``"rnn"``: Parr's matrix RNN ``h_t = f(W h_{t-1} + U x_t + b)``.
     - ``"gru"``, ``"lstm"``: gated cells with torch's gate layout stacked in
-      ``W``, ``U`` and ``b``.
+      ``W``, ``U`` and ``b``. The GRU is the default because it learns long
+      and numeric sequences that the plain RNN does not (see the user guide's
+      "Getting good results" for the measurements).
 
 nonlinearity : {"tanh", "relu"}, default="tanh"
     ``f`` of the matrix RNN (``cell="rnn"`` only).
@@ -20,8 +22,15 @@ num_layers : int, default=1
 bidirectional : bool, default=False
     Also read each sequence backwards; the embedding is both final states.
 
-dropout : float, default=0.0
-    Dropout on the outputs of every layer but the last.
+dropout : float, default=0.25
+    During training, zero this fraction of the entries of every layer's input
+    term ``U x_t`` and of the embedding read by the head (inverted dropout:
+    nothing changes at predict time).
+
+recurrent_dropout : float, default=0.0
+    During training, zero this fraction of the entries of ``h_{t-1}`` in
+    ``W h_{t-1}``, with the same mask at every step of a record (variational
+    dropout). Not available with ``fit_mode="packed"``.
 
 pooling : {"last", "mean", "max"}, default="last"
     The embedding of a sequence: the final state ``h_T`` or the mean/max of its
@@ -39,17 +48,19 @@ fit_mode : {"sgd", "minibatch", "vectorized", "packed"}, default="vectorized"
     - ``"packed"``: the same weights run through torch's fused recurrent kernels
       on a ``PackedSequence`` (cuDNN on GPU).
 
-batch_size : int, default=32
+batch_size : int, default=64
     Records per update (ignored by ``fit_mode="sgd"``).
 
-max_iter : int, default=20
-    Maximum number of epochs.
+max_iter : int, default=100
+    Maximum number of epochs. Reaching it raises sklearn's
+    ``ConvergenceWarning``, as in ``MLPClassifier``.
 
 learning_rate_init : float, default=0.005
-    Adam's learning rate.
+    AdamW's learning rate.
 
 alpha : float, default=0.0001
-    L2 penalty (Adam's ``weight_decay``).
+    Decoupled weight decay (AdamW's ``weight_decay``): each update shrinks the
+    weights by ``learning_rate_init * alpha``.
 
 clip_grad_norm : float or None, default=1.0
     Clip the gradient norm to this value before each update (Parr found clipping
@@ -67,13 +78,15 @@ length_bucketing : bool, default=True
     Group records of similar length in a batch (within shuffled chunks of 50
     batches) so that batches waste few pad steps.
 
-early_stopping : bool, default=False
-    Hold out ``validation_fraction`` of the data (stratified) and stop when the
-    validation loss stops improving; the best weights are kept. When False, no
-    data is held out and training stops when the training loss stops improving.
+early_stopping : bool or "auto", default="auto"
+    Hold out ``validation_fraction`` of the data (stratified where every class
+    has two records) and stop when the validation loss has not improved by
+    ``tol`` for ``n_iter_no_change`` epochs; the weights of the best epoch are
+    restored. When False, no data is held out and training stops when the
+    training loss stops improving. "auto" is True from 500 records on.
 
 validation_fraction : float, default=0.1
-    Share of the training data held out when ``early_stopping=True``.
+    Share of the training data held out when early stopping is on.
 
 n_iter_no_change : int, default=10
     Epochs without an improvement of at least ``tol`` before stopping.
@@ -81,12 +94,35 @@ n_iter_no_change : int, default=10
 tol : float, default=1e-4
     Minimum loss improvement that counts.
 
+label_smoothing : float, default=0.0
+    Cross-entropy against targets mixed with the uniform distribution, as in
+    :class:`torch.nn.CrossEntropyLoss`.
+
 class_weight : dict, "balanced" or None, default=None
     Weights of the classes in the loss, as in scikit-learn's classifiers.
 
 analyzer : {"char", "word"} or callable, default="char"
     How ``str`` inputs are split into symbols: characters, whitespace-separated
     words, or a callable returning the tokens of one string.
+
+ngram_range : tuple (min_n, max_n), default=(1, 2)
+    Symbol input: each step carries the n-grams of sizes ``min_n..max_n``
+    that end at it (with the default, a character and the bigram ending
+    there), summed through their columns of ``U``. The network sees
+    what an n-gram model sees and models their order on top. ``(1, 1)`` is
+    one symbol per step, as in Parr's articles.
+
+max_ngrams : int or None, default=2000
+    Keep at most this many n-grams (n >= 2) in the vocabulary, those found in
+    the most records; single symbols are always kept. Each update touches all
+    of ``U``, so this bounds the cost of a step.
+
+standardize : bool, default=True
+    Numeric input: learn each channel's mean and standard deviation over all
+    steps of all training sequences (weighted by ``sample_weight``) and
+    rescale to mean 0 and variance 1 before the network, in ``fit`` and at
+    predict time. False feeds the values as they are. See also
+    :class:`sklearn_rnn.preprocessing.SequenceStandardScaler`.
 
 warm_start : bool, default=False
     Continue training the fitted network (same vocabulary and classes) instead
@@ -128,13 +164,13 @@ net_ : skorch.NeuralNet
     and per-batch records.
 
 loss_curve_ : list of float
-    Training loss of each epoch.
+    Training loss of each epoch (warm starts append to it).
 
 validation_loss_curve_ : list of float
-    Validation loss of each epoch (only with ``early_stopping=True``).
+    Validation loss of each epoch (only when early stopping is on).
 
 n_iter_ : int
-    Epochs run.
+    Epochs run (warm starts add to it).
 
 n_features_in_ : int
     Number of time steps, only when fitted on a numeric array
