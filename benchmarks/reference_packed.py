@@ -1,7 +1,9 @@
 """Hand-written PyTorch reference: the pad -> pack -> RNN recipe of the seed article.
 
-nn.Embedding + nn.RNN(tanh) + pack_padded_sequence, a plain training loop, no
-skorch and no sklearn-rnn code. Used by run.py as the speed bar to beat.
+One-hot inputs + nn.RNN(tanh) + pack_padded_sequence, a plain training loop,
+no skorch and no sklearn-rnn code. Used by run.py as the speed bar to beat.
+Like with like: ``weight_ih`` is our ``U`` (hidden x vocabulary), ``weight_hh``
+our ``W``, the linear head our ``V`` and ``c``; no embedding layer in front.
 """
 
 import numpy as np
@@ -13,13 +15,14 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_sequence
 class PackedRNNClassifier(nn.Module):
     def __init__(self, vocab_size, hidden_size, n_classes):
         super().__init__()
-        self.embedding = nn.Embedding(vocab_size, hidden_size, padding_idx=0)
-        self.rnn = nn.RNN(hidden_size, hidden_size, batch_first=True)
+        self.vocab_size = vocab_size
+        self.rnn = nn.RNN(vocab_size, hidden_size, batch_first=True)
         self.out = nn.Linear(hidden_size, n_classes)
 
     def forward(self, padded, lengths):
+        one_hot = nn.functional.one_hot(padded, self.vocab_size).float()
         packed = pack_padded_sequence(
-            self.embedding(padded), lengths, batch_first=True, enforce_sorted=True
+            one_hot, lengths, batch_first=True, enforce_sorted=True
         )
         _, h_n = self.rnn(packed)
         return self.out(h_n[-1])

@@ -31,6 +31,21 @@ from sklearn_rnn._module import MatrixRNN  # noqa: E402
 
 warnings.filterwarnings("ignore", category=ConvergenceWarning)
 H = 128
+# The speed rows compare like with like against the reference (Parr's RNN, one
+# symbol a step, no dropout, no held-out data), whatever the current defaults.
+PARR = dict(
+    cell="rnn", ngram_range=(1, 1), dropout=0.0, early_stopping=False, max_iter=1
+)
+# The defaults of version 0.1, for the fit-time comparison with today's.
+V01_DEFAULTS = dict(
+    cell="rnn",
+    ngram_range=(1, 1),
+    dropout=0.0,
+    early_stopping=False,
+    max_iter=20,
+    batch_size=32,
+    learning_rate_init=0.005,
+)
 
 
 def median_time(fn, repeats):
@@ -55,14 +70,22 @@ def epoch_time_ours(X, y, mode, batch_size, device, repeats):
     loop and the reference exclude theirs too).
     """
     clf = RNNSequenceClassifier(
+        **{**PARR, "max_iter": repeats},
         hidden_size=H,
         fit_mode=mode,
         batch_size=batch_size,
-        max_iter=repeats,
         device=device,
         random_state=0,
     ).fit(X, y)
     return statistics.median(clf.net_.history[:, "dur"])
+
+
+def default_fit_time(X, y, device, params):
+    """Wall time of a whole ``fit`` with the given defaults, and its epochs."""
+    start = time.perf_counter()
+    clf = RNNSequenceClassifier(device=device, random_state=0, **params).fit(X, y)
+    _sync()
+    return time.perf_counter() - start, clf.n_iter_
 
 
 def epoch_time_reference(X, y, batch_size, device, repeats):
@@ -84,7 +107,7 @@ def epoch_time_reference(X, y, batch_size, device, repeats):
 def epoch_time_raw_loop(X, y, batch_size, device, repeats):
     """Our vectorized maths and batches in a plain torch loop, without skorch."""
     est = RNNSequenceClassifier(
-        hidden_size=H, max_iter=1, batch_size=batch_size, device=device, random_state=0
+        **PARR, hidden_size=H, batch_size=batch_size, device=device, random_state=0
     ).fit(X[:64], y[:64])
     records = est.encoder_.transform(X, "text")
     dataset = SequenceDataset(records, np.asarray(y), np.ones(len(X)))
@@ -118,8 +141,8 @@ def epoch_time_raw_loop(X, y, batch_size, device, repeats):
 
 def transform_rate(X, y, device, repeats, n_transform, inference_dtype="auto"):
     rnn = RNNEmbeddingTransformer(
+        **PARR,
         hidden_size=H,
-        max_iter=1,
         device=device,
         inference_dtype=inference_dtype,
         random_state=0,
@@ -211,6 +234,21 @@ def main():
     )
     print(f"| packed / vectorized, batch 256 | {rows['packed'][1] / vec[1]:.2f} |")
 
+    print(
+        f"\n## A whole default fit on {n:,} strings (hidden_size 64, defaults "
+        "as a user gets them)\n\n| defaults | seconds | epochs |\n|---|---|---|"
+    )
+    fits = {
+        "version 0.1 (rnn, 20 epochs, batch 32)": V01_DEFAULTS,
+        "now (gru, bigram bags, dropout, early stopping)": {},
+    }
+    times = {}
+    for name, params in fits.items():
+        times[name], epochs = default_fit_time(X, y, dev, params)
+        print(f"| {name} | {times[name]:.1f} | {epochs} |")
+    before, now = times.values()
+    print(f"\nRatio now / version 0.1: {now / before:.2f} (target <= 2).")
+
     n_tr = 100_000 if quick else 300_000
     print(
         f"\n## transform throughput ({n_tr:,} strings; target >= 100,000/s on CPU)\n\n"
@@ -245,7 +283,8 @@ def main():
     fit_code = (
         "from data import make_surname_like; from sklearn_rnn import "
         "RNNEmbeddingTransformer as R; X, y = make_surname_like(20000);"
-        f"r = R(hidden_size={H}, max_iter=1, device='{dev}', random_state=0).fit(X, y)"
+        f"r = R(hidden_size={H}, max_iter=1, early_stopping=False, device='{dev}', "
+        "random_state=0).fit(X, y)"
     )
     base = peak_memory_mb("import sklearn_rnn")
     fit_mem = peak_memory_mb(fit_code)
