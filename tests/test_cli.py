@@ -1,43 +1,67 @@
-"""The demo command."""
+"""The ``sklearn-rnn`` command line."""
 
 import subprocess
 import sys
 
 import pytest
 
+from sklearn_rnn import __version__
 from sklearn_rnn._cli import main
 
 
 def demo(*args):
-    """Run ``sklearn-rnn demo`` on the small digits data with extra arguments."""
-    return main(["demo", "--dataset", "digits", *map(str, args)])
+    """Run ``sklearn-rnn demo --quick`` (tiny sizes) with extra arguments."""
+    return main(["demo", "--quick", *map(str, args)])
 
 
-def test_demo_runs_on_digits_and_writes_figure(tmp_path, capsys):
-    """Check the demo end to end on a small setting: table, baseline, figure."""
+def test_demo_runs_every_part_and_writes_the_figure(tmp_path, capsys):
+    """Check the demo end to end: modes table, where the RNN wins, surnames
+    with baseline and combination, and the figure."""
     pytest.importorskip("matplotlib")
     out = tmp_path / "demo.png"
-    code = demo(
-        "--fit-mode", "vectorized", "sgd", "--max-iter", "2", "--output", str(out)
-    )
+    code = demo("--output", out)
     text = capsys.readouterr().out
     assert code == 0
-    assert "vectorized" in text and "subset of 1000" in text and "Baseline" in text
-    assert out.stat().st_size > 10_000
-
-
-def test_demo_quiet_prints_nothing(tmp_path, capsys):
-    """Check that --quiet silences the demo."""
-    demo(
-        "--fit-mode",
+    for expected in (
+        "sgd",
+        "minibatch",
+        "vectorized",
         "packed",
-        "--max-iter",
-        "1",
-        "--quiet",
-        "--output",
-        str(tmp_path / "x.png"),
-    )
+        "vs sgd",
+        "order of 3 markers",
+        "wave shapes",
+        "summary statistics",
+        "char 1-4-gram tf-idf",
+        "both:",
+        f"Figure written to {out}",
+    ):
+        assert expected in text, expected
+    assert out.stat().st_size > 20_000
+
+
+def test_demo_modes_make_the_same_updates(capsys):
+    """Check the claim the demo prints: minibatch, vectorized and packed reach
+    the same test accuracy (same updates), sgd is the slowest."""
+    demo("--part", "modes", "--output", "")
+    rows = {
+        line.split()[0]: line.split()
+        for line in capsys.readouterr().out.splitlines()
+        if line.strip().split(" ")[0] in ("sgd", "minibatch", "vectorized", "packed")
+    }
+    accs = {mode: float(row[-1]) for mode, row in rows.items()}
+    assert accs["minibatch"] == accs["vectorized"] == accs["packed"]
+    speed = {mode: float(row[1]) for mode, row in rows.items()}
+    assert speed["sgd"] > speed["vectorized"]
+
+
+def test_demo_quiet_prints_nothing_and_writes_only_what_output_says(
+    tmp_path, capsys, monkeypatch
+):
+    """Check that --quiet prints nothing, and --output '' writes no file."""
+    monkeypatch.chdir(tmp_path)
+    demo("--part", "modes", "--fit-mode", "packed", "--quiet", "--output", "")
     assert capsys.readouterr().out == ""
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_demo_reports_unavailable_device(capsys, monkeypatch):
@@ -45,22 +69,29 @@ def test_demo_reports_unavailable_device(capsys, monkeypatch):
     import torch
 
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
-    code = main(
-        ["demo", "--device", "cuda", "--fit-mode", "vectorized", "--max-iter", "1"]
-    )
+    code = main(["demo", "--device", "cuda", "--quick", "--output", ""])
     assert code == 2
     assert "CUDA is not available" in capsys.readouterr().err
 
 
-def test_module_entry_point_shows_help():
-    """Check that `python -m sklearn_rnn` is wired to the CLI."""
-    result = subprocess.run(
-        [sys.executable, "-m", "sklearn_rnn", "demo", "--help"],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    assert "--fit-mode" in result.stdout
+def test_help_is_plain_text_with_defaults_and_version():
+    """Check `--help` (no reStructuredText markup, defaults shown) and --version,
+    through `python -m sklearn_rnn`."""
+
+    def run(*args):
+        return subprocess.run(
+            [sys.executable, "-m", "sklearn_rnn", *args],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+
+    text = run("demo", "--help")
+    assert "``" not in text and ":func:" not in text
+    for option in ("--part", "--fit-mode", "--random-state", "--output", "--quick"):
+        assert option in text
+    assert "(default: 0)" in text and "sklearn_rnn_demo.png" in text
+    assert run("--version").strip() == f"sklearn-rnn {__version__}"
 
 
 def test_demo_without_matplotlib_explains_how_to_get_the_figure(
@@ -78,6 +109,6 @@ def test_demo_without_matplotlib_explains_how_to_get_the_figure(
 
     monkeypatch.setattr(builtins, "__import__", no_matplotlib)
     out = tmp_path / "none.png"
-    code = demo("--fit-mode", "vectorized", "--max-iter", "1", "--output", str(out))
+    code = demo("--part", "modes", "--fit-mode", "vectorized", "--output", out)
     assert code == 0 and not out.exists()
     assert "sklearn-rnn[plot]" in capsys.readouterr().out
