@@ -60,9 +60,15 @@ def test_pipeline_with_random_forest():
     for lr in (1e-12, 0.005):  # 1e-12: the untrained network's random features
         pipe = Pipeline(
             [
-                ("rnn", RNNEmbeddingTransformer(
-                    hidden_size=16, cell="gru", learning_rate_init=lr, random_state=0
-                )),
+                (
+                    "rnn",
+                    RNNEmbeddingTransformer(
+                        hidden_size=16,
+                        cell="gru",
+                        learning_rate_init=lr,
+                        random_state=0,
+                    ),
+                ),
                 ("rf", RandomForestClassifier(n_estimators=50, random_state=0)),
             ]
         )

@@ -78,7 +78,7 @@ def reference_embedding(module, record, symbolic):
         outputs = []
         finals = []
         for reverse in range(n_dir):
-            suffix = ("_l%d" % layer if layer else "") + ("_reverse" if reverse else "")
+            suffix = (f"_l{layer}" if layer else "") + ("_reverse" if reverse else "")
             U, b = P["U" + suffix], P["b" + suffix]
             h, c = np.zeros(HIDDEN), np.zeros(HIDDEN)
             steps = [None] * len(inputs)

@@ -162,11 +162,10 @@ def test_class_weight_raises_the_weighted_class(language_words):
         > plain.predict_proba(X)[others, col].mean() + 0.05
     )
     balanced = RNNSequenceClassifier(**params, class_weight="balanced").fit(
-        X[:150], y[:150]  # 60 en, 60 fr, 30 de: "de" counts double
+        X[:150],
+        y[:150],  # 60 en, 60 fr, 30 de: "de" counts double
     )
-    assert balanced.net_.criterion_.weight[col].item() == pytest.approx(
-        150 / (3 * 30)
-    )
+    assert balanced.net_.criterion_.weight[col].item() == pytest.approx(150 / (3 * 30))
 
 
 def test_verbose_prints_progress(language_words, capsys):

@@ -97,8 +97,11 @@ class GradNorms(Callback):
 
     def on_grad_computed(self, net, named_parameters, **kwargs):
         grads = [p.grad for p in net.module_.parameters() if p.grad is not None]
-        self.norms.append(torch.linalg.vector_norm(torch.stack(
-            [torch.linalg.vector_norm(g) for g in grads])).item())
+        self.norms.append(
+            torch.linalg.vector_norm(
+                torch.stack([torch.linalg.vector_norm(g) for g in grads])
+            ).item()
+        )
 
 
 def test_clip_grad_norm_bounds_every_update(language_words):
@@ -131,8 +134,15 @@ def test_shuffle_changes_batches_between_epochs(language_words, shuffle):
     """Check that shuffle=True draws new batches each epoch and False does not."""
     X, y = language_words
     seen = BatchLabels()
-    _fit(X, y, max_iter=3, shuffle=shuffle, length_bucketing=False,
-         early_stopping=False, callbacks=[seen])
+    _fit(
+        X,
+        y,
+        max_iter=3,
+        shuffle=shuffle,
+        length_bucketing=False,
+        early_stopping=False,
+        callbacks=[seen],
+    )
     first, second = seen.epochs[0], seen.epochs[1]
     assert (first != second) == shuffle
 
@@ -167,9 +177,16 @@ def test_early_stopping_watches_validation_and_restores_best(language_words):
     weights of its best epoch, not the last."""
     X, y = language_words
     snapshots = WeightSnapshots()
-    clf = _fit(X, y, max_iter=60, early_stopping=True, n_iter_no_change=3,
-               learning_rate_init=0.05, validation_fraction=0.3,
-               callbacks=[snapshots])
+    clf = _fit(
+        X,
+        y,
+        max_iter=60,
+        early_stopping=True,
+        n_iter_no_change=3,
+        learning_rate_init=0.05,
+        validation_fraction=0.3,
+        callbacks=[snapshots],
+    )
     valid = clf.validation_loss_curve_
     assert clf.n_iter_ < 60  # stopped early
     stop, best = _stopping_rule(valid, 3, clf.tol)
@@ -314,7 +331,9 @@ def test_negative_sample_weight_is_refused(language_words):
     X, y = language_words
     weights = np.ones(len(X))
     weights[3] = -1
-    with pytest.raises(ValueError, match="Negative values in data passed to `sample_weight`"):
+    with pytest.raises(
+        ValueError, match="Negative values in data passed to `sample_weight`"
+    ):
         RNNSequenceClassifier(**SMALL).fit(X, y, sample_weight=weights)
 
 

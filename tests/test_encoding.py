@@ -1,0 +1,188 @@
+"""Input encoding: n-gram bags, numeric standardisation, text DataFrames."""
+
+import warnings
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils.estimator_checks import check_estimator
+
+from sklearn_rnn import RNNEmbeddingTransformer, RNNSequenceClassifier
+from sklearn_rnn._encoding import SequenceEncoder
+from sklearn_rnn.datasets import make_wave_classification
+from sklearn_rnn.preprocessing import SequenceStandardScaler
+
+from .conftest import make_anagram_task
+
+TINY = dict(hidden_size=4, max_iter=2, random_state=0)
+
+
+# -------------------------------------------------------------- n-gram bags
+def test_ngram_bags_hold_the_ngrams_ending_at_each_step():
+    """Check the symbols each step carries, and that unseen ones are id 0."""
+    enc = SequenceEncoder(ngram_range=(1, 3))
+    records = enc.fit_transform(["abc", "ab"], "text")
+    ids = {v: k for k, v in enc.vocabulary_.items()}
+    steps = [[ids.get(i, None) for i in row] for row in records.values]
+    assert steps[:3] == [["a", None, None], ["b", "ab", None], ["c", "bc", "abc"]]
+    unseen = enc.transform(["abx"], "text").values
+    assert unseen[2].tolist() == [0, 0, 0]  # "x", "bx", "abx" never seen
+
+
+def test_token_ngrams_are_tuples_and_never_collide_with_tokens():
+    enc = SequenceEncoder(ngram_range=(1, 2))
+    enc.fit_transform([["new", "york"], [("new", "york")]], "tokens")
+    assert ("ngram", "new", "york") in enc.vocabulary_
+    assert ("new", "york") in enc.vocabulary_  # the user's own tuple token
+    assert enc.vocabulary_[("ngram", "new", "york")] != enc.vocabulary_[
+        ("new", "york")
+    ]
+
+
+def test_max_ngrams_keeps_the_most_shared_ngrams_and_every_symbol():
+    X = ["abab", "abba", "abcd", "xyzw"]
+    enc = SequenceEncoder(ngram_range=(1, 2), max_ngrams=2)
+    enc.fit_transform(X, "text")
+    ngrams = [s for s in enc.vocabulary_ if len(s) > 1]
+    symbols = [s for s in enc.vocabulary_ if len(s) == 1]
+    assert set(symbols) == set("abcdxyzw")
+    assert len(ngrams) == 2 and "ab" in ngrams  # in 3 records, the most
+
+
+def test_ngram_bags_change_what_the_network_reads():
+    X, y = make_anagram_task(60)
+    one = RNNSequenceClassifier(**TINY, ngram_range=(1, 1)).fit(X, y)
+    two = RNNSequenceClassifier(**TINY, ngram_range=(1, 2)).fit(X, y)
+    assert two.module_.U.shape[1] > one.module_.U.shape[1]
+    assert not np.allclose(one.predict_proba(X), two.predict_proba(X))
+
+
+# ---------------------------------------------------------- standardisation
+def _waves():
+    return make_wave_classification(60, n_channels=2, max_length=30, random_state=0)
+
+
+def test_default_standardisation_equals_scaling_by_hand():
+    """Check standardize=True on raw values == standardize=False on values
+    scaled by SequenceStandardScaler (the same mean and scale)."""
+    X, y = _waves()
+    auto = RNNSequenceClassifier(**TINY).fit(X, y)
+    scaler = SequenceStandardScaler().fit(X)
+    manual = RNNSequenceClassifier(**TINY, standardize=False).fit(
+        scaler.transform(X), y
+    )
+    assert_allclose(auto.encoder_.mean_, scaler.mean_)
+    assert_allclose(auto.encoder_.scale_, scaler.scale_)
+    assert_allclose(
+        auto.predict_proba(X), manual.predict_proba(scaler.transform(X)), atol=1e-6
+    )
+
+
+def test_scaler_keeps_each_input_form():
+    X3 = np.random.default_rng(0).normal(5, 20, size=(10, 7, 3))
+    ragged = [x[: 3 + i % 4] for i, x in enumerate(X3)]
+    one_channel = [x[:, 0] for x in ragged]
+    for X in (X3, X3[:, :, 0], ragged, one_channel):
+        scaler = SequenceStandardScaler().fit(X)
+        out = scaler.transform(X)
+        if isinstance(X, np.ndarray):
+            assert out.shape == X.shape
+            flat = out.reshape(-1, 1 if X.ndim == 2 else X.shape[2])
+        else:
+            assert [o.shape for o in out] == [x.shape for x in X]
+            flat = np.concatenate([o.reshape(len(o), -1) for o in out])
+        assert_allclose(flat.mean(0), 0, atol=1e-9)
+        assert_allclose(flat.std(0), 1, atol=1e-9)
+        back = scaler.inverse_transform(out)
+        for a, b in zip(back, X):
+            assert_allclose(a, b)
+
+
+def test_scaler_errors_name_the_problem():
+    scaler = SequenceStandardScaler().fit(np.ones((3, 4, 2)))
+    with pytest.raises(ValueError, match="2 features per time step"):
+        scaler.transform([np.ones((3, 5)), np.ones((2, 5))])
+    with pytest.raises(TypeError, match="numeric sequences"):
+        SequenceStandardScaler().fit(["abc", "de"])
+
+
+def test_scaler_passes_sklearn_checks():
+    check_estimator(SequenceStandardScaler())
+
+
+def test_standardize_uses_sample_weight():
+    X = [np.array([0.0, 0.0]), np.array([10.0, 10.0])]
+    enc = SequenceEncoder()
+    records = enc.fit_transform(X, "ragged")
+    enc.fit_scaling(records, np.array([3.0, 1.0]))
+    assert enc.mean_[0] == pytest.approx(2.5)
+
+
+# ------------------------------------------------------------ text frames
+def test_one_text_column_dataframe_is_text():
+    pd = pytest.importorskip("pandas")
+    X, y = make_anagram_task(40)
+    frame = pd.DataFrame({"name": X})
+    a = RNNSequenceClassifier(**TINY).fit(frame[["name"]], y)
+    b = RNNSequenceClassifier(**TINY).fit(frame["name"], y)
+    assert a.encoder_.kind_ == "text"
+    assert_array_equal(a.predict_proba(frame[["name"]]), b.predict_proba(X))
+
+
+def test_dataframe_with_several_text_columns_is_refused():
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame({"a": ["x", "y"], "b": ["u", "v"], "n": [1, 2]})
+    with pytest.raises(ValueError, match=r"3 columns, of which \['a', 'b'\]"):
+        RNNSequenceClassifier(**TINY).fit(frame, [0, 1])
+
+
+def test_encoder_repr_says_what_was_learned():
+    clf = RNNSequenceClassifier(**TINY).fit(["ab", "ba"], [0, 1])
+    assert repr(clf.encoder_).startswith("SequenceEncoder(kind='text'")
+    assert "vocabulary=" in repr(clf.encoder_)
+
+
+# ---------------------------------------------------------------- warnings
+def test_fit_that_learned_nothing_says_so():
+    """Check the warning when labels carry no signal the network can use."""
+    rng = np.random.default_rng(0)
+    X = ["".join(rng.choice(list("ab"), size=5)) for _ in range(200)]
+    y = rng.integers(2, size=200)  # labels independent of X
+    with pytest.warns(ConvergenceWarning, match="learned next to nothing"):
+        RNNSequenceClassifier(
+            hidden_size=4, max_iter=3, learning_rate_init=1e-6, random_state=0
+        ).fit(X, y)
+
+
+def test_default_fit_that_stops_early_does_not_warn():
+    """Check that a default fit ended by early stopping raises no warning."""
+    X, y = make_anagram_task(600)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        clf = RNNSequenceClassifier(hidden_size=16, random_state=0).fit(X, y)
+    assert clf.n_iter_ < clf.max_iter
+
+
+def test_make_wave_classification_shapes_and_scales():
+    X, y = make_wave_classification(30, random_state=0)
+    assert len(X) == 30 and set(y) <= {0, 1, 2}
+    assert all(20 <= len(x) <= 200 and x.shape[1] == 3 for x in X)
+    # The same draws without scaling: each channel is an exact affine map.
+    X_unit, y_unit = make_wave_classification(30, scale_range=1.0, random_state=0)
+    assert_array_equal(y, y_unit)
+    flat, unit = np.concatenate(X), np.concatenate(X_unit)
+    for ch in range(3):
+        slope, offset = np.polyfit(unit[:, ch], flat[:, ch], 1)
+        assert 1e-2 <= abs(slope) <= 1e2 and abs(offset) <= 100
+        assert_allclose(unit[:, ch] * slope + offset, flat[:, ch], atol=1e-6)
+    X1, _ = make_wave_classification(5, n_channels=1, random_state=0)
+    assert X1[0].ndim == 1
+    with pytest.raises(ValueError, match="n_classes"):
+        make_wave_classification(5, n_classes=4)
+
+
+def test_transformer_embeds_standardised_numeric_input():
+    X, y = _waves()
+    emb = RNNEmbeddingTransformer(**TINY).fit(X, y).transform(X)
+    assert emb.shape == (len(X), 4) and np.isfinite(emb).all()
