@@ -282,9 +282,9 @@ class MatrixRNN(nn.Module):
         return x * self.dropout_mask(x.shape, p, x)
 
     def dropout_mask(self, shape, p: float, like: torch.Tensor) -> torch.Tensor:
-        keep = torch.rand(
-            shape, generator=self.dropout_generator, device=like.device
-        ) >= p
+        keep = (
+            torch.rand(shape, generator=self.dropout_generator, device=like.device) >= p
+        )
         return keep.to(like.dtype) / (1.0 - p)
 
     def _run_steps(self, projected: torch.Tensor, plan: Plan, suffix: str):

@@ -133,9 +133,10 @@ def embed_packed(module, X: torch.Tensor, lengths: np.ndarray) -> torch.Tensor:
         if module.pooling == "mean":
             total = layer_input.new_zeros((len(started), width))
             total = total.index_add(0, record, layer_input)
-            pooled = total / torch.as_tensor(
-                sub_len, dtype=total.dtype, device=device
-            )[:, None]
+            pooled = (
+                total
+                / torch.as_tensor(sub_len, dtype=total.dtype, device=device)[:, None]
+            )
         else:
             pooled = layer_input.new_zeros((len(started), width)).scatter_reduce(
                 0,
