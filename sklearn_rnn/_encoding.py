@@ -246,9 +246,12 @@ class SequenceEncoder:
         """
         symbols = dict.fromkeys(chain.from_iterable(chain.from_iterable(sequences)))
         if self.ngram_range[1] > 1 and self.max_ngrams is not None:
-            unigrams = {step[0] for seq in sequences for step in seq}
-            if self.ngram_range[0] > 1:
-                unigrams = set()
+            # With min_n == 1 a step's first symbol is the symbol itself.
+            unigrams = (
+                {step[0] for seq in sequences for step in seq if step}
+                if self.ngram_range[0] == 1
+                else set()
+            )
             records_with = Counter(
                 chain.from_iterable(
                     set(chain.from_iterable(seq)) - unigrams for seq in sequences
