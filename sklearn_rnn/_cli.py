@@ -136,26 +136,36 @@ def part_wins(args, sizes, say, results):
         "2. Where the RNN wins (defaults, no tuning, no manual scaling):\n"
         f"   {'task':<44} {'RNN':>6} {'baseline':>9}  baseline model"
     )
-    X, y = make_sequence_classification(
-        sizes.order_records, n_markers=3, min_length=10, max_length=30, random_state=0
-    )
-    split = _split(X, y, 0.3)
-    rnn, _ = _timed_score(_rnn(args, max_iter=sizes.max_iter), *split)
-    base, _ = _timed_score(_ngram_model(), *split)
-    say(
-        f"   {'order of 3 markers in strings (6 classes)':<44} {rnn:>6.3f} "
-        f"{base:>9.3f}  char n-gram tf-idf + LR"
-    )
-    results["bars"].append(("marker order", rnn, base, None))
-    X, y = make_wave_classification(sizes.wave_records, max_length=120, random_state=0)
-    split = _split(X, y, 0.3)
-    rnn, _ = _timed_score(_rnn(args, max_iter=sizes.max_iter), *split)
-    base, _ = _timed_score(_summary_stats_model(), *split)
-    say(
-        f"   {'wave shapes, 3 channels, scales 1e-2..1e2':<44} {rnn:>6.3f} "
-        f"{base:>9.3f}  summary statistics + LR"
-    )
-    results["bars"].append(("wave shape", rnn, base, None))
+    tasks = [
+        (
+            "marker order",
+            "order of 3 markers in strings (6 classes)",
+            make_sequence_classification(
+                sizes.order_records,
+                n_markers=3,
+                min_length=10,
+                max_length=30,
+                random_state=0,
+            ),
+            _ngram_model(),
+            "char n-gram tf-idf + LR",
+        ),
+        (
+            "wave shape",
+            "wave shapes, 3 channels, scales 1e-2..1e2",
+            make_wave_classification(
+                sizes.wave_records, max_length=120, random_state=0
+            ),
+            _summary_stats_model(),
+            "summary statistics + LR",
+        ),
+    ]
+    for short, title, (X, y), baseline, baseline_name in tasks:
+        split = _split(X, y, 0.3)
+        rnn, _ = _timed_score(_rnn(args, max_iter=sizes.max_iter), *split)
+        base, _ = _timed_score(baseline, *split)
+        say(f"   {title:<44} {rnn:>6.3f} {base:>9.3f}  {baseline_name}")
+        results["bars"].append((short, rnn, base, None))
     say("")
 
 
