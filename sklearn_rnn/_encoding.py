@@ -318,10 +318,10 @@ class SequenceEncoder:
         lengths = np.fromiter((len(s) for s in sequences), np.int64, len(sequences))
         total = int(lengths.sum())
         if width == 1:
+            # A step's bag is empty only where its n-gram would reach before
+            # the record's start (min_n > 1).
             values = np.fromiter(
-                (vocab.get(step[0], UNKNOWN_ID) for seq in sequences for step in seq)
-                if self.ngram_range[0] == 1
-                else (
+                (
                     vocab.get(step[0], UNKNOWN_ID) if step else UNKNOWN_ID
                     for seq in sequences
                     for step in seq

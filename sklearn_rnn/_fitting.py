@@ -209,7 +209,7 @@ class TrainingConfig:
     verbose: int
     device: torch.device
     seed: int
-    optimizer_state: dict | None = None  # a warm start continues Adam's moments
+    optimizer_state: dict | None = None  # a warm start continues AdamW's moments
 
 
 def train(

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_is_fitted,
+    validate_data,
+)
 
 from sklearn_rnn._encoding import Records, SequenceEncoder, channel_moments
 from sklearn_rnn._input_kinds import NUMERIC_ARRAY, SYMBOLIC_KINDS, infer_input_kind
@@ -98,8 +102,6 @@ class SequenceStandardScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimat
         return self._apply(X, lambda v: v * self.scale_ + self.mean_)
 
     def _records(self, X, *, reset):
-        from sklearn.utils.validation import validate_data
-
         kind = infer_input_kind(X)
         if kind in SYMBOLIC_KINDS:
             raise TypeError(
@@ -130,8 +132,6 @@ class SequenceStandardScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimat
     def _apply(self, X, fn):
         kind = infer_input_kind(X)
         if kind == NUMERIC_ARRAY:
-            from sklearn.utils.validation import validate_data
-
             X = validate_data(
                 self,
                 X,
