@@ -101,6 +101,9 @@ class MatrixRNN(nn.Module):
         ``bptt_steps`` steps only (``h`` is still computed from every step).
     generator : torch.Generator, optional
         Source of the initial weights.
+    per_step : bool
+        Whether the head reads every real step (tagging, next-step prediction)
+        rather than one embedding per record.
 
     Attributes
     ----------
@@ -126,8 +129,10 @@ class MatrixRNN(nn.Module):
         forward_mode: str = "vectorized",
         bptt_steps: int | None = None,
         generator: torch.Generator | None = None,
+        per_step: bool = False,
     ):
         super().__init__()
+        self.per_step = per_step
         self.n_inputs, self.n_outputs, self.hidden_size = (
             n_inputs,
             n_outputs,
@@ -190,34 +195,76 @@ class MatrixRNN(nn.Module):
 
     # ------------------------------------------------------------------ API
     def forward(self, X: torch.Tensor, lengths, sample_weight=None) -> torch.Tensor:
-        """Logits ``V e + c`` for the left-padded batch ``X`` (``sample_weight``
-        rides along in the batch for the loss and is unused here)."""
-        return F.linear(self.drop(self.embed(X, lengths), self.dropout), self.V, self.c)
+        """Outputs ``V e + c`` of the left-padded batch ``X``: one row per
+        record, or with ``per_step`` one row per real step, record by record
+        (``sample_weight`` rides along in the batch for the loss, unused here).
+        """
+        e = self.embed_steps(X, lengths) if self.per_step else self.embed(X, lengths)
+        return F.linear(self.drop(e, self.dropout), self.V, self.c)
 
     def embed(self, X: torch.Tensor, lengths) -> torch.Tensor:
         """Embedding of each record, shape ``(batch, hidden_size * directions)``."""
         lengths = np.asarray(lengths, dtype=np.int64)
         if self.forward_mode == "loop":
-            # One record at a time: Parr's per-record loop (sgd / minibatch).
-            n_cols = X.shape[1]
-            return (
-                torch.cat(
-                    [
-                        self._embed_vectorized(
-                            X[i : i + 1, n_cols - n :], lengths[i : i + 1]
-                        )
-                        for i, n in enumerate(lengths)
-                    ]
-                )
-                if len(lengths)
-                else X.new_zeros((0, self.embedding_size), dtype=self.V.dtype)
-            )
+            return self._one_record_at_a_time(self._embed_vectorized, X, lengths)
         if self.forward_mode == "packed":
             return embed_packed(self, X, lengths)
         return self._embed_vectorized(X, lengths)
 
+    def embed_steps(self, X: torch.Tensor, lengths) -> torch.Tensor:
+        """The last layer's state at every real step, shape
+        ``(sum(lengths), hidden_size * directions)``: record 0's steps in order,
+        then record 1's, and so on. Pad steps are neither computed nor returned.
+        """
+        lengths = np.asarray(lengths, dtype=np.int64)
+        if self.forward_mode == "loop":
+            return self._one_record_at_a_time(self._steps_vectorized, X, lengths)
+        if self.forward_mode == "packed":
+            return embed_packed(self, X, lengths, per_step=True)
+        return self._steps_vectorized(X, lengths)
+
+    def _one_record_at_a_time(self, fn, X, lengths):
+        """Parr's per-record loop (sgd / minibatch): ``fn`` on each record alone."""
+        if not len(lengths):
+            return X.new_zeros((0, self.embedding_size), dtype=self.V.dtype)
+        n_cols = X.shape[1]
+        return torch.cat(
+            [
+                fn(X[i : i + 1, n_cols - n :], lengths[i : i + 1])
+                for i, n in enumerate(lengths)
+            ]
+        )
+
     # ----------------------------------------------------------- vectorized
     def _embed_vectorized(self, X: torch.Tensor, lengths: np.ndarray) -> torch.Tensor:
+        keep = self.num_layers > 1 or self.pooling != "last"
+        plan, flat, finals = self._run_layers(X, lengths, keep_outputs=keep)
+        device = self.V.device
+        n_records = len(lengths)
+        if self.pooling == "last":
+            pooled = torch.cat(finals, dim=1) if self.directions > 1 else finals[0]
+            pooled = F.pad(pooled, (0, 0, 0, n_records - pooled.shape[0]))
+        else:
+            pooled = self._pool(
+                flat,
+                torch.as_tensor(plan.record, device=device),
+                lengths[plan.order],
+                n_records,
+            )
+        return pooled[torch.as_tensor(plan.inverse, device=device)]
+
+    def _steps_vectorized(self, X: torch.Tensor, lengths: np.ndarray) -> torch.Tensor:
+        plan, flat, _ = self._run_layers(X, lengths, keep_outputs=True)
+        # The recurrence visits tokens in step order; callers get record order.
+        return flat[torch.as_tensor(plan.record_major, device=flat.device)]
+
+    def _run_layers(self, X: torch.Tensor, lengths: np.ndarray, *, keep_outputs):
+        """Every layer and direction over the batch.
+
+        Returns ``(plan, flat, finals)``: the last layer's states at every real
+        step in the plan's step order (both directions side by side; None when
+        not kept) and each direction's final states (sorted records).
+        """
         plan = make_plan(
             lengths,
             X.shape[1],
@@ -228,6 +275,7 @@ class MatrixRNN(nn.Module):
         layer_input = None  # flat (n_tokens, width) output of the previous layer
         for layer in range(self.num_layers):
             outputs, finals = [], []
+            keep = keep_outputs or layer < self.num_layers - 1
             for reverse in range(self.directions):
                 suffix = self._suffix(layer, reverse)
                 if layer == 0:
@@ -242,25 +290,13 @@ class MatrixRNN(nn.Module):
                     if reverse:
                         inp = inp[torch.as_tensor(plan.to_reverse, device=device)]
                     projected = self._project_input(inp, suffix)
-                steps, final = self._run_steps(projected, plan, suffix)
+                steps, final = self._run_steps(projected, plan, suffix, keep)
                 if reverse and steps is not None:
                     steps = steps[torch.as_tensor(plan.to_forward, device=device)]
                 outputs.append(steps)
                 finals.append(final)
-            if outputs[0] is not None:
-                layer_input = torch.cat(outputs, dim=1)
-        n_records = len(lengths)
-        if self.pooling == "last":
-            pooled = torch.cat(finals, dim=1) if self.directions > 1 else finals[0]
-            pooled = F.pad(pooled, (0, 0, 0, n_records - pooled.shape[0]))
-        else:
-            pooled = self._pool(
-                layer_input,
-                torch.as_tensor(plan.record, device=device),
-                lengths[plan.order],
-                n_records,
-            )
-        return pooled[torch.as_tensor(plan.inverse, device=device)]
+            layer_input = torch.cat(outputs, dim=1) if outputs[0] is not None else None
+        return plan, layer_input, finals
 
     def _project_input(self, tokens: torch.Tensor, suffix: str) -> torch.Tensor:
         """``U x_t + b`` for every token of the batch in one operation.
@@ -287,7 +323,9 @@ class MatrixRNN(nn.Module):
         )
         return keep.to(like.dtype) / (1.0 - p)
 
-    def _run_steps(self, projected: torch.Tensor, plan: Plan, suffix: str):
+    def _run_steps(
+        self, projected: torch.Tensor, plan: Plan, suffix: str, keep_outputs
+    ):
         W = getattr(self, "W" + suffix)
         b_h = getattr(self, "b_h" + suffix, None)
         h = projected.new_zeros((0, self.hidden_size))
@@ -300,7 +338,6 @@ class MatrixRNN(nn.Module):
                 (n_sorted, self.hidden_size), self.recurrent_dropout, projected
             )
         outputs = []
-        keep_outputs = self.num_layers > 1 or self.pooling != "last"
         for step, (x_t, k) in enumerate(zip(projected.split(plan.active), plan.active)):
             if step == plan.truncate_at:
                 h = h.detach()

@@ -81,11 +81,14 @@ def _run_kernel(module, packed: PackedSequence, weights: dict):
         return torch.func.functional_call(kernel, weights, (packed,))
 
 
-def embed_packed(module, X: torch.Tensor, lengths: np.ndarray) -> torch.Tensor:
-    """Embeddings through torch's fused kernels, from Parr's left-padded batch."""
+def embed_packed(
+    module, X: torch.Tensor, lengths: np.ndarray, *, per_step: bool = False
+) -> torch.Tensor:
+    """Embeddings (or, with ``per_step``, the states at every real step, record
+    by record) through torch's fused kernels, from Parr's left-padded batch."""
     n_records, device = len(lengths), module.V.device
     started = np.flatnonzero(lengths > 0)  # torch's kernels refuse empty records
-    out = module.V.new_zeros((n_records, module.embedding_size))
+    out = module.V.new_zeros((0 if per_step else n_records, module.embedding_size))
     if len(started) == 0:
         return out
     sub_len = lengths[started]
@@ -124,6 +127,10 @@ def embed_packed(module, X: torch.Tensor, lengths: np.ndarray) -> torch.Tensor:
         )
         seq_out, state = _run_kernel(module, packed, _layer_weights(module, layer))
         layer_input = seq_out.data
+    if per_step:
+        # Token j of the packed order is token perm[j] counted record by record
+        # (records without steps hold none).
+        return layer_input[torch.as_tensor(np.argsort(perm), device=device)]
     if module.pooling == "last":
         h_n = state[0] if module.cell == "lstm" else state
         pooled = torch.cat(list(h_n), dim=1)

@@ -23,6 +23,9 @@ class Plan:
     active: list  # number of started records at each step
     gather: dict  # direction -> (rows, cols) into the padded X, in step order
     record: np.ndarray  # sorted record index of each flat (step-ordered) token
+    record_major: (
+        np.ndarray
+    )  # flat (step-ordered) index of each token, record by record
     # Bidirectional models only (None otherwise):
     to_forward: np.ndarray | None  # reverse-direction flat order -> forward order
     to_reverse: np.ndarray | None  # forward flat order -> reverse-direction order
@@ -48,6 +51,9 @@ def make_plan(
     rec_len = sorted_len[record]
     rows = order[record]
     gather = {False: (rows, n_cols - rec_len + position)}
+    # Per-step outputs go back to the caller record by record, in input order.
+    record_major = np.empty_like(record)
+    record_major[record_starts(lengths)[rows] + position] = np.arange(len(record))
     to_forward = to_reverse = None
     if bidirectional:  # per-batch work the default, one-way model never needs
         gather[True] = (rows, n_cols - 1 - position)  # token len-1-position
@@ -63,6 +69,7 @@ def make_plan(
         active.tolist(),
         gather,
         record,
+        record_major,
         to_forward,
         to_reverse,
         truncate_at,

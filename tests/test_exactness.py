@@ -70,6 +70,17 @@ def _step(cell, P, suffix, x_term, h, c):
 
 def reference_embedding(module, record, symbolic):
     """Embedding of one record: real steps only, float64, no batching."""
+    inputs, finals = reference_states(module, record, symbolic)
+    n_dir = 2 if module.bidirectional else 1
+    if module.pooling == "last" or not inputs:
+        return np.concatenate(finals) if inputs else np.zeros(HIDDEN * n_dir)
+    stacked = np.array(inputs)
+    return stacked.mean(0) if module.pooling == "mean" else stacked.max(0)
+
+
+def reference_states(module, record, symbolic):
+    """The last layer's state at each step of one record, and each direction's
+    final state: real steps only, float64, no batching."""
     P = {k: v.detach().double().numpy() for k, v in module.state_dict().items()}
     n_dir = 2 if module.bidirectional else 1
     inputs = list(record)
@@ -94,10 +105,7 @@ def reference_embedding(module, record, symbolic):
             outputs.append(steps)
             finals.append(h)
         inputs = [np.concatenate([o[t] for o in outputs]) for t in range(len(inputs))]
-    if module.pooling == "last" or not inputs:
-        return np.concatenate(finals) if inputs else np.zeros(HIDDEN * n_dir)
-    stacked = np.array(inputs)
-    return stacked.mean(0) if module.pooling == "mean" else stacked.max(0)
+    return inputs, finals
 
 
 CONFIGS = [
@@ -105,6 +113,13 @@ CONFIGS = [
     for cell in ("rnn", "gru", "lstm")
     for pooling in ("last", "mean", "max")
     for layers, bidirectional in ((1, False), (1, True), (2, False), (2, True))
+]
+
+
+PER_STEP_CONFIGS = [
+    (cell, layers, bidirectional)
+    for cell in ("rnn", "gru", "lstm")
+    for layers, bidirectional in ((1, False), (1, True), (2, True))
 ]
 
 
@@ -129,6 +144,39 @@ def test_every_mode_matches_per_record_reference(
         with torch.no_grad():
             got = module.embed(torch.as_tensor(X), lengths).double().numpy()
         assert_allclose(got, expected, rtol=2e-5, atol=2e-6, err_msg=mode)
+
+
+@pytest.mark.parametrize("cell,layers,bidirectional", PER_STEP_CONFIGS)
+@pytest.mark.parametrize("symbolic,bag", [(True, True), (False, False)])
+def test_per_step_states_match_reference_in_every_mode(
+    cell, layers, bidirectional, symbolic, bag
+):
+    """Check the per-step states (what a tagging head reads) record by record,
+    and that the content of pad cells changes nothing."""
+    module = _module(
+        symbolic, cell=cell, num_layers=layers, bidirectional=bidirectional
+    )
+    recs, records = _records(symbolic, bag)
+    width = HIDDEN * (1 + bidirectional)
+    expected = np.concatenate(
+        [
+            np.reshape(reference_states(module, r, symbolic)[0], (-1, width))
+            for r in recs
+        ]
+    )
+    X, lengths = records.left_padded(np.arange(len(recs)))
+    garbage = X.copy()
+    pads = np.arange(X.shape[1])[None, :] < (X.shape[1] - lengths)[:, None]
+    garbage[pads] = 7 if symbolic else 1e3
+    for mode in ("loop", "vectorized", "packed"):
+        module.forward_mode = mode
+        for batch in (X, garbage):
+            with torch.no_grad():
+                got = module.embed_steps(torch.as_tensor(batch), lengths)
+            assert got.shape == (sum(LENGTHS), width)
+            assert_allclose(
+                got.double().numpy(), expected, rtol=2e-5, atol=2e-6, err_msg=mode
+            )
 
 
 def naive_left_padded_last_state(module, X, symbolic):
