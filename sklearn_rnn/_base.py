@@ -1,26 +1,22 @@
-"""Shared base of the estimators: parameters, validation, fitting, inference."""
+"""Shared base of the estimators: parameters, validation, and the orchestration
+of fitting and inference. What differs between estimators (targets, head,
+loss, decoding) is a task object from ``_tasks.py``."""
 
 from __future__ import annotations
 
 import copy
 import warnings
-import weakref
 from numbers import Integral, Real
 
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.model_selection import train_test_split
-from sklearn.utils import check_random_state, compute_class_weight
+from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
     _check_sample_weight,
-    assert_all_finite,
-    check_consistent_length,
     check_is_fitted,
-    column_or_1d,
     validate_data,
 )
 
@@ -34,6 +30,7 @@ from sklearn_rnn._fitting import (
     stopped_early,
     train,
 )
+from sklearn_rnn._inference import module_in_dtype, run_module
 from sklearn_rnn._input_kinds import (
     NUMERIC_ARRAY,
     SYMBOLIC_KINDS,
@@ -42,57 +39,15 @@ from sklearn_rnn._input_kinds import (
 )
 from sklearn_rnn._module import GATES, POOLINGS, MatrixRNN
 from sklearn_rnn._persistence import PersistenceMixin
-
-# Inference batches: many records amortise the per-step Python work; a cap on
-# padded cells (records x longest length) keeps memory flat in n_samples and
-# bounded for very long sequences.
-_INFERENCE_MAX_RECORDS = 8192
-_INFERENCE_MAX_CELLS = 1 << 20
-
+from sklearn_rnn._tasks import split_for_validation
 
 # early_stopping="auto" holds out a validation set from this many records on:
 # below it, a tenth of the data is too few records to judge an epoch by.
 _AUTO_EARLY_STOPPING_MIN_SAMPLES = 500
 
 
-# Fitted module -> {dtype: converted copy for inference}; entries go with the
-# fitted module they were made from.
-_CONVERTED_MODULES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
 def _comparable(value):
     return tuple(value) if isinstance(value, list | tuple) else value
-
-
-def validation_split(y_idx: np.ndarray, fraction: float, seed: int):
-    """Train and validation indices, stratified where every class allows it."""
-    indices = np.arange(len(y_idx))
-    counts = np.bincount(y_idx)
-    stratify = y_idx if counts[counts > 0].min() >= 2 else None
-    try:
-        return train_test_split(
-            indices, test_size=fraction, random_state=seed, stratify=stratify
-        )
-    except ValueError:  # fewer validation records than classes
-        return train_test_split(indices, test_size=fraction, random_state=seed)
-
-
-def inference_batches(lengths: np.ndarray) -> list[np.ndarray]:
-    """Indices sorted by length, cut into batches under both caps."""
-    order = np.argsort(lengths, kind="stable")
-    sorted_len = np.maximum(lengths[order], 1)  # empty records still take a row
-    batches, start = [], 0
-    while start < len(order):
-        stop = min(start + _INFERENCE_MAX_RECORDS, len(order))
-        # Sorted ascending, so a batch's last record is its longest: shrink the
-        # batch until its padded cells fit the cap.
-        while stop - start > 1 and (stop - start) * sorted_len[stop - 1] > (
-            _INFERENCE_MAX_CELLS
-        ):
-            stop = start + max(1, _INFERENCE_MAX_CELLS // int(sorted_len[stop - 1]))
-        batches.append(order[start:stop])
-        start = stop
-    return batches
 
 
 class BaseRNN(PersistenceMixin, BaseEstimator):
@@ -233,23 +188,18 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
             )
         return resolve_device(self.device)
 
-    def _validate_X(self, X, y=None, *, reset: bool):
-        """Validate X (and y in fit); return ``(records, y, kind, dtype, encoder)``.
+    def _validate_X(self, X, *, reset: bool, fitting: bool = False):
+        """Validate and encode X; return ``(records, kind, dtype, encoder)``.
 
         Nothing on ``self`` but sklearn's ``n_features_in_``/``feature_names_in_``
         changes here: ``fit`` stores the returned encoder once everything passed.
         """
         X = text_column(X)
         kind = infer_input_kind(X)
-        fitting = y is not None
         if kind == NUMERIC_ARRAY:
-            dtype = [np.float64, np.float32]
-            if fitting:
-                X, y = validate_data(
-                    self, X, y, reset=reset, allow_nd=True, dtype=dtype
-                )
-            else:
-                X = validate_data(self, X, reset=reset, allow_nd=True, dtype=dtype)
+            X = validate_data(
+                self, X, reset=reset, allow_nd=True, dtype=[np.float64, np.float32]
+            )
             if X.ndim > 3:
                 raise ValueError(
                     f"Found array with dim {X.ndim}. {type(self).__name__} expected <= 3: "
@@ -266,17 +216,13 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
                     f"{self.n_features_in_} steps; X must be such an array too."
                 )
             out_dtype = np.dtype(np.float64)
-            if fitting:
-                y = column_or_1d(y, warn=True)
-                if y.dtype.kind == "f":
-                    assert_all_finite(y, input_name="y")
-                check_consistent_length(X, y)
         if reset:
             encoder = SequenceEncoder(
                 self.analyzer,
                 tuple(self.ngram_range),
                 self.standardize,
                 self.max_ngrams,
+                **self._encoder_options(),
             )
             records = encoder.fit_transform(X, kind)
         else:
@@ -286,25 +232,11 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
             raise ValueError(
                 "Found array with 0 sample(s) while a minimum of 1 is required."
             )
-        return records, y, kind, out_dtype, encoder
+        return records, kind, out_dtype, encoder
 
-    def _encode_targets(self, y):
-        """``(classes, class indices)``; nothing is stored here."""
-        check_classification_targets(y)
-        classes, y_idx = np.unique(y, return_inverse=True)
-        if self._continuing():
-            if not np.array_equal(classes, self.classes_):
-                raise ValueError(
-                    "warm_start can only be used where `y` has the same classes as "
-                    "in the previous call to fit. Previously got "
-                    f"{self.classes_}, `y` has {classes}"
-                )
-        elif len(classes) < 2:
-            raise ValueError(
-                f"{type(self).__name__} needs samples of at least 2 classes in the "
-                f"data, but the data contains only one class: {classes[0]!r}."
-            )
-        return classes, y_idx
+    def _encoder_options(self) -> dict:
+        """Extra encoder settings of an estimator (the tagger's word features)."""
+        return {}
 
     def _continuing(self) -> bool:
         return self.warm_start and hasattr(self, "module_")
@@ -315,16 +247,27 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
         return bool(self.early_stopping)
 
     # ---------------------------------------------------------------- fitting
+    def _make_task(self, y):
+        """The task object for this fit (targets, head size, loss, decoding)."""
+        raise NotImplementedError
+
     def _fit(self, X, y, sample_weight=None):
         device = self._check_params()
-        if y is None:
+        task = self._make_task(y)
+        if y is None and task.kind != "next":
             raise ValueError(
                 f"{type(self).__name__} requires y to be passed, but the target y is None."
             )
-        # A warm start keeps the fitted vocabulary and input shape.
+        # A warm start keeps the fitted vocabulary, input shape and targets.
         continuing = self._continuing()
         if continuing:
             self._check_same_architecture(self.module_)
+            if self.task_.kind != task.kind:
+                raise ValueError(
+                    f"warm_start=True continues a network trained for "
+                    f"{self.task_.kind!r}; this fit asks for {task.kind!r}. Set "
+                    "warm_start=False to train a new network."
+                )
         # validate_data sets n_features_in_ as it goes: put it back if any
         # check fails, so a failed refit leaves the fitted model usable.
         shape_attrs = {
@@ -333,21 +276,24 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
             if k in ("n_features_in_", "feature_names_in_")
         }
         try:
-            records, y, kind, _, encoder = self._validate_X(X, y, reset=not continuing)
-            classes, y_idx = self._encode_targets(y)
+            records, kind, _, encoder = self._validate_X(
+                X, reset=not continuing, fitting=True
+            )
             sample_weight = _check_sample_weight(
                 sample_weight,
                 np.empty(len(records)),
                 dtype=np.float64,
                 ensure_non_negative=True,
             )
-            if len(np.unique(y_idx[sample_weight > 0])) < 2 and not continuing:
-                raise ValueError(
-                    "sample_weight must be positive for samples of at least 2 "
-                    "classes; the weighted data contains fewer than 2 classes."
-                )
             if not continuing:
                 records = encoder.fit_scaling(records, sample_weight)
+            targets = task.fit(
+                y,
+                records,
+                sample_weight,
+                estimator=self,
+                previous=self.task_ if continuing else None,
+            )
         except Exception:
             for k in ("n_features_in_", "feature_names_in_"):
                 self.__dict__.pop(k, None)
@@ -356,16 +302,13 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
         seed = int(
             check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
         )
-        train_idx, valid_idx = np.arange(len(records)), None
+        dataset = SequenceDataset(records, targets, sample_weight)
+        train_set, valid_set = dataset, None
         if self._uses_early_stopping(len(records)):
-            train_idx, valid_idx = validation_split(
-                y_idx, self.validation_fraction, seed
+            train_idx, valid_idx = split_for_validation(
+                task.stratify(targets), len(records), self.validation_fraction, seed
             )
-        class_weight = None
-        if self.class_weight is not None:
-            class_weight = compute_class_weight(
-                self.class_weight, classes=classes, y=classes[y_idx]
-            )
+            train_set, valid_set = dataset.subset(train_idx), dataset.subset(valid_idx)
         if continuing:
             # Training happens on a copy: a diverged fit must not leave NaN
             # weights behind in the fitted model.
@@ -373,7 +316,7 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
         else:
             module = MatrixRNN(
                 encoder.n_inputs_,
-                len(classes),
+                task.n_outputs,
                 self.hidden_size,
                 symbolic=kind in SYMBOLIC_KINDS,
                 cell=self.cell,
@@ -381,6 +324,7 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
                 num_layers=self.num_layers,
                 bidirectional=self.bidirectional,
                 pooling=self.pooling,
+                per_step=task.per_step,
                 generator=torch.Generator().manual_seed(seed),
             )
         # Training-only settings may change between warm-started fits.
@@ -398,8 +342,7 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
             length_bucketing=self.length_bucketing,
             n_iter_no_change=self.n_iter_no_change,
             tol=self.tol,
-            label_smoothing=self.label_smoothing,
-            class_weight=class_weight,
+            criterion=task.criterion(),
             callbacks=list(self.callbacks or []),
             verbose=self.verbose,
             device=device,
@@ -410,13 +353,8 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
                 else None
             ),
         )
-
-        def subset(idx):
-            return SequenceDataset(records.subset(idx), y_idx[idx], sample_weight[idx])
-
-        valid_set = subset(valid_idx) if valid_idx is not None else None
         try:
-            net = train(module, subset(train_idx), valid_set, config)
+            net = train(module, train_set, valid_set, config)
         except TrainingDiverged as exc:
             if not continuing:
                 self._forget_fit()
@@ -429,7 +367,7 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
             if continuing
             else ([], [])
         )
-        self.encoder_, self.classes_ = encoder, classes
+        self.encoder_, self.task_ = encoder, task
         self.module_, self.net_ = module, net
         self.loss_curve_ = previous[0] + [
             float(v) for v in net.history[:, "train_loss"]
@@ -440,12 +378,12 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
                 float(v) for v in net.history[:, "valid_loss"]
             ]
         self.n_iter_ = len(self.loss_curve_)
-        self._warn_on_poor_fit(net, y_idx[train_idx], sample_weight[train_idx])
+        self._warn_on_poor_fit(net, task, train_set)
         return self
 
-    def _warn_on_poor_fit(self, net, y_idx, sample_weight) -> None:
+    def _warn_on_poor_fit(self, net, task, train_set) -> None:
         """sklearn's ConvergenceWarning when max_iter cut training short, and a
-        warning when the loss never got below that of the class frequencies."""
+        warning when the loss never got below that of a constant prediction."""
         if not stopped_early(net):
             warnings.warn(
                 f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached "
@@ -453,15 +391,13 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
                 ConvergenceWarning,
                 stacklevel=3,
             )
-        prior = np.bincount(y_idx, weights=sample_weight, minlength=len(self.classes_))
-        prior = prior[prior > 0] / prior.sum()
-        prior_loss = float(-(prior * np.log(prior)).sum())
+        baseline = task.baseline_loss(train_set.targets, train_set.sample_weight)
         best = min(self.loss_curve_)
-        if prior_loss > 0 and best > 0.97 * prior_loss and self.label_smoothing < 0.5:
+        if baseline and best > 0.97 * baseline:
             warnings.warn(
                 f"The network learned next to nothing: its best training loss "
-                f"({best:.4f}) stayed at the level of predicting the class "
-                f"frequencies ({prior_loss:.4f}). Try more epochs (max_iter), a "
+                f"({best:.4f}) stayed at the level of a constant prediction "
+                f"({baseline:.4f}). Try more epochs (max_iter), a "
                 "larger learning_rate_init, pooling='mean' or cell='gru' for long "
                 "sequences, or check that X carries the signal.",
                 ConvergenceWarning,
@@ -504,54 +440,15 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
     # -------------------------------------------------------------- inference
     def _records_for_inference(self, X):
         check_is_fitted(self, "module_")
-        records, _, _, dtype, _ = self._validate_X(X, reset=False)
+        records, _, dtype, _ = self._validate_X(X, reset=False)
         return records, dtype
 
-    def _run_module(self, records, method: str, dtype=np.float64) -> np.ndarray:
-        """Apply ``module_.embed`` or ``module_`` to all records, in batches.
-
-        Batches group records of similar length (fewer pad steps); each record's
-        result does not depend on its batch (see ``rowwise_matmul``), so the
-        output is simply put back in the input order.
-        """
-        module = self._inference_module()
-        device = module.V.device
-        fn = module.embed if method == "embed" else module
-        width = module.embedding_size if method == "embed" else module.n_outputs
-        # Written batch by batch straight into the caller's dtype: no second
-        # full-size copy of the output.
-        out = np.empty((len(records), width), dtype=dtype)
-        with torch.no_grad():
-            for idx in inference_batches(records.lengths):
-                X, lengths = records.left_padded(idx)
-                result = fn(torch.as_tensor(X).to(device), lengths)
-                out[idx] = result.cpu().numpy()
-        return out
+    def _run_module(self, records, output: str, dtype=np.float64) -> np.ndarray:
+        """``run_module`` on the fitted module in the inference precision."""
+        return run_module(self._inference_module(), records, output, dtype)
 
     def _inference_module(self):
-        """``module_`` in the precision predictions are computed in.
-
-        float32 rounding of a record differs, by ~1e-7, between a lone record
-        and a batched one, and how much depends on the CPU's SIMD kernels; in
-        float64 those differences fall far below anything a user or sklearn's
-        invariance checks can see. "auto" is float64 on the CPU and float32 on
-        accelerators, where float64 is slow.
-        """
-        module = self.module_
-        dtype = self.inference_dtype
-        if dtype == "auto":
-            dtype = "float64" if module.V.device.type == "cpu" else "float32"
-        wanted = getattr(torch, dtype)
-        if module.V.dtype == wanted:
-            return module
-        # Converted once per fitted module, not per call (a copy of U alone is
-        # vocabulary-sized), and kept off the estimator: predict must not
-        # change its __dict__, and pickles stay free of the copy. Threads
-        # racing here build equal copies.
-        copies = _CONVERTED_MODULES.setdefault(module, {})
-        if wanted not in copies:
-            copies[wanted] = copy.deepcopy(module).to(wanted)  # module_ unchanged
-        return copies[wanted]
+        return module_in_dtype(self.module_, self.inference_dtype)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -8,6 +8,7 @@ from sklearn.base import ClassifierMixin, _fit_context
 
 from sklearn_rnn._base import BaseRNN
 from sklearn_rnn._docstrings import SHARED_ATTRIBUTES, SHARED_PARAMETERS
+from sklearn_rnn._tasks import ClassificationTask
 
 
 class RNNSequenceClassifier(ClassifierMixin, BaseRNN):
@@ -29,7 +30,12 @@ class RNNSequenceClassifier(ClassifierMixin, BaseRNN):
         -------
         self : RNNSequenceClassifier
         """
-        return self._fit(X, y, sample_weight)
+        self._fit(X, y, sample_weight)
+        self.classes_ = self.task_.classes_
+        return self
+
+    def _make_task(self, y):
+        return ClassificationTask(self.class_weight, self.label_smoothing)
 
     def _logits(self, X) -> np.ndarray:
         records, _ = self._records_for_inference(X)
@@ -47,7 +53,7 @@ class RNNSequenceClassifier(ClassifierMixin, BaseRNN):
     def predict(self, X):
         """Most probable class of each sequence, shape ``(n_samples,)``."""
         logits = self._logits(X)  # checks that the model is fitted
-        return self.classes_[np.argmax(logits, axis=1)]
+        return self.task_.decode(logits)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

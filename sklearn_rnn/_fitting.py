@@ -19,6 +19,7 @@ from torch import nn
 
 from sklearn_rnn._encoding import Records
 from sklearn_rnn._module import MatrixRNN
+from sklearn_rnn._tasks import Targets
 
 
 @dataclass(frozen=True)
@@ -57,18 +58,32 @@ class TrainingDiverged(RuntimeError):
 
 
 class SequenceDataset(Dataset):
-    """Encoded records with their class indices and sample weights."""
+    """Encoded records with their targets and sample weights."""
 
-    def __init__(self, records: Records, y: np.ndarray, sample_weight: np.ndarray):
+    def __init__(self, records: Records, targets: Targets, sample_weight: np.ndarray):
         self.records = records
-        self.y = np.asarray(y, dtype=np.int64)
+        self.targets = targets
         self.sample_weight = np.asarray(sample_weight, dtype=np.float32)
+
+    def subset(self, idx) -> SequenceDataset:
+        """Records ``idx`` with their targets (per-step targets follow them)."""
+        values, weight = self.targets.rows(self.records, idx, self.sample_weight)
+        if not self.targets.per_step:
+            return SequenceDataset(self.records.subset(idx), Targets(values), weight)
+        step_weight = None
+        if self.targets.step_weight is not None:
+            step_weight = self.targets.step_weight[self.records._flat_positions(idx)]
+        return SequenceDataset(
+            self.records.subset(idx),
+            Targets(values, per_step=True, step_weight=step_weight),
+            self.sample_weight[idx],
+        )
 
     def __len__(self) -> int:
         return len(self.records)
 
     def __getitem__(self, i):  # part of the Dataset protocol; batches use indices
-        return i, self.y[i]
+        return i, i
 
 
 @dataclass
@@ -77,7 +92,7 @@ class SequenceBatch:
 
     X: torch.Tensor
     lengths: np.ndarray  # stays on the CPU: the step plan is built from it
-    sample_weight: torch.Tensor
+    weight: torch.Tensor  # of each output row (a record, or a step) in the loss
 
     def __len__(self) -> int:  # skorch records batch sizes with len()
         return len(self.lengths)
@@ -137,12 +152,13 @@ class SequenceLoader:
             rng=self.rng,
         ):
             X, lengths = ds.records.left_padded(idx)
+            y, weight = ds.targets.rows(ds.records, idx, ds.sample_weight)
             batch = SequenceBatch(
                 torch.as_tensor(X).to(self.device, non_blocking=True),
                 lengths,
-                torch.as_tensor(ds.sample_weight[idx]).to(self.device),
+                torch.as_tensor(weight, dtype=torch.float32).to(self.device),
             )
-            yield batch, torch.as_tensor(ds.y[idx]).to(self.device)
+            yield batch, torch.as_tensor(y).to(self.device)
 
 
 class _SequenceNet(NeuralNet):
@@ -152,10 +168,10 @@ class _SequenceNet(NeuralNet):
         return self.module_(x.X, x.lengths)
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
-        per_record = self.criterion_(y_pred, y_true)  # class weights applied here
-        weight = X.sample_weight
-        # A batch whose records all weigh 0 contributes nothing (not 0/0).
-        return (per_record * weight).sum() / weight.sum().clamp_min(1e-12)
+        per_row = self.criterion_(y_pred, y_true)  # class weights applied here
+        weight = X.weight
+        # A batch whose rows all weigh 0 contributes nothing (not 0/0).
+        return (per_row * weight).sum() / weight.sum().clamp_min(1e-12)
 
 
 class _ClipGradNorm(Callback):
@@ -203,8 +219,7 @@ class TrainingConfig:
     length_bucketing: bool
     n_iter_no_change: int
     tol: float
-    label_smoothing: float
-    class_weight: np.ndarray | None
+    criterion: nn.Module  # per-row loss (reduction="none"), from the task
     callbacks: list
     verbose: int
     device: torch.device
@@ -244,15 +259,9 @@ def train(
         (f"user_{i}", cb) if not isinstance(cb, tuple) else cb
         for i, cb in enumerate(config.callbacks)
     )
-    class_weight = None
-    if config.class_weight is not None:
-        class_weight = torch.as_tensor(config.class_weight, dtype=torch.float32)
     net = _SequenceNet(
         module,
-        criterion=nn.CrossEntropyLoss,
-        criterion__reduction="none",
-        criterion__weight=class_weight,
-        criterion__label_smoothing=config.label_smoothing,
+        criterion=config.criterion,
         # Decoupled weight decay (AdamW): the decay does not pass through Adam's
         # per-parameter scaling, so it regularises rare symbols' columns too.
         optimizer=torch.optim.AdamW,

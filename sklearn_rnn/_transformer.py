@@ -6,6 +6,7 @@ from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin, _fit
 
 from sklearn_rnn._base import BaseRNN
 from sklearn_rnn._docstrings import SHARED_ATTRIBUTES, SHARED_PARAMETERS
+from sklearn_rnn._tasks import ClassificationTask
 
 
 class RNNEmbeddingTransformer(
@@ -30,8 +31,12 @@ class RNNEmbeddingTransformer(
         self : RNNEmbeddingTransformer
         """
         self._fit(X, y, sample_weight)
+        self.classes_ = self.task_.classes_
         self._n_features_out = self.module_.embedding_size
         return self
+
+    def _make_task(self, y):
+        return ClassificationTask(self.class_weight, self.label_smoothing)
 
     def transform(self, X):
         """Embed each sequence.

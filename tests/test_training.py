@@ -15,7 +15,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 from skorch.callbacks import Callback
 
 from sklearn_rnn import RNNSequenceClassifier
-from sklearn_rnn._base import validation_split
+from sklearn_rnn._tasks import split_for_validation
 from sklearn_rnn._module import MatrixRNN
 
 from .conftest import make_anagram_task
@@ -208,11 +208,11 @@ def test_early_stopping_watches_validation_and_restores_best(language_words):
 def test_validation_split_is_stratified():
     """Check that the held-out part keeps the class proportions."""
     y = np.repeat([0, 1, 2], [500, 300, 200])
-    _, valid = validation_split(y, 0.1, seed=0)
+    _, valid = split_for_validation(y, len(y), 0.1, seed=0)
     assert_array_equal(np.bincount(y[valid]), [50, 30, 20])
     # A class with a single record cannot be stratified: plain split instead.
     y_rare = np.r_[y, 3]
-    train, valid = validation_split(y_rare, 0.1, seed=0)
+    train, valid = split_for_validation(y_rare, len(y_rare), 0.1, seed=0)
     assert len(valid) == 101 and len(np.intersect1d(train, valid)) == 0
 
 

@@ -1,0 +1,327 @@
+"""What the network is trained to do: one small object per task.
+
+The recurrent core (``MatrixRNN``) is the same for every estimator; a task owns
+what differs around it:
+
+* the targets: validating ``y`` and encoding it as one row per record
+  (classification, regression) or one row per real step (tagging, next-step
+  prediction), with the weight each row carries in the loss;
+* the head: how many outputs ``V`` has and whether it reads the pooled
+  embedding or every step (``per_step``);
+* the loss (a torch criterion with ``reduction="none"``);
+* decoding the head's outputs back into what the user passed.
+
+A task is fitted once per ``fit`` and kept by the estimator (``task_``); it
+knows nothing of torch's training loop or of scikit-learn's estimator API
+beyond the validation helpers whose wording users expect.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from sklearn.model_selection import train_test_split
+from sklearn.utils import compute_class_weight
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import _check_y, check_consistent_length
+from torch import nn
+
+from sklearn_rnn._encoding import Records
+from sklearn_rnn._input_kinds import describe, is_sequence_like
+
+
+@dataclass
+class Targets:
+    """Encoded targets: one row per record, or with ``per_step`` one row per
+    real step in the records' flat order; ``step_weight`` scales the loss of
+    each step (0 where a step has nothing to predict)."""
+
+    values: np.ndarray
+    per_step: bool = False
+    step_weight: np.ndarray | None = None
+
+    def rows(self, records: Records, idx: np.ndarray, sample_weight: np.ndarray):
+        """Target rows of records ``idx`` (their steps, record by record, when
+        per step) and the weight of each row in the loss."""
+        if not self.per_step:
+            return self.values[idx], sample_weight[idx]
+        positions = records._flat_positions(idx)
+        weight = np.repeat(sample_weight[idx], records.lengths[idx])
+        if self.step_weight is not None:
+            weight = weight * self.step_weight[positions]
+        return self.values[positions], weight
+
+
+def split_for_validation(stratify, n_samples: int, fraction: float, seed: int):
+    """Train and validation indices, stratified by ``stratify`` (record labels
+    or None) where every class has two records."""
+    indices = np.arange(n_samples)
+    if stratify is not None:
+        counts = np.unique(stratify, return_counts=True)[1]
+        if counts.min() < 2:
+            stratify = None
+    try:
+        return train_test_split(
+            indices, test_size=fraction, random_state=seed, stratify=stratify
+        )
+    except ValueError:  # fewer validation records than classes
+        return train_test_split(indices, test_size=fraction, random_state=seed)
+
+
+class _WeightedCrossEntropy(nn.CrossEntropyLoss):
+    """Cross-entropy per row (``reduction="none"``) for the weighted loss."""
+
+    def __init__(self, class_weight=None, label_smoothing=0.0):
+        weight = (
+            None
+            if class_weight is None
+            else torch.as_tensor(class_weight, dtype=torch.float32)
+        )
+        super().__init__(
+            weight=weight, reduction="none", label_smoothing=label_smoothing
+        )
+
+
+class _SquaredError(nn.Module):
+    """Half the squared error per row, averaged over outputs (MLPRegressor's loss)."""
+
+    def forward(self, y_pred, y_true):
+        return 0.5 * (y_pred - y_true.to(y_pred.dtype)).pow(2).mean(dim=1)
+
+
+def _prior_cross_entropy(labels: np.ndarray, weight: np.ndarray, n: int) -> float:
+    """Loss of always predicting the (weighted) class frequencies."""
+    prior = np.bincount(labels, weights=weight, minlength=n)
+    prior = prior[prior > 0] / prior.sum()
+    return float(-(prior * np.log(prior)).sum())
+
+
+class ClassificationTask:
+    """One class per record: cross-entropy on ``V e + c``."""
+
+    per_step = False
+    kind = "classification"
+
+    def __init__(self, class_weight=None, label_smoothing=0.0):
+        self.class_weight = class_weight
+        self.label_smoothing = label_smoothing
+
+    def check_y(self, y, records: Records, estimator):
+        y = _check_y(y, estimator=estimator)
+        check_consistent_length(records.lengths, y)
+        check_classification_targets(y)
+        return y
+
+    def fit(self, y, records, sample_weight, *, estimator, previous=None) -> Targets:
+        """Learn the classes (kept from ``previous`` on a warm start)."""
+        y = self.check_y(y, records, estimator)
+        classes, labels = np.unique(y, return_inverse=True)
+        name = type(estimator).__name__
+        if previous is not None:
+            if not np.array_equal(classes, previous.classes_):
+                raise ValueError(
+                    "warm_start can only be used where `y` has the same classes as "
+                    "in the previous call to fit. Previously got "
+                    f"{previous.classes_}, `y` has {classes}"
+                )
+        elif len(classes) < 2:
+            raise ValueError(
+                f"{name} needs samples of at least 2 classes in the data, but the "
+                f"data contains only one class: {classes[0]!r}."
+            )
+        if previous is None and len(np.unique(labels[sample_weight > 0])) < 2:
+            raise ValueError(
+                "sample_weight must be positive for samples of at least 2 "
+                "classes; the weighted data contains fewer than 2 classes."
+            )
+        self.classes_ = classes
+        self.n_outputs = len(classes)
+        self._class_weight_ = None
+        if self.class_weight is not None:
+            self._class_weight_ = compute_class_weight(
+                self.class_weight, classes=classes, y=y
+            )
+        return Targets(labels.astype(np.int64))
+
+    def criterion(self) -> nn.Module:
+        return _WeightedCrossEntropy(self._class_weight_, self.label_smoothing)
+
+    def stratify(self, targets: Targets):
+        return targets.values
+
+    def baseline_loss(self, targets: Targets, weight: np.ndarray) -> float | None:
+        """The loss a network that learned nothing reaches (class frequencies)."""
+        if self.label_smoothing >= 0.5:
+            return None
+        return _prior_cross_entropy(targets.values, weight, self.n_outputs)
+
+    def decode(self, outputs: np.ndarray) -> np.ndarray:
+        return self.classes_[np.argmax(outputs, axis=1)]
+
+
+class TaggingTask(ClassificationTask):
+    """One class per real step: a label sequence as long as each record."""
+
+    per_step = True
+    kind = "tagging"
+
+    def check_y(self, y, records: Records, estimator):
+        if isinstance(y, str | bytes) or not (
+            is_sequence_like(y) or hasattr(y, "__array__")
+        ):
+            raise ValueError(
+                f"y must be a list of label sequences (one per record), got "
+                f"{describe(y)}."
+            )
+        check_consistent_length(records.lengths, y)
+        flat = []
+        for i, (labels, n) in enumerate(zip(y, records.lengths)):
+            if isinstance(labels, str | bytes) or not is_sequence_like(labels):
+                raise ValueError(
+                    f"y[{i}] is a {describe(labels)}; each element of y must be a "
+                    "list of labels, one per step of its record."
+                )
+            if len(labels) != n:
+                raise ValueError(
+                    f"Record {i} has {n} steps but y[{i}] has {len(labels)} "
+                    "labels; every record needs one label per step."
+                )
+            flat.extend(labels)
+        flat = np.asarray(flat) if flat else np.asarray([], dtype=object)
+        if len(flat) == 0:
+            raise ValueError(
+                "y holds no labels: every record is empty, so there is nothing "
+                "to learn."
+            )
+        check_classification_targets(flat)
+        return flat
+
+    def fit(self, y, records, sample_weight, *, estimator, previous=None) -> Targets:
+        targets = super().fit(
+            y,
+            records,
+            np.repeat(sample_weight, records.lengths),
+            estimator=estimator,
+            previous=previous,
+        )
+        targets.per_step = True
+        return targets
+
+    def stratify(self, targets: Targets):
+        return None  # records hold many labels: a plain random split
+
+    def baseline_loss(self, targets: Targets, weight: np.ndarray) -> float | None:
+        return None  # per-step weights differ from record weights
+
+
+class RegressionTask:
+    """Continuous targets, one row per record: squared error on standardised
+    targets, undone in ``decode``."""
+
+    per_step = False
+    kind = "regression"
+    label_smoothing = 0.0
+
+    def check_y(self, y, records: Records, estimator):
+        y = _check_y(y, multi_output=True, y_numeric=True, estimator=estimator)
+        check_consistent_length(records.lengths, y)
+        return y
+
+    def fit(self, y, records, sample_weight, *, estimator, previous=None) -> Targets:
+        y = self.check_y(y, records, estimator)
+        self.single_output_ = y.ndim == 1
+        y2 = y.reshape(len(y), -1).astype(np.float64)
+        if previous is not None:
+            if y2.shape[1] != previous.n_outputs:
+                raise ValueError(
+                    f"warm_start can only be used where `y` has the same number of "
+                    f"outputs as in the previous call to fit ({previous.n_outputs}), "
+                    f"`y` has {y2.shape[1]}."
+                )
+            self.mean_, self.scale_ = previous.mean_, previous.scale_
+        else:
+            # Weighted moments, so scaling agrees with the weighted loss.
+            weight = sample_weight if sample_weight.sum() > 0 else None
+            self.mean_ = np.average(y2, axis=0, weights=weight)
+            std = np.sqrt(np.average((y2 - self.mean_) ** 2, axis=0, weights=weight))
+            tiny = 10 * np.finfo(np.float64).eps * np.maximum(np.abs(self.mean_), 1)
+            self.scale_ = np.where(std > tiny, std, 1.0)
+        self.n_outputs = y2.shape[1]
+        return Targets(((y2 - self.mean_) / self.scale_).astype(np.float32))
+
+    def criterion(self) -> nn.Module:
+        return _SquaredError()
+
+    def stratify(self, targets: Targets):
+        return None
+
+    def baseline_loss(self, targets: Targets, weight: np.ndarray) -> float | None:
+        """Predicting the weighted mean of each standardised target."""
+        if weight.sum() <= 0:
+            return None
+        values = targets.values.astype(np.float64)
+        mean = np.average(values, axis=0, weights=weight)
+        return float(0.5 * np.average(((values - mean) ** 2).mean(1), weights=weight))
+
+    def decode(self, outputs: np.ndarray) -> np.ndarray:
+        y = outputs * self.scale_ + self.mean_
+        return y.ravel() if self.single_output_ else y
+
+
+class NextStepTask:
+    """Self-supervised: at every step, predict the next one.
+
+    Symbol input predicts the next step's symbol (its first symbol when steps
+    carry n-gram bags) as a class, with class 0 meaning "the record ends here"
+    (Parr's and Karpathy's character-level language model). Numeric input
+    predicts the next step's (standardised) values with the squared error; the
+    last step has nothing to predict and weighs 0.
+    """
+
+    per_step = True
+    kind = "next"
+    label_smoothing = 0.0
+
+    def __init__(self, symbolic: bool):
+        self.symbolic = symbolic
+
+    def fit(self, y, records, sample_weight, *, estimator, previous=None) -> Targets:
+        values = records.values
+        last = np.zeros(len(values), dtype=bool)
+        ends = records.offsets + records.lengths - 1
+        last[ends[records.lengths > 0]] = True
+        nxt = np.roll(np.arange(len(values)), -1)  # the step after each step
+        if self.symbolic:
+            symbols = values if values.ndim == 1 else values[:, 0]
+            following = np.where(last, 0, symbols[nxt] if len(values) else symbols)
+            self.classes_ = (
+                previous.classes_
+                if previous is not None
+                else np.union1d(np.unique(symbols), [0])
+            )
+            self.n_outputs = len(self.classes_)
+            labels = np.searchsorted(self.classes_, following)
+            labels = np.where(
+                self.classes_[np.minimum(labels, self.n_outputs - 1)] == following,
+                labels,
+                0,  # a symbol unseen when the classes were learned: "ends/unknown"
+            )
+            return Targets(labels.astype(np.int64), per_step=True)
+        self.n_outputs = values.shape[1]
+        following = values[nxt] if len(values) else values
+        return Targets(
+            following.astype(np.float32),
+            per_step=True,
+            step_weight=(~last).astype(np.float32),
+        )
+
+    def criterion(self) -> nn.Module:
+        return _WeightedCrossEntropy() if self.symbolic else _SquaredError()
+
+    def stratify(self, targets: Targets):
+        return None
+
+    def baseline_loss(self, targets: Targets, weight: np.ndarray) -> float | None:
+        return None
