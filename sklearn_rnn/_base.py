@@ -61,6 +61,7 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
         "bidirectional": ["boolean"],
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "recurrent_dropout": [Interval(Real, 0, 1, closed="left")],
+        "symbol_dropout": [Interval(Real, 0, 1, closed="left")],
         "pooling": [StrOptions(set(POOLINGS))],
         "fit_mode": [StrOptions(set(_FIT_MODES))],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
@@ -99,6 +100,7 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
         bidirectional=False,
         dropout=0.25,
         recurrent_dropout=0.0,
+        symbol_dropout=0.0,
         pooling="last",
         fit_mode="vectorized",
         batch_size=64,
@@ -133,6 +135,7 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
         self.bidirectional = bidirectional
         self.dropout = dropout
         self.recurrent_dropout = recurrent_dropout
+        self.symbol_dropout = symbol_dropout
         self.pooling = pooling
         self.fit_mode = fit_mode
         self.batch_size = batch_size
@@ -247,27 +250,16 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
         return bool(self.early_stopping)
 
     # ---------------------------------------------------------------- fitting
-    def _make_task(self, y):
+    def _make_task(self, y, *, symbolic: bool):
         """The task object for this fit (targets, head size, loss, decoding)."""
         raise NotImplementedError
 
     def _fit(self, X, y, sample_weight=None):
         device = self._check_params()
-        task = self._make_task(y)
-        if y is None and task.kind != "next":
-            raise ValueError(
-                f"{type(self).__name__} requires y to be passed, but the target y is None."
-            )
         # A warm start keeps the fitted vocabulary, input shape and targets.
         continuing = self._continuing()
         if continuing:
             self._check_same_architecture(self.module_)
-            if self.task_.kind != task.kind:
-                raise ValueError(
-                    f"warm_start=True continues a network trained for "
-                    f"{self.task_.kind!r}; this fit asks for {task.kind!r}. Set "
-                    "warm_start=False to train a new network."
-                )
         # validate_data sets n_features_in_ as it goes: put it back if any
         # check fails, so a failed refit leaves the fitted model usable.
         shape_attrs = {
@@ -287,6 +279,13 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
             )
             if not continuing:
                 records = encoder.fit_scaling(records, sample_weight)
+            task = self._make_task(y, symbolic=kind in SYMBOLIC_KINDS)
+            if continuing and self.task_.kind != task.kind:
+                raise ValueError(
+                    f"warm_start=True continues a network trained for "
+                    f"{self.task_.kind!r}; this fit asks for {task.kind!r}. Set "
+                    "warm_start=False to train a new network."
+                )
             targets = task.fit(
                 y,
                 records,
@@ -330,6 +329,7 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
         # Training-only settings may change between warm-started fits.
         module.dropout = self.dropout
         module.recurrent_dropout = self.recurrent_dropout
+        module.symbol_dropout = self.symbol_dropout
         module.bptt_steps = self.bptt_steps
         config = TrainingConfig(
             fit_mode=self.fit_mode,

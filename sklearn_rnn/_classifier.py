@@ -34,7 +34,7 @@ class RNNSequenceClassifier(ClassifierMixin, BaseRNN):
         self.classes_ = self.task_.classes_
         return self
 
-    def _make_task(self, y):
+    def _make_task(self, y, *, symbolic):
         return ClassificationTask(self.class_weight, self.label_smoothing)
 
     def _logits(self, X) -> np.ndarray:

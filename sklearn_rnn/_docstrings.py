@@ -1,5 +1,7 @@
 """The parameter documentation both estimators share (written once)."""
 
+import re
+
 SHARED_PARAMETERS = """\
 hidden_size : int, default=64
     Length of the hidden state ``h`` (rows of ``W``).
@@ -31,6 +33,12 @@ recurrent_dropout : float, default=0.0
     During training, zero this fraction of the entries of ``h_{t-1}`` in
     ``W h_{t-1}``, with the same mask at every step of a record (variational
     dropout). Not available with ``fit_mode="packed"``.
+
+symbol_dropout : float, default=0.0
+    Symbol input: during training, each symbol of a step (a character, word,
+    n-gram or word feature) reads as unknown with this probability ("word
+    dropout"), so the network learns to use the rest of the evidence, as it
+    must for symbols never seen in ``fit``.
 
 pooling : {"last", "mean", "max"}, default="last"
     The embedding of a sequence: the final state ``h_T`` or the mean/max of its
@@ -178,3 +186,25 @@ n_features_in_ : int
 
 feature_names_in_ : ndarray of shape (`n_features_in_`,)
     Column names, only when fitted on a DataFrame with string column names."""
+
+
+def _blocks(text: str) -> dict:
+    """``name -> block`` of a numpydoc section: a block starts at each
+    unindented ``name : type`` line and runs to the next one."""
+    heads = re.split(r"\n\n(?=\S)", text)
+    return {block.split(" :", 1)[0]: block for block in heads}
+
+
+def document(
+    shared: str, *, defaults: dict | None = None, drop=(), extra: dict | None = None
+) -> str:
+    """The shared section adapted to one estimator: other defaults (``name ->
+    repr``), blocks dropped, blocks added (``name -> block``, in order)."""
+    blocks = _blocks(shared)
+    for name in drop:
+        del blocks[name]
+    for name, default in (defaults or {}).items():
+        head, _, rest = blocks[name].partition("\n")
+        blocks[name] = head.rsplit("default=", 1)[0] + f"default={default}\n" + rest
+    blocks.update(extra or {})
+    return "\n\n".join(blocks.values())

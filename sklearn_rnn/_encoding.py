@@ -23,6 +23,7 @@ import numpy as np
 from sklearn.utils import assert_all_finite
 
 from sklearn_rnn._input_kinds import (
+    FEATURES,
     NUMERIC_ARRAY,
     NUMERIC_RAGGED,
     SYMBOLIC_KINDS,
@@ -34,6 +35,66 @@ from sklearn_rnn._input_kinds import (
 )
 
 UNKNOWN_ID = 0
+
+
+def word_shape(word: str) -> str:
+    """``"McDonald's"`` -> ``"XxXx'x"``: case, digit and other classes, repeats
+    collapsed."""
+    out = []
+    for ch in word:
+        cls = (
+            "X"
+            if ch.isupper()
+            else "x"
+            if ch.islower()
+            else "d"
+            if ch.isdigit()
+            else ch
+        )
+        if not out or out[-1] != cls:
+            out.append(cls)
+    return "".join(out)
+
+
+def word_feature_symbols(word) -> list:
+    """Subword evidence for a word token: its lowercase form, 1-3 letter
+    prefixes and suffixes, and its shape. A word never seen in ``fit`` (id 0)
+    still reads these, which is how a tagger guesses unseen words."""
+    if not isinstance(word, str):
+        return []
+    lower = word.lower()
+    return [
+        ("lower", lower),
+        *(("prefix", lower[:n]) for n in (1, 2, 3)),
+        *(("suffix", lower[-n:]) for n in (1, 2, 3)),
+        ("shape", word_shape(word)),
+    ]
+
+
+def feature_bag(step: dict, where: str) -> list:
+    """One step in sklearn-crfsuite's form -> ``[(symbol, weight), ...]``.
+
+    str values are categorical (symbol ``"key=value"``, weight 1); numbers and
+    bools weigh the symbol ``key`` (``True`` = 1; a weight of 0 drops it).
+    """
+    bag = []
+    for key, value in step.items():
+        if isinstance(value, str):
+            bag.append((f"{key}={value}", 1.0))
+        elif isinstance(value, bool | int | float | np.number | np.bool_):
+            weight = float(value)
+            if not np.isfinite(weight):
+                raise ValueError(
+                    f"Feature {key!r} of {where} is {value}; weights must be finite."
+                )
+            if weight:
+                bag.append((str(key), weight))
+        else:
+            raise TypeError(
+                f"Feature {key!r} of {where} is a {describe(value)}; feature values "
+                "must be str (categorical) or numbers (weights)."
+            )
+    return bag
 
 
 def channel_moments(records: Records, sample_weight=None):
@@ -148,8 +209,11 @@ class SequenceEncoder:
         Numeric input only: learn each channel's mean and standard deviation
         over all steps in ``fit`` and rescale to mean 0, variance 1.
     max_ngrams : int or None, default=2000
-        Keep at most this many n-grams (n >= 2), those held by the most
-        records; single symbols are always kept. None keeps all.
+        Keep at most this many n-grams (n >= 2) and word features, those held
+        by the most records; single symbols are always kept. None keeps all.
+    word_features : bool, default=False
+        Token input only: each step also carries its word's lowercase form,
+        1-3 letter prefixes and suffixes and shape (:func:`word_feature_symbols`).
 
     Attributes
     ----------
@@ -169,11 +233,13 @@ class SequenceEncoder:
         ngram_range: tuple[int, int] = (1, 1),
         standardize: bool = True,
         max_ngrams: int | None = 2000,
+        word_features: bool = False,
     ):
         self.analyzer = analyzer
         self.ngram_range = ngram_range
         self.standardize = standardize
         self.max_ngrams = max_ngrams
+        self.word_features = word_features
 
     def __repr__(self) -> str:
         if not hasattr(self, "n_inputs_"):
@@ -192,6 +258,19 @@ class SequenceEncoder:
     def fit_transform(self, X, kind: str) -> Records:
         self.kind_ = kind
         self.mean_ = self.scale_ = None
+        if kind == FEATURES:
+            sequences = self._feature_sequences(X)
+            self.vocabulary_ = {
+                sym: i
+                for i, sym in enumerate(
+                    dict.fromkeys(
+                        sym for seq in sequences for bag in seq for sym, _ in bag
+                    ),
+                    start=1,
+                )
+            }
+            self.n_inputs_ = len(self.vocabulary_) + 1
+            return self._encode_weighted(sequences)
         if kind in SYMBOLIC_KINDS:
             sequences = [self._steps(s) for s in self._symbol_sequences(X, kind)]
             self.vocabulary_ = self._learn_vocabulary(sequences)
@@ -217,6 +296,16 @@ class SequenceEncoder:
             and all(len(s) == 0 for s in X)
         ):
             kind = NUMERIC_RAGGED  # bare empty sequences after a numeric fit
+        if (kind == FEATURES) != (self.kind_ == FEATURES) and {
+            kind,
+            self.kind_,
+        } <= SYMBOLIC_KINDS:
+            raise ValueError(
+                f"The model was fitted on {self.kind_} input but X holds {kind}; "
+                "pass the same kind of input as in fit."
+            )
+        if kind == FEATURES:
+            return self._encode_weighted(self._feature_sequences(X))
         if (kind in SYMBOLIC_KINDS) != (self.kind_ in SYMBOLIC_KINDS):
             fitted = "symbol" if self.kind_ in SYMBOLIC_KINDS else "numeric"
             given = "symbol" if kind in SYMBOLIC_KINDS else "numeric"
@@ -245,7 +334,8 @@ class SequenceEncoder:
         distinct trigrams, for little that generalises.
         """
         symbols = dict.fromkeys(chain.from_iterable(chain.from_iterable(sequences)))
-        if self.ngram_range[1] > 1 and self.max_ngrams is not None:
+        extras = self.ngram_range[1] > 1 or getattr(self, "word_features", False)
+        if extras and self.max_ngrams is not None:
             # With min_n == 1 a step's first symbol is the symbol itself.
             unigrams = (
                 {step[0] for seq in sequences for step in seq if step}
@@ -270,7 +360,16 @@ class SequenceEncoder:
         return Records(_to_float32(values), records.lengths, records.offsets)
 
     def _steps(self, sequence: list) -> list:
-        """The symbols each step carries: the n-grams that end at it."""
+        """The symbols each step carries: the n-grams that end at it (and, with
+        ``word_features``, the word's subword symbols)."""
+        steps = self._ngram_steps(sequence)
+        if getattr(self, "word_features", False) and not isinstance(sequence, str):
+            steps = [
+                [*bag, *word_feature_symbols(tok)] for bag, tok in zip(steps, sequence)
+            ]
+        return steps
+
+    def _ngram_steps(self, sequence: list) -> list:
         min_n, max_n = self.ngram_range
         if (min_n, max_n) == (1, 1):
             return [(tok,) for tok in sequence]
@@ -315,6 +414,8 @@ class SequenceEncoder:
         missing n-grams, e.g. at a record's first steps, are id 0)."""
         vocab = self.vocabulary_
         width = self.ngram_range[1] - self.ngram_range[0] + 1
+        if getattr(self, "word_features", False):
+            width = max((len(step) for seq in sequences for step in seq), default=1)
         lengths = np.fromiter((len(s) for s in sequences), np.int64, len(sequences))
         total = int(lengths.sum())
         if width == 1:
@@ -336,6 +437,39 @@ class SequenceEncoder:
             for step in seq:
                 for j, gram in enumerate(step):
                     values[row, j] = vocab.get(gram, UNKNOWN_ID)
+                row += 1
+        return Records(values, lengths, record_starts(lengths))
+
+    def _feature_sequences(self, X) -> list:
+        """Each step of sklearn-crfsuite's form as ``[(symbol, weight), ...]``."""
+        sequences = []
+        for i, seq in enumerate(X):
+            if isinstance(seq, str | bytes) or not is_sequence_like(seq):
+                raise TypeError(
+                    f"Element {i} of X is a {describe(seq)}; feature input needs "
+                    "every element to be a list of feature dicts."
+                )
+            sequences.append(
+                [
+                    feature_bag(step, f"step {t} of element {i}")
+                    for t, step in enumerate(seq)
+                ]
+            )
+        return sequences
+
+    def _encode_weighted(self, sequences: list) -> Records:
+        """Weighted bags as float32 rows ``[ids..., weights...]`` (ids below
+        2**24 are exact in float32; unknown symbols and padding are id 0)."""
+        vocab = self.vocabulary_
+        width = max((len(bag) for seq in sequences for bag in seq), default=1) or 1
+        lengths = np.fromiter((len(s) for s in sequences), np.int64, len(sequences))
+        values = np.zeros((int(lengths.sum()), 2 * width), dtype=np.float32)
+        row = 0
+        for seq in sequences:
+            for bag in seq:
+                for j, (sym, weight) in enumerate(bag):
+                    values[row, j] = vocab.get(sym, UNKNOWN_ID)
+                    values[row, width + j] = weight
                 row += 1
         return Records(values, lengths, record_starts(lengths))
 

@@ -10,7 +10,9 @@ import numpy as np
 from scipy.sparse import issparse
 
 TEXT, TOKENS, NUMERIC_ARRAY, NUMERIC_RAGGED = "text", "tokens", "array", "ragged"
-SYMBOLIC_KINDS = frozenset({TEXT, TOKENS})
+# sklearn-crfsuite's form: sequences of {feature: str value or number} dicts.
+FEATURES = "features"
+SYMBOLIC_KINDS = frozenset({TEXT, TOKENS, FEATURES})
 
 
 def describe(value) -> str:
@@ -64,7 +66,8 @@ def _is_text_dtype(dtype) -> bool:
 def infer_input_kind(X) -> str:
     """Tell which of the accepted input forms ``X`` is, or raise a clear error.
 
-    Returns one of ``"text"``, ``"tokens"``, ``"array"`` (a rectangular numeric
+    Returns one of ``"text"``, ``"tokens"``, ``"features"`` (sequences of
+    feature dicts, sklearn-crfsuite's form), ``"array"`` (a rectangular numeric
     array that goes through :func:`sklearn.utils.validation.validate_data`) and
     ``"ragged"`` (a list of numeric arrays of different lengths).
     """
@@ -146,6 +149,16 @@ def _kind_of_elements(elements: list) -> str:
             isinstance(v, np.ndarray) and v.dtype.kind in "biuf" for v in elements
         )
         return NUMERIC_RAGGED if numeric else TOKENS
+    if any(isinstance(t, Mapping) for v in elements for t in v):
+        for i, value in enumerate(elements):
+            for token in value:
+                if not isinstance(token, Mapping):
+                    raise TypeError(
+                        f"Element {i} of X mixes feature dicts with a "
+                        f"{describe(token)}; in sklearn-crfsuite's form every step "
+                        "is a dict of features."
+                    )
+        return FEATURES
     if any(_holds_symbols(v) for v in elements):
         return TOKENS
     lengths = {len(v) for v in elements}

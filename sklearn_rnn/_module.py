@@ -38,14 +38,19 @@ GATES = {"rnn": 1, "gru": 3, "lstm": 4}
 POOLINGS = ("last", "mean", "max")
 
 
-def lookup_columns(U: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
-    """Sum of the columns ``U[:, ids]`` per row of ``ids``, shape ``(n, U.shape[0])``.
+def lookup_columns(
+    U: torch.Tensor, ids: torch.Tensor, weights: torch.Tensor | None = None
+) -> torch.Tensor:
+    """Sum of the columns ``U[:, ids]`` per row of ``ids`` (each scaled by its
+    weight, if given), shape ``(n, U.shape[0])``.
 
     ``ids`` is ``(n,)`` (one symbol a step) or ``(n, k)`` (a bag a step). Id 0
     is the unknown symbol: its column stays zero and never gets a gradient.
     """
     bags = ids[:, None] if ids.dim() == 1 else ids
-    return F.embedding_bag(bags, U.t(), mode="sum", padding_idx=0)
+    return F.embedding_bag(
+        bags, U.t(), mode="sum", padding_idx=0, per_sample_weights=weights
+    )
 
 
 def rowwise_matmul(a: torch.Tensor, weight: torch.Tensor, add=None) -> torch.Tensor:
@@ -90,6 +95,9 @@ class MatrixRNN(nn.Module):
         During training, zeroes this fraction of the entries of ``h_{t-1}``
         in ``W h_{t-1}``, with one mask per record for all its steps
         (variational dropout: the same units are dropped at every step).
+    symbol_dropout : float
+        During training, each symbol id of the input reads as unknown (id 0)
+        with this probability (word dropout).
     pooling : {"last", "mean", "max"}
         Embedding of a record: final state, or mean/max over its real steps.
     forward_mode : {"loop", "vectorized", "packed"}
@@ -125,6 +133,7 @@ class MatrixRNN(nn.Module):
         bidirectional: bool = False,
         dropout: float = 0.0,
         recurrent_dropout: float = 0.0,
+        symbol_dropout: float = 0.0,
         pooling: str = "last",
         forward_mode: str = "vectorized",
         bptt_steps: int | None = None,
@@ -145,6 +154,7 @@ class MatrixRNN(nn.Module):
             dropout,
         )
         self.recurrent_dropout = recurrent_dropout
+        self.symbol_dropout = symbol_dropout
         self.pooling, self.forward_mode, self.bptt_steps = (
             pooling,
             forward_mode,
@@ -306,7 +316,21 @@ class MatrixRNN(nn.Module):
         """
         U, b = getattr(self, "U" + suffix), getattr(self, "b" + suffix)
         if self.symbolic and not suffix.startswith("_l"):
-            term = lookup_columns(U, tokens)
+            if tokens.is_floating_point():  # weighted bags: [ids..., weights...]
+                k = tokens.shape[1] // 2
+                ids, weights = tokens[:, :k].long(), tokens[:, k:].to(U.dtype)
+            else:
+                ids, weights = tokens, None
+            if self.training and self.symbol_dropout:
+                # Dropped symbols read as unknown (id 0): the network learns
+                # to do without them, as it must for symbols unseen in fit.
+                ids = ids * (
+                    torch.rand(
+                        ids.shape, generator=self.dropout_generator, device=ids.device
+                    )
+                    >= self.symbol_dropout
+                )
+            term = lookup_columns(U, ids, weights)
         else:
             term = rowwise_matmul(tokens.to(U.dtype), U)
         return self.drop(term, self.dropout) + b

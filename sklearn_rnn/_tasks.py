@@ -91,6 +91,14 @@ class _SquaredError(nn.Module):
         return 0.5 * (y_pred - y_true.to(y_pred.dtype)).pow(2).mean(dim=1)
 
 
+def _require_y(y, estimator) -> None:
+    if y is None:
+        raise ValueError(
+            f"{type(estimator).__name__} requires y to be passed, but the target y "
+            "is None."
+        )
+
+
 def _prior_cross_entropy(labels: np.ndarray, weight: np.ndarray, n: int) -> float:
     """Loss of always predicting the (weighted) class frequencies."""
     prior = np.bincount(labels, weights=weight, minlength=n)
@@ -109,6 +117,7 @@ class ClassificationTask:
         self.label_smoothing = label_smoothing
 
     def check_y(self, y, records: Records, estimator):
+        _require_y(y, estimator)
         y = _check_y(y, estimator=estimator)
         check_consistent_length(records.lengths, y)
         check_classification_targets(y)
@@ -168,6 +177,7 @@ class TaggingTask(ClassificationTask):
     kind = "tagging"
 
     def check_y(self, y, records: Records, estimator):
+        _require_y(y, estimator)
         if isinstance(y, str | bytes) or not (
             is_sequence_like(y) or hasattr(y, "__array__")
         ):
@@ -225,6 +235,7 @@ class RegressionTask:
     label_smoothing = 0.0
 
     def check_y(self, y, records: Records, estimator):
+        _require_y(y, estimator)
         y = _check_y(y, multi_output=True, y_numeric=True, estimator=estimator)
         check_consistent_length(records.lengths, y)
         return y
@@ -294,7 +305,9 @@ class NextStepTask:
         last[ends[records.lengths > 0]] = True
         nxt = np.roll(np.arange(len(values)), -1)  # the step after each step
         if self.symbolic:
-            symbols = values if values.ndim == 1 else values[:, 0]
+            # The step's own symbol: a bag's first id (a float column for
+            # weighted feature bags).
+            symbols = (values if values.ndim == 1 else values[:, 0]).astype(np.int64)
             following = np.where(last, 0, symbols[nxt] if len(values) else symbols)
             self.classes_ = (
                 previous.classes_

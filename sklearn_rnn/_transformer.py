@@ -3,26 +3,80 @@
 from __future__ import annotations
 
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin, _fit_context
+from sklearn.utils._param_validation import StrOptions
+from sklearn.utils.multiclass import type_of_target
 
 from sklearn_rnn._base import BaseRNN
-from sklearn_rnn._docstrings import SHARED_ATTRIBUTES, SHARED_PARAMETERS
-from sklearn_rnn._tasks import ClassificationTask
+from sklearn_rnn._docstrings import SHARED_ATTRIBUTES, SHARED_PARAMETERS, document
+from sklearn_rnn._tasks import ClassificationTask, NextStepTask, RegressionTask
+
+_OBJECTIVES = ("auto", "classification", "regression", "next")
 
 
 class RNNEmbeddingTransformer(
     ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseRNN
 ):
+    _parameter_constraints: dict = {
+        **BaseRNN._parameter_constraints,
+        "objective": [StrOptions(set(_OBJECTIVES))],
+    }
+
+    def __init__(
+        self,
+        *,
+        objective="auto",
+        hidden_size=64,
+        cell="gru",
+        nonlinearity="tanh",
+        num_layers=1,
+        bidirectional=False,
+        dropout=0.25,
+        recurrent_dropout=0.0,
+        symbol_dropout=0.0,
+        pooling="last",
+        fit_mode="vectorized",
+        batch_size=64,
+        max_iter=100,
+        learning_rate_init=0.005,
+        alpha=0.0001,
+        clip_grad_norm=1.0,
+        bptt_steps=None,
+        shuffle=True,
+        length_bucketing=True,
+        early_stopping="auto",
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        tol=1e-4,
+        label_smoothing=0.0,
+        class_weight=None,
+        analyzer="char",
+        ngram_range=(1, 2),
+        max_ngrams=2000,
+        standardize=True,
+        warm_start=False,
+        device="cpu",
+        inference_dtype="auto",
+        callbacks=None,
+        verbose=0,
+        random_state=None,
+    ):
+        # Every parameter is stored as given (scikit-learn's convention).
+        for name, value in locals().items():
+            if name != "self":
+                setattr(self, name, value)
+
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None):
-        """Train the network to predict ``y``; its states become the features.
+    def fit(self, X, y=None, sample_weight=None):
+        """Train the network; its states become the features.
 
         Parameters
         ----------
         X : list of str, list of token lists, array-like of shape \
 (n_samples, n_steps) or (n_samples, n_steps, n_features), or list of arrays
             The sequences.
-        y : array-like of shape (n_samples,)
-            Class labels that shape the embedding.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs), default=None
+            Class labels or continuous targets that shape the embedding; None
+            (or ``objective="next"``) learns from ``X`` alone.
         sample_weight : array-like of shape (n_samples,), default=None
             Weights of the records in the loss.
 
@@ -31,11 +85,25 @@ class RNNEmbeddingTransformer(
         self : RNNEmbeddingTransformer
         """
         self._fit(X, y, sample_weight)
-        self.classes_ = self.task_.classes_
+        self.__dict__.pop("classes_", None)
+        if self.task_.kind == "classification":
+            self.classes_ = self.task_.classes_
         self._n_features_out = self.module_.embedding_size
         return self
 
-    def _make_task(self, y):
+    def _make_task(self, y, *, symbolic):
+        objective = self.objective
+        if objective == "auto":
+            if y is None:
+                objective = "next"
+            elif type_of_target(y, input_name="y").startswith("continuous"):
+                objective = "regression"
+            else:
+                objective = "classification"
+        if objective == "next":
+            return NextStepTask(symbolic)
+        if objective == "regression":
+            return RegressionTask()
         return ClassificationTask(self.class_weight, self.label_smoothing)
 
     def transform(self, X):
@@ -54,23 +122,50 @@ class RNNEmbeddingTransformer(
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        tags.target_tags.required = False  # y=None learns without labels
         return tags
 
 
 RNNEmbeddingTransformer.__doc__ = f"""Turn variable-length sequences into fixed-length vectors.
 
-Fits the same network as :class:`RNNSequenceClassifier` on the labels, then
-``transform`` returns each sequence's embedding (the final hidden state ``h_T``
-by default), ready for any scikit-learn model, e.g. in
+Trains the network of :class:`RNNSequenceClassifier`, then ``transform``
+returns each sequence's embedding (the final hidden state ``h_T`` by default),
+ready for any scikit-learn model, e.g. in
 ``Pipeline([("rnn", RNNEmbeddingTransformer()), ("rf", RandomForestClassifier())])``.
+
+What shapes the embedding is ``objective``: the class labels or continuous
+targets passed as ``y``, or, without ``y``, the sequences themselves: the
+network learns to predict each next step (the next symbol, as in Parr's and
+Karpathy's character-level language models, or the next values of a numeric
+series), and what it must remember to do so becomes the embedding.
 
 Parameters
 ----------
-{SHARED_PARAMETERS}
+{
+    document(
+        SHARED_PARAMETERS,
+        extra={
+            "objective": '''objective : {{"auto", "classification", "regression", "next"}}, default="auto"
+    What the network is trained to predict. "auto" picks from ``y``: None ->
+    "next", continuous numbers -> "regression", anything else ->
+    "classification". "next" (self-supervised) predicts every step's
+    successor from the steps so far and ignores ``y``, so an unsupervised
+    transformer inside a supervised ``Pipeline`` never sees the labels.'''
+        },
+    )
+}
 
 Attributes
 ----------
-{SHARED_ATTRIBUTES}
+{
+    document(
+        SHARED_ATTRIBUTES,
+        extra={
+            "classes_": '''classes_ : ndarray of shape (n_classes,)
+    Class labels (classification objective only).'''
+        },
+    )
+}
 
 See Also
 --------
@@ -81,5 +176,7 @@ Examples
 >>> from sklearn_rnn import RNNEmbeddingTransformer
 >>> rnn = RNNEmbeddingTransformer(hidden_size=8, max_iter=2, random_state=0)
 >>> rnn.fit_transform(["cat", "chat", "katze", "kat"], ["en", "fr", "de", "af"]).shape
+(4, 8)
+>>> rnn.fit_transform(["cat", "chat", "katze", "kat"]).shape  # no labels
 (4, 8)
 """

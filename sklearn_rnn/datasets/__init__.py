@@ -6,9 +6,11 @@ from sklearn_rnn.datasets._synthetic import (
     make_sequence_classification,
     make_wave_classification,
 )
+from sklearn_rnn.datasets._ud import fetch_ud_treebank
 
 __all__ = [
     "fetch_names_18",
+    "fetch_ud_treebank",
     "load_digit_sequences",
     "load_surnames",
     "make_sequence_classification",

@@ -1,0 +1,127 @@
+"""RNNSequenceRegressor: predict numbers from variable-length sequences."""
+
+from __future__ import annotations
+
+from sklearn.base import RegressorMixin, _fit_context
+
+from sklearn_rnn._base import BaseRNN
+from sklearn_rnn._docstrings import SHARED_ATTRIBUTES, SHARED_PARAMETERS, document
+from sklearn_rnn._tasks import RegressionTask
+
+_CLASSIFICATION_ONLY = ("label_smoothing", "class_weight")
+
+
+class RNNSequenceRegressor(RegressorMixin, BaseRNN):
+    _parameter_constraints: dict = {
+        k: v
+        for k, v in BaseRNN._parameter_constraints.items()
+        if k not in _CLASSIFICATION_ONLY
+    }
+
+    def __init__(
+        self,
+        *,
+        hidden_size=64,
+        cell="gru",
+        nonlinearity="tanh",
+        num_layers=1,
+        bidirectional=False,
+        dropout=0.25,
+        recurrent_dropout=0.0,
+        symbol_dropout=0.0,
+        pooling="last",
+        fit_mode="vectorized",
+        batch_size=64,
+        max_iter=100,
+        learning_rate_init=0.005,
+        alpha=0.0001,
+        clip_grad_norm=1.0,
+        bptt_steps=None,
+        shuffle=True,
+        length_bucketing=True,
+        early_stopping="auto",
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        tol=1e-4,
+        analyzer="char",
+        ngram_range=(1, 2),
+        max_ngrams=2000,
+        standardize=True,
+        warm_start=False,
+        device="cpu",
+        inference_dtype="auto",
+        callbacks=None,
+        verbose=0,
+        random_state=None,
+    ):
+        # Every parameter is stored as given (scikit-learn's convention).
+        for name, value in locals().items():
+            if name != "self":
+                setattr(self, name, value)
+
+    def _make_task(self, y, *, symbolic):
+        return RegressionTask()
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Train the network on sequences ``X`` and targets ``y``.
+
+        Parameters
+        ----------
+        X : list of str, list of token lists, array-like of shape \
+(n_samples, n_steps) or (n_samples, n_steps, n_features), or list of arrays
+            The sequences.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Continuous targets, of any scale: they are standardised for
+            training and the scaling is undone in ``predict``.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the records in the loss.
+
+        Returns
+        -------
+        self : RNNSequenceRegressor
+        """
+        return self._fit(X, y, sample_weight)
+
+    def predict(self, X):
+        """Predicted targets, shape ``(n_samples,)`` or ``(n_samples, n_outputs)``
+        as ``y`` was in ``fit``."""
+        records, _ = self._records_for_inference(X)
+        return self.task_.decode(self._run_module(records, "logits"))
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags
+
+
+RNNSequenceRegressor.__doc__ = f"""Recurrent-network regressor for variable-length sequences.
+
+The network of :class:`RNNSequenceClassifier` with a linear head ``V h_T + c``
+trained with the squared error (as :class:`~sklearn.neural_network.MLPRegressor`),
+for one or several continuous targets per sequence. Targets are standardised
+(mean 0, variance 1, weighted by ``sample_weight``) before training and the
+scaling is undone in ``predict``, so targets of any scale train alike.
+
+Parameters
+----------
+{document(SHARED_PARAMETERS, drop=_CLASSIFICATION_ONLY)}
+
+Attributes
+----------
+{document(SHARED_ATTRIBUTES, drop=["classes_"])}
+
+See Also
+--------
+RNNSequenceClassifier : The same network for class labels.
+sklearn.neural_network.MLPRegressor : Fixed-length counterpart.
+
+Examples
+--------
+>>> import numpy as np
+>>> from sklearn_rnn import RNNSequenceRegressor
+>>> X = [np.sin(np.linspace(0, f, 30)) for f in (3, 6, 9, 12)]
+>>> reg = RNNSequenceRegressor(hidden_size=8, max_iter=2, random_state=0)
+>>> reg.fit(X, [3.0, 6.0, 9.0, 12.0]).predict(X).shape
+(4,)
+"""

@@ -1,0 +1,214 @@
+"""RNNSequenceTagger: label every step of a sequence (the Falcon seed)."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from sklearn.base import _fit_context
+
+from sklearn_rnn._base import BaseRNN
+from sklearn_rnn._docstrings import SHARED_ATTRIBUTES, SHARED_PARAMETERS, document
+from sklearn_rnn._tasks import TaggingTask
+
+
+class RNNSequenceTagger(BaseRNN):
+    _parameter_constraints: dict = {
+        **BaseRNN._parameter_constraints,
+        "word_features": ["boolean"],
+    }
+
+    _ENCODING = (*BaseRNN._ENCODING, "word_features")
+
+    def __init__(
+        self,
+        *,
+        hidden_size=64,
+        cell="gru",
+        nonlinearity="tanh",
+        num_layers=1,
+        bidirectional=True,
+        dropout=0.25,
+        recurrent_dropout=0.0,
+        symbol_dropout=0.0,
+        pooling="last",
+        fit_mode="vectorized",
+        batch_size=32,
+        max_iter=100,
+        learning_rate_init=0.005,
+        alpha=0.0001,
+        clip_grad_norm=1.0,
+        bptt_steps=None,
+        shuffle=True,
+        length_bucketing=True,
+        early_stopping="auto",
+        validation_fraction=0.1,
+        n_iter_no_change=5,
+        tol=1e-4,
+        label_smoothing=0.0,
+        class_weight=None,
+        analyzer="char",
+        ngram_range=(1, 1),
+        max_ngrams=None,
+        word_features=True,
+        standardize=True,
+        warm_start=False,
+        device="cpu",
+        inference_dtype="auto",
+        callbacks=None,
+        verbose=0,
+        random_state=None,
+    ):
+        # Every parameter is stored as given (scikit-learn's convention).
+        for name, value in locals().items():
+            if name != "self":
+                setattr(self, name, value)
+
+    def _encoder_options(self) -> dict:
+        return {"word_features": self.word_features}
+
+    def _make_task(self, y, *, symbolic):
+        return TaggingTask(self.class_weight, self.label_smoothing)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Train the network to label every step of the sequences ``X``.
+
+        Parameters
+        ----------
+        X : list of str, list of token lists, list of feature-dict lists, \
+array-like of shape (n_samples, n_steps[, n_features]), or list of arrays
+            The sequences: strings are tagged per character, token lists per
+            token, numeric series per time step; lists of ``{feature: value}``
+            dicts are sklearn-crfsuite's form (str values are categorical,
+            numbers weigh their feature).
+        y : list of label sequences
+            ``y[i]`` holds one label per step of ``X[i]``.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each sequence; each of its steps weighs as much in the loss.
+
+        Returns
+        -------
+        self : RNNSequenceTagger
+        """
+        self._fit(X, y, sample_weight)
+        self.classes_ = self.task_.classes_
+        return self
+
+    def _step_logits(self, X):
+        """Logits of every step of every record, and the records' lengths."""
+        records, _ = self._records_for_inference(X)
+        return self._run_module(records, "logits"), records.lengths
+
+    def predict_proba(self, X):
+        """Tag probabilities of every step.
+
+        Returns
+        -------
+        proba : list of ndarray of shape (len_i, n_tags)
+            One array per sequence, columns in the order of ``classes_``.
+        """
+        logits, lengths = self._step_logits(X)
+        proba = torch.softmax(torch.as_tensor(logits, dtype=torch.float64), 1).numpy()
+        return np.split(proba, np.cumsum(lengths)[:-1])
+
+    def predict_marginals(self, X):
+        """Tag probabilities of every step as ``{tag: probability}`` dicts
+        (sklearn-crfsuite's ``predict_marginals``)."""
+        tags = self.classes_.tolist() if hasattr(self, "classes_") else []
+        return [
+            [dict(zip(tags, row.tolist())) for row in proba]
+            for proba in self.predict_proba(X)
+        ]
+
+    def predict(self, X):
+        """Most probable tag of every step.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,), dtype=object
+            ``y[i]`` is the list of tags of ``X[i]`` (as sklearn-crfsuite returns).
+        """
+        logits, lengths = self._step_logits(X)
+        tags = self.task_.decode(logits)
+        out = np.empty(len(lengths), dtype=object)
+        out[:] = [t.tolist() for t in np.split(tags, np.cumsum(lengths)[:-1])]
+        return out
+
+    def score(self, X, y, sample_weight=None):
+        """Token accuracy: the share of all steps whose tag is right (each step
+        weighing its sequence's ``sample_weight``)."""
+        from sklearn_rnn.metrics import flat_accuracy_score
+
+        return flat_accuracy_score(y, self.predict(X), sample_weight=sample_weight)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.one_d_labels = False
+        tags.target_tags.two_d_labels = False
+        return tags
+
+
+RNNSequenceTagger.__doc__ = f"""Recurrent-network tagger: one label for every step of a sequence.
+
+The network of :class:`RNNSequenceClassifier` with its head ``V h_t + c`` read
+at every real step instead of once per sequence: part-of-speech or entity tags
+for the words of a sentence, a label per character, a state per time step of a
+series. Batches are padded and the pads never enter the loss (they are never
+computed). By default the tagger reads each sentence in both directions and,
+for word tokens, gives every word its lowercase form, prefixes, suffixes and
+shape as extra symbols, so words never seen in ``fit`` are tagged from their
+spelling.
+
+Parameters
+----------
+{
+    document(
+        SHARED_PARAMETERS,
+        defaults={
+            "bidirectional": "True",
+            "batch_size": "32",
+            "n_iter_no_change": "5",
+            "ngram_range": "(1, 1)",
+            "max_ngrams": "None",
+        },
+        extra={
+            "word_features": '''word_features : bool, default=True
+    Token input: each step also carries its word's lowercase form, 1-3 letter
+    prefixes and suffixes and its shape (``"Xxxx"``, ``"dd"``), summed into
+    the step's input. Words never seen in ``fit`` are the norm in tagging;
+    these symbols let the tagger guess them from their spelling.''',
+        },
+    )
+}
+
+Attributes
+----------
+{
+    document(
+        SHARED_ATTRIBUTES,
+        extra={
+            "classes_": '''classes_ : ndarray of shape (n_tags,)
+    Tag labels.'''
+        },
+    )
+}
+
+See Also
+--------
+RNNSequenceClassifier : One label per sequence.
+sklearn_rnn.metrics : Flat accuracy, flat F1 and sequence accuracy scorers.
+
+Notes
+-----
+``pooling`` has no effect on tagging (the head reads every step). Empty
+sequences are valid and get empty predictions.
+
+Examples
+--------
+>>> from sklearn_rnn import RNNSequenceTagger
+>>> X = [["the", "dog", "barks"], ["a", "cat", "sleeps"], ["dogs", "bark"]]
+>>> y = [["DET", "NOUN", "VERB"], ["DET", "NOUN", "VERB"], ["NOUN", "VERB"]]
+>>> tagger = RNNSequenceTagger(hidden_size=8, max_iter=2, random_state=0).fit(X, y)
+>>> tagger.predict([["the", "cat"]]).shape
+(1,)
+"""
