@@ -96,8 +96,8 @@ class MatrixRNN(nn.Module):
         in ``W h_{t-1}``, with one mask per record for all its steps
         (variational dropout: the same units are dropped at every step).
     symbol_dropout : float
-        During training, each symbol id of the input reads as unknown (id 0)
-        with this probability (word dropout).
+        During training, each step's own symbol reads as unknown (id 0) with
+        this probability (word dropout; see ``_drop_symbols``).
     pooling : {"last", "mean", "max"}
         Embedding of a record: final state, or mean/max over its real steps.
     forward_mode : {"loop", "vectorized", "packed"}
@@ -322,18 +322,26 @@ class MatrixRNN(nn.Module):
             else:
                 ids, weights = tokens, None
             if self.training and self.symbol_dropout:
-                # Dropped symbols read as unknown (id 0): the network learns
-                # to do without them, as it must for symbols unseen in fit.
-                ids = ids * (
-                    torch.rand(
-                        ids.shape, generator=self.dropout_generator, device=ids.device
-                    )
-                    >= self.symbol_dropout
-                )
+                ids = self._drop_symbols(ids, weighted=weights is not None)
             term = lookup_columns(U, ids, weights)
         else:
             term = rowwise_matmul(tokens.to(U.dtype), U)
         return self.drop(term, self.dropout) + b
+
+    def _drop_symbols(self, ids: torch.Tensor, *, weighted: bool) -> torch.Tensor:
+        """Word dropout: each step's own symbol (its character or word, the
+        first of its bag) reads as unknown (id 0) with probability
+        ``symbol_dropout``; its n-grams and word features stay, so the network
+        learns to read them, as it must for symbols never seen in fit. In
+        weighted feature bags (no symbol of its own) every feature may drop."""
+        shape = ids.shape if weighted or ids.dim() == 1 else ids.shape[:1]
+        keep = (
+            torch.rand(shape, generator=self.dropout_generator, device=ids.device)
+            >= self.symbol_dropout
+        )
+        if ids.dim() == 1 or weighted:
+            return ids * keep
+        return torch.cat([ids[:, :1] * keep[:, None], ids[:, 1:]], dim=1)
 
     def drop(self, x: torch.Tensor, p: float) -> torch.Tensor:
         """Inverted dropout with masks from ``dropout_generator`` (training only)."""

@@ -17,7 +17,7 @@ from sklearn.utils.validation import check_is_fitted
 from sklearn_rnn._input_kinds import SYMBOLIC_KINDS
 from sklearn_rnn._version import __version__
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 
 
 def _plain(value):
@@ -30,7 +30,8 @@ def export_network(estimator) -> dict:
 
     Parameters
     ----------
-    estimator : RNNSequenceClassifier or RNNEmbeddingTransformer
+    estimator : RNNSequenceClassifier, RNNSequenceRegressor, RNNSequenceTagger \
+or RNNEmbeddingTransformer
         A fitted estimator.
 
     Returns
@@ -40,7 +41,10 @@ def export_network(estimator) -> dict:
         pooling...), ``state_dict`` (CPU tensors named W, U, b, V, c...),
         ``vocabulary`` (list of symbols whose position + 1 is their id, or None
         for numeric input), ``analyzer`` ("char"/"word"; None if custom),
-        ``classes`` (list).
+        ``classes`` (list; None for regression), ``target_mean`` and
+        ``target_scale`` (regression: ``y = output * scale + mean``).
+        ``config["task"]`` is "classification", "regression", "tagging" or
+        "next"; ``config["per_step"]`` tells whether ``V`` reads every step.
     """
     check_is_fitted(estimator, "module_")
     module, encoder = estimator.module_, estimator.encoder_
@@ -51,6 +55,9 @@ def export_network(estimator) -> dict:
             _plain(tok) for tok in encoder.vocabulary_
         ]  # insertion = id order
     analyzer = estimator.analyzer if isinstance(estimator.analyzer, str) else None
+    task = estimator.task_
+    classes = getattr(task, "classes_", None)
+    regression = task.kind == "regression"
     return {
         "format_version": FORMAT_VERSION,
         "library_version": __version__,
@@ -64,6 +71,10 @@ def export_network(estimator) -> dict:
             "num_layers": module.num_layers,
             "bidirectional": module.bidirectional,
             "pooling": module.pooling,
+            "task": task.kind,
+            "per_step": module.per_step,
+            "single_output": bool(getattr(task, "single_output_", False)),
+            "word_features": bool(getattr(encoder, "word_features", False)),
             "input_kind": encoder.kind_,
             "ngram_range": list(encoder.ngram_range),
             "mean": None if encoder.mean_ is None else encoder.mean_.tolist(),
@@ -74,7 +85,9 @@ def export_network(estimator) -> dict:
         },
         "vocabulary": vocabulary,
         "analyzer": analyzer,
-        "classes": [_plain(c) for c in estimator.classes_],
+        "classes": None if classes is None else [_plain(c) for c in classes],
+        "target_mean": task.mean_.tolist() if regression else None,
+        "target_scale": task.scale_.tolist() if regression else None,
     }
 
 

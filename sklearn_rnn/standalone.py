@@ -5,7 +5,8 @@ without installing the library::
 
     from standalone import load
     model = load("model.pt")
-    model.predict(["katz", "smith"])     # labels
+    model.predict(["katz", "smith"])     # labels (values for a regressor,
+                                         # tag lists for a tagger)
     model.embed(["katz"])                # (n, hidden_size * directions)
 
 It reads one record at a time with the equations written out (Parr's per-record
@@ -23,7 +24,7 @@ def load(path):
 
 class StandaloneRNN:
     def __init__(self, artefact):
-        if artefact["format_version"] not in (1, 2):
+        if artefact["format_version"] not in (1, 2, 3):
             raise ValueError(
                 f"Unsupported format_version {artefact['format_version']}."
             )
@@ -41,6 +42,50 @@ class StandaloneRNN:
         self.scale = self.config.get("scale")
         self.analyzer = artefact["analyzer"]
         self.classes = artefact["classes"]
+        # Format 3 adds regression, tagging (per-step heads) and word features.
+        self.task = self.config.get("task", "classification")
+        self.target_mean = artefact.get("target_mean")
+        self.target_scale = artefact.get("target_scale")
+
+    @staticmethod
+    def _word_features(word):
+        """sklearn_rnn._encoding.word_feature_symbols, written out again so this
+        file stays free of the library."""
+        if not isinstance(word, str):
+            return []
+        lower, shape = word.lower(), []
+        for ch in word:
+            cls = (
+                "X"
+                if ch.isupper()
+                else "x"
+                if ch.islower()
+                else "d"
+                if ch.isdigit()
+                else ch
+            )
+            if not shape or shape[-1] != cls:
+                shape.append(cls)
+        return [
+            ("lower", lower),
+            *(("prefix", lower[:n]) for n in (1, 2, 3)),
+            *(("suffix", lower[-n:]) for n in (1, 2, 3)),
+            ("shape", "".join(shape)),
+        ]
+
+    def _feature_bag(self, step):
+        """One step of sklearn-crfsuite's form: (ids, weights)."""
+        ids, weights = [], []
+        for key, value in step.items():
+            symbol, weight = (
+                (f"{key}={value}", 1.0)
+                if isinstance(value, str)
+                else (str(key), float(value))
+            )
+            if weight:
+                ids.append(self.ids.get(symbol, 0))
+                weights.append(weight)
+        return ids, weights
 
     def _symbols(self, seq):
         """Ids of the symbols each step carries (the n-grams ending there)."""
@@ -62,6 +107,8 @@ class StandaloneRNN:
                 else:
                     gram = ("ngram", *seq[t - n + 1 : t + 1])
                 bag.append(self.ids.get(gram, 0))  # 0: never seen in fit
+            if self.config.get("word_features"):
+                bag.extend(self.ids.get(sym, 0) for sym in self._word_features(seq[t]))
             bags.append(bag)
         return bags
 
@@ -69,10 +116,16 @@ class StandaloneRNN:
         """U x_t + b for every step of one record, shape (len, gates * H)."""
         U, b = self.p["U" + suffix], self.p["b" + suffix]
         if self.config["symbolic"]:
-            bags = self._symbols(seq)
-            if not bags:
+            if self.config.get("input_kind") == "features":
+                bags = [self._feature_bag(step) for step in seq]
+                columns = [
+                    U[:, ids] @ torch.tensor(w, dtype=U.dtype) for ids, w in bags
+                ]
+            else:
+                columns = [U[:, bag].sum(1) for bag in self._symbols(seq)]
+            if not columns:
                 return U.new_zeros((0, U.shape[0]))
-            return torch.stack([U[:, bag].sum(1) for bag in bags]) + b
+            return torch.stack(columns) + b
         x = torch.as_tensor(seq, dtype=torch.float64).reshape(len(seq), -1)
         if self.mean is not None:
             x = (x - torch.as_tensor(self.mean)) / torch.as_tensor(self.scale)
@@ -106,7 +159,8 @@ class StandaloneRNN:
             torch.stack(states) if states else torch.zeros((0, H), dtype=torch.float64)
         )
 
-    def _embed_one(self, seq):
+    def _states(self, seq):
+        """The last layer's state at every step of one record, (len, H * dirs)."""
         cfg = self.config
         directions = 2 if cfg["bidirectional"] else 1
         layer_out = None
@@ -125,6 +179,12 @@ class StandaloneRNN:
                 else:
                     outs.append(self._run(inputs, suffix))
             layer_out = torch.cat(outs, dim=1)
+        return layer_out
+
+    def _embed_one(self, seq):
+        cfg = self.config
+        directions = 2 if cfg["bidirectional"] else 1
+        layer_out = self._states(seq)
         H = cfg["hidden_size"]
         if len(layer_out) == 0:
             return torch.zeros(H * directions, dtype=torch.float64)
@@ -143,9 +203,32 @@ class StandaloneRNN:
         rows = [self._embed_one(seq) for seq in X]
         return (torch.stack(rows) if rows else torch.zeros((0, H))).numpy()
 
+    def _outputs(self, X):
+        """Head outputs: (n, n_outputs), or per step a list of (len_i, n_outputs)."""
+        V, c = self.p["V"], self.p["c"]
+        if self.config.get("per_step"):
+            return [self._states(seq) @ V.T + c for seq in X]
+        return torch.as_tensor(self.embed(X)) @ V.T + c
+
     def predict_proba(self, X):
-        logits = torch.as_tensor(self.embed(X)) @ self.p["V"].T + self.p["c"]
-        return torch.softmax(logits, dim=1).numpy()
+        """Class probabilities (n, n_classes); for a tagger one (len_i, n_tags)
+        array per sequence."""
+        out = self._outputs(X)
+        if self.config.get("per_step"):
+            return [torch.softmax(o, dim=1).numpy() for o in out]
+        return torch.softmax(out, dim=1).numpy()
 
     def predict(self, X):
+        """Labels; values for a regressor; a list of tags per sequence for a tagger."""
+        if self.task == "regression":
+            scale = torch.tensor(self.target_scale, dtype=torch.float64)
+            y = self._outputs(X) * scale + torch.tensor(
+                self.target_mean, dtype=torch.float64
+            )
+            return (y[:, 0] if self.config["single_output"] else y).numpy()
+        if self.config.get("per_step"):
+            return [
+                [self.classes[i] for i in p.argmax(axis=1)]
+                for p in self.predict_proba(X)
+            ]
         return [self.classes[i] for i in self.predict_proba(X).argmax(axis=1)]

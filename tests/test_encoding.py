@@ -35,9 +35,7 @@ def test_token_ngrams_are_tuples_and_never_collide_with_tokens():
     enc.fit_transform([["new", "york"], [("new", "york")]], "tokens")
     assert ("ngram", "new", "york") in enc.vocabulary_
     assert ("new", "york") in enc.vocabulary_  # the user's own tuple token
-    assert enc.vocabulary_[("ngram", "new", "york")] != enc.vocabulary_[
-        ("new", "york")
-    ]
+    assert enc.vocabulary_[("ngram", "new", "york")] != enc.vocabulary_[("new", "york")]
 
 
 def test_max_ngrams_keeps_the_most_shared_ngrams_and_every_symbol():

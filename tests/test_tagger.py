@@ -264,3 +264,32 @@ def test_pickle_roundtrip_predicts_the_same(fitted):
     clone = pickle.loads(pickle.dumps(tagger))
     for a, b in zip(clone.predict_proba(X), tagger.predict_proba(X)):
         np.testing.assert_array_equal(a, b)
+
+
+def test_exported_tagger_tags_the_same_without_the_library(fitted, tmp_path):
+    """Check save_network + standalone.py on a tagger: the same per-step
+    probabilities and tags, word features included."""
+    from sklearn_rnn.export import save_network
+    from sklearn_rnn.standalone import load
+
+    tagger, X, _ = fitted
+    path = tmp_path / "tagger.pt"
+    save_network(tagger, path)
+    model = load(path)
+    sentences = X[:5] + [["Unseen", "words"], []]
+    for a, b in zip(model.predict_proba(sentences), tagger.predict_proba(sentences)):
+        assert_allclose(a, b, atol=1e-10)
+    assert model.predict(sentences) == tagger.predict(sentences).tolist()
+
+
+def test_exported_feature_dict_tagger(tmp_path):
+    """Check the standalone file on sklearn-crfsuite's input form."""
+    from sklearn_rnn.export import export_network
+    from sklearn_rnn.standalone import StandaloneRNN
+
+    X, y = tiny_corpus(n=20)
+    feats = [crf_features(s) for s in X]
+    tagger = RNNSequenceTagger(**dict(TAGGER, max_iter=5)).fit(feats, y)
+    model = StandaloneRNN(export_network(tagger))
+    for a, b in zip(model.predict_proba(feats), tagger.predict_proba(feats)):
+        assert_allclose(a, b, atol=1e-10)
