@@ -322,8 +322,13 @@ class NextStepTask:
                 0,  # a symbol unseen when the classes were learned: "ends/unknown"
             )
             return Targets(labels.astype(np.int64), per_step=True)
+        if not (~last).any():
+            raise ValueError(
+                "objective='next' on numeric sequences needs sequences of at least "
+                "2 steps: each step learns to predict the one after it."
+            )
         self.n_outputs = values.shape[1]
-        following = values[nxt] if len(values) else values
+        following = values[nxt]
         return Targets(
             following.astype(np.float32),
             per_step=True,

@@ -57,3 +57,74 @@ def test_float32_input_gives_float32_output():
     rnn = RNNEmbeddingTransformer(hidden_size=3, max_iter=2, random_state=0)
     assert rnn.fit(X, y).transform(X.astype(np.float32)).dtype == np.float32
     assert rnn.transform(X).dtype == np.float64
+
+
+# ----------------------------------------------------------- without labels
+def test_objective_auto_follows_y(language_words):
+    """Check that "auto" learns without y, regresses continuous y and
+    classifies labels."""
+    X, y = language_words
+    params = dict(hidden_size=6, max_iter=2, random_state=0)
+    kinds = {}
+    for name, target in [
+        ("none", None),
+        ("labels", y),
+        ("numbers", np.linspace(0, 1, len(X))),
+    ]:
+        rnn = RNNEmbeddingTransformer(**params)
+        assert rnn.fit_transform(X, target).shape == (len(X), 6)
+        kinds[name] = rnn.task_.kind
+    assert kinds == {
+        "none": "next",
+        "labels": "classification",
+        "numbers": "regression",
+    }
+    assert not hasattr(RNNEmbeddingTransformer(**params).fit(X), "classes_")
+
+
+def test_next_objective_ignores_y(language_words):
+    """Check that objective="next" gives the same embedding whatever y is, so
+    it never sees the labels of the Pipeline it sits in."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+
+    X, y = language_words
+    params = dict(objective="next", hidden_size=6, max_iter=3, random_state=0)
+    plain = RNNEmbeddingTransformer(**params).fit_transform(X)
+    shuffled = RNNEmbeddingTransformer(**params).fit_transform(X, np.roll(y, 7))
+    np.testing.assert_array_equal(plain, shuffled)
+    pipe = make_pipeline(RNNEmbeddingTransformer(**params), LogisticRegression()).fit(
+        X, y
+    )
+    np.testing.assert_array_equal(pipe[0].transform(X), plain)
+
+
+def test_language_model_learns_the_next_symbol():
+    """Check that the next-symbol objective learns: on strings that repeat
+    "abc", the loss falls far below that of guessing among the symbols."""
+    X = ["abc" * k for k in range(1, 8)] * 10
+    rnn = RNNEmbeddingTransformer(
+        hidden_size=16,
+        max_iter=40,
+        learning_rate_init=0.02,
+        dropout=0.0,
+        random_state=0,
+    ).fit(X)
+    n_classes = len(rnn.task_.classes_)  # a, b, c and "end"
+    assert n_classes == 4
+    assert rnn.loss_curve_[-1] < 0.25 * np.log(n_classes)
+
+
+def test_numeric_next_step_objective():
+    """Check that numeric series learn to predict their next step, and that
+    series without a second step leave nothing to learn (a clear error)."""
+    rng = np.random.default_rng(0)
+    X = [
+        np.sin(0.3 * np.arange(n) + rng.uniform(0, 6)) for n in rng.integers(10, 30, 40)
+    ]
+    rnn = RNNEmbeddingTransformer(
+        hidden_size=16, max_iter=40, learning_rate_init=0.02, random_state=0
+    ).fit(X)
+    assert rnn.loss_curve_[-1] < 0.1 * rnn.loss_curve_[0]
+    with pytest.raises(ValueError, match="at least 2 steps"):
+        RNNEmbeddingTransformer(max_iter=1).fit([np.array([1.0]), np.array([2.0])])
