@@ -1,7 +1,10 @@
-"""What the estimators learn: held-out accuracy of defaults, documented
-configurations and simple baselines on six tasks, mean and spread over seeds.
+"""What the estimators learn: held-out scores of defaults, documented
+configurations and simple baselines, mean and spread over seeds: accuracy on
+six classification tasks, R^2 on two regression tasks, and what embeddings
+learned without labels are worth (logistic regression on them, and k-means
+against the true languages, adjusted Rand index).
 
-    python benchmarks/quality.py                  # the full table (~25 min)
+    python benchmarks/quality.py                  # the full table (~40 min)
     python benchmarks/quality.py --tasks order digits --seeds 0
     python benchmarks/quality.py --markdown docs/_static/quality.md
 
@@ -86,6 +89,28 @@ def _sine_square(seed):
     return train_test_split(X, y, test_size=0.3, stratify=y, random_state=0)
 
 
+def _sine_regression(seed):
+    from sklearn.model_selection import train_test_split
+
+    from sklearn_rnn.datasets import make_sine_regression
+
+    X, y = make_sine_regression(1000, random_state=0)  # frequency, amplitude
+    return train_test_split(X, y, test_size=0.3, random_state=0)
+
+
+def _motif_count(seed):
+    """Strings over "abcd" of 10-60 letters; the target counts "abc"."""
+    from sklearn.model_selection import train_test_split
+
+    rng = np.random.default_rng(0)
+    X = [
+        "".join(rng.choice(list("abcd"), size=rng.integers(10, 61)))
+        for _ in range(1500)
+    ]
+    y = np.array([s.count("abc") for s in X], dtype=float)
+    return train_test_split(X, y, test_size=0.3, random_state=0)
+
+
 TASKS = {
     "surnames": lambda seed: _surnames_split(seed, grouped=False),
     "surnames-grouped": lambda seed: _surnames_split(seed, grouped=True),
@@ -93,8 +118,27 @@ TASKS = {
     "order": _order,
     "waves-scaled-100x": _waves,
     "sine-vs-square": _sine_square,
+    "sine-freq-amp (R²)": _sine_regression,
+    "motif-count (R²)": _motif_count,
+    "surnames, no labels: LR": lambda seed: _surnames_split(seed, grouped=False),
+    "surnames, no labels: k-means ARI": lambda seed: _surnames_split(
+        seed, grouped=False
+    ),
 }
 SYMBOLIC_TASKS = {"surnames", "surnames-grouped", "order"}
+REGRESSION_TASKS = {"sine-freq-amp (R²)", "motif-count (R²)"}
+UNSUPERVISED_TASKS = {"surnames, no labels: LR", "surnames, no labels: k-means ARI"}
+CLASSIFICATION_TASKS = set(TASKS) - REGRESSION_TASKS - UNSUPERVISED_TASKS
+
+
+def _adjusted_rand(est, X, y):
+    from sklearn.metrics import adjusted_rand_score
+
+    return adjusted_rand_score(y, est.predict(X))
+
+
+# How a fitted model is scored on the test set (default: est.score).
+SCORING = {"surnames, no labels: k-means ARI": _adjusted_rand}
 
 # ------------------------------------------------------------ the baselines
 
@@ -124,11 +168,46 @@ def summary_features(X):
     return np.array(rows)
 
 
-def _baseline(task):
+def _unsupervised_head(task):
+    """What reads unsupervised embeddings: LR (labels) or k-means (none)."""
+    from sklearn.cluster import KMeans
     from sklearn.linear_model import LogisticRegression
+
+    if task.endswith("ARI"):
+        return KMeans(18, n_init=10, random_state=0)
+    return LogisticRegression(max_iter=3000)
+
+
+def _padded(X):
+    """Zero-padded values (symbols as their code points) of ragged sequences."""
+    rows = [
+        np.array([ord(c) for c in x] if isinstance(x, str) else x, float) for x in X
+    ]
+    out = np.zeros((len(rows), 200))
+    for i, r in enumerate(rows):
+        out[i, : min(len(r), 200)] = r[:200]
+    return out
+
+
+def _baseline(task):
+    from sklearn.linear_model import LogisticRegression, RidgeCV
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
+    if task in UNSUPERVISED_TASKS:
+        from sklearn.decomposition import TruncatedSVD
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        return "char_wb 1-3 tf-idf + 64-d SVD", make_pipeline(
+            TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 3)),
+            TruncatedSVD(64, random_state=0),
+            StandardScaler(),
+            _unsupervised_head(task),
+        )
+    if task in REGRESSION_TASKS:
+        return "zero-padded values + Ridge", make_pipeline(
+            FunctionTransformer(_padded), StandardScaler(), RidgeCV()
+        )
     if task in SYMBOLIC_TASKS:
         return "char 1-4-gram tf-idf + LR", _ngram_lr()
     if task == "digits-unscaled":
@@ -150,9 +229,26 @@ def _baseline(task):
 BEST = dict(hidden_size=128)
 
 
-def _rnn(seed, **params):
-    from sklearn_rnn import RNNSequenceClassifier
+def _rnn(seed, task="surnames", **params):
+    """The estimator each kind of task calls for, with these parameters."""
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
 
+    from sklearn_rnn import (
+        RNNEmbeddingTransformer,
+        RNNSequenceClassifier,
+        RNNSequenceRegressor,
+    )
+
+    if task in REGRESSION_TASKS:
+        return RNNSequenceRegressor(random_state=seed, **params)
+    if task in UNSUPERVISED_TASKS:
+        # objective="next": the embedding never sees the labels LR is fit on.
+        return make_pipeline(
+            RNNEmbeddingTransformer(objective="next", random_state=seed, **params),
+            StandardScaler(),
+            _unsupervised_head(task),
+        )
     return RNNSequenceClassifier(random_state=seed, **params)
 
 
@@ -189,9 +285,9 @@ V01_DEFAULTS = dict(
 )
 
 MODELS = {
-    "defaults": lambda task, seed: _rnn(seed),
-    "v0.1 defaults": lambda task, seed: _rnn(seed, **V01_DEFAULTS),
-    "hidden_size=128": lambda task, seed: _rnn(seed, **BEST),
+    "defaults": lambda task, seed: _rnn(seed, task),
+    "v0.1 defaults": lambda task, seed: _rnn(seed, task, **V01_DEFAULTS),
+    "hidden_size=128": lambda task, seed: _rnn(seed, task, **BEST),
     "baseline": lambda task, seed: _baseline(task)[1],
     "RNN + n-grams, soft voting": lambda task, seed: _voting(seed),
     "RNN + n-grams, stacking": lambda task, seed: _stacking(seed),
@@ -200,6 +296,7 @@ MODELS = {
 APPLIES = {
     "RNN + n-grams, soft voting": SYMBOLIC_TASKS,
     "RNN + n-grams, stacking": SYMBOLIC_TASKS,
+    "v0.1 defaults": CLASSIFICATION_TASKS,  # 0.1 had neither regressor nor objective
 }
 
 
@@ -214,7 +311,7 @@ def run_one(task, model, seed, make_model):
         start = time.perf_counter()
         est.fit(X_tr, y_tr)
         fit_s = time.perf_counter() - start
-        acc = est.score(X_te, y_te)
+        acc = SCORING.get(task, type(est).score)(est, X_te, y_te)
     return task, model, seed, acc, fit_s
 
 
@@ -238,7 +335,7 @@ def main(argv=None) -> int:
             params = {
                 k: tuple(v) if isinstance(v, list) else v for k, v in params.items()
             }
-            MODELS[name] = lambda task, seed, p=params: _rnn(seed, **p)
+            MODELS[name] = lambda task, seed, p=params: _rnn(seed, task, **p)
             args.models.append(name)
 
     jobs = [
@@ -298,7 +395,8 @@ def _table(results, args) -> str:
     for task, model, _, acc, fit_s in results:
         by_cell.setdefault((task, model), []).append((acc, fit_s))
     lines = [
-        f"Test accuracy, mean ± std over seeds {args.seeds} (fit seconds, mean), "
+        "Test accuracy (R² for regression, adjusted Rand index for k-means), "
+        f"mean ± std over seeds {args.seeds} (fit seconds, mean), "
         f"one thread; {platform.processor() or platform.machine()}, "
         f"torch {torch.__version__}, scikit-learn {sklearn.__version__}.",
         "",

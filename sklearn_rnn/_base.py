@@ -280,6 +280,12 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
             if not continuing:
                 records = encoder.fit_scaling(records, sample_weight)
             task = self._make_task(y, symbolic=kind in SYMBOLIC_KINDS)
+            if task.kind == "next" and self.bidirectional:
+                raise ValueError(
+                    "objective='next' predicts each step from the steps before it; "
+                    "a bidirectional network would read the answer from the "
+                    "backward direction. Set bidirectional=False."
+                )
             if continuing and self.task_.kind != task.kind:
                 raise ValueError(
                     f"warm_start=True continues a network trained for "

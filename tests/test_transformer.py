@@ -128,3 +128,11 @@ def test_numeric_next_step_objective():
     assert rnn.loss_curve_[-1] < 0.1 * rnn.loss_curve_[0]
     with pytest.raises(ValueError, match="at least 2 steps"):
         RNNEmbeddingTransformer(max_iter=1).fit([np.array([1.0]), np.array([2.0])])
+
+
+def test_next_objective_refuses_a_backward_reader(language_words):
+    """Check that objective="next" with bidirectional=True is refused: the
+    backward direction has already read the step it should predict."""
+    X, _ = language_words
+    with pytest.raises(ValueError, match="Set bidirectional=False"):
+        RNNEmbeddingTransformer(objective="next", bidirectional=True).fit(X)

@@ -4,6 +4,7 @@ from sklearn_rnn.datasets._bundled import load_digit_sequences, load_surnames
 from sklearn_rnn.datasets._names18 import fetch_names_18
 from sklearn_rnn.datasets._synthetic import (
     make_sequence_classification,
+    make_sine_regression,
     make_wave_classification,
 )
 from sklearn_rnn.datasets._ud import fetch_ud_treebank
@@ -14,5 +15,6 @@ __all__ = [
     "load_digit_sequences",
     "load_surnames",
     "make_sequence_classification",
+    "make_sine_regression",
     "make_wave_classification",
 ]

@@ -154,3 +154,57 @@ def make_wave_classification(
         series = series * scales + offsets
         X.append(series[:, 0] if n_channels == 1 else series)
     return X, y
+
+
+def make_sine_regression(
+    n_samples=500,
+    *,
+    min_length=20,
+    max_length=200,
+    noise=0.2,
+    random_state=None,
+):
+    """Ragged noisy sines whose targets are their frequency and amplitude.
+
+    Each series samples ``amplitude * sin(2 pi frequency t + phase)`` for a
+    random number of steps and adds Gaussian noise; the frequency (0.02-0.2
+    cycles per step), amplitude (0.5-3) and phase are drawn per series. The
+    targets are properties of the whole series: no single step tells them,
+    and zero-padded values line up differently for every phase and length.
+
+    Parameters
+    ----------
+    n_samples : int, default=500
+        Number of series.
+    min_length, max_length : int, default=20, 200
+        Range of series lengths (ragged).
+    noise : float, default=0.2
+        Standard deviation of the noise.
+    random_state : int, RandomState instance or None, default=None
+        Seed.
+
+    Returns
+    -------
+    X : list of ndarray of shape (len_i,)
+    y : ndarray of shape (n_samples, 2)
+        Frequency and amplitude of each series.
+
+    Examples
+    --------
+    >>> from sklearn_rnn.datasets import make_sine_regression
+    >>> X, y = make_sine_regression(n_samples=3, random_state=0)
+    >>> len(X), y.shape
+    (3, (3, 2))
+    """
+    if not 1 <= min_length <= max_length:
+        raise ValueError("Need 1 <= min_length <= max_length.")
+    rng = check_random_state(random_state)
+    freq = rng.uniform(0.02, 0.2, n_samples)
+    amp = rng.uniform(0.5, 3.0, n_samples)
+    phase = rng.uniform(0, 2 * np.pi, n_samples)
+    lengths = rng.randint(min_length, max_length + 1, n_samples)
+    X = [
+        a * np.sin(2 * np.pi * f * np.arange(n) + p) + noise * rng.normal(size=n)
+        for f, a, p, n in zip(freq, amp, phase, lengths)
+    ]
+    return X, np.column_stack([freq, amp])
