@@ -1,14 +1,18 @@
 """Dataset loaders: bundled, synthetic, and the verified 18-language download."""
 
 import hashlib
+import shutil
 import zipfile
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from sklearn_rnn.datasets import (
     _names18,
+    _ud,
     fetch_names_18,
+    fetch_ud_treebank,
     load_digit_sequences,
     load_surnames,
     make_sequence_classification,
@@ -107,3 +111,82 @@ def test_real_checksums_are_the_reference_ones():
     """Check that the package ships the 18 reference sha256 sums."""
     sums = _names18._expected_sha256()
     assert len(sums) == 18 and sums["English"].startswith("9cca037066d3")
+
+
+# ------------------------------------------------------- Universal Dependencies
+SHARED_UD = Path(__file__).resolve().parents[2] / "shared" / "data" / "ud-en-ewt"
+CONLLU = """# sent_id = 1
+# text = I don't know.
+1	I	I	PRON	PRP	_	3	nsubj	_	_
+2-3	don't	_	_	_	_	_	_	_	_
+2	do	do	AUX	VBP	_	4	aux	_	_
+3	n't	not	PART	RB	_	4	advmod	_	_
+4	know	know	VERB	VB	_	0	root	_	_
+4.1	knows	know	VERB	VBZ	_	_	_	4:conj	_
+5	.	.	PUNCT	.	_	4	punct	_	_
+
+# sent_id = 2
+1	Hi	hi	INTJ	UH	_	0	root	_	_
+"""
+
+
+def test_parse_conllu_skips_ranges_and_empty_nodes():
+    """Check that multiword ranges and empty nodes are left out."""
+    words, upos, xpos = _ud.parse_conllu(CONLLU)
+    assert words == [["I", "do", "n't", "know", "."], ["Hi"]]
+    assert upos == [["PRON", "AUX", "PART", "VERB", "PUNCT"], ["INTJ"]]
+    assert xpos[1] == ["UH"]
+
+
+@pytest.fixture
+def fake_ud(tmp_path, monkeypatch):
+    """A CoNLL-U file served through a file:// URL, with its own checksum."""
+    source = tmp_path / "src"
+    source.mkdir()
+    (source / "en_ewt-ud-dev.conllu").write_text(CONLLU, "utf-8")
+    digest = hashlib.sha256(CONLLU.encode()).hexdigest()
+    repo, prefix, files = _ud._TREEBANKS["en_ewt"]
+    monkeypatch.setitem(
+        _ud._TREEBANKS, "en_ewt", (repo, prefix, {**files, "dev": (digest, "")})
+    )
+    monkeypatch.setattr(_ud, "UD_URL", source.as_uri() + "/{file}")
+    return source
+
+
+def test_fetch_ud_downloads_verifies_and_caches(fake_ud, tmp_path, monkeypatch):
+    """Check download, parsing, DESCR attribution, and that the cache is read."""
+    home = tmp_path / "home"
+    bunch = fetch_ud_treebank("en_ewt", split="dev", data_home=home)
+    assert bunch.data[1] == ["Hi"] and bunch.target[0][0] == "PRON"
+    assert "CC BY-SA 4.0" in bunch.DESCR and "Silveira" in bunch.DESCR
+    (fake_ud / "en_ewt-ud-dev.conllu").unlink()  # offline from now on
+    assert fetch_ud_treebank(split="dev", data_home=home).data == bunch.data
+
+
+def test_fetch_ud_rejects_a_corrupt_file_and_offline_is_clear(fake_ud, tmp_path):
+    """Check that a checksum mismatch caches nothing and offline errors are clear."""
+    (fake_ud / "en_ewt-ud-dev.conllu").write_text(CONLLU + "\n", "utf-8")
+    with pytest.raises(OSError, match="Checksum mismatch for en_ewt-ud-dev.conllu"):
+        fetch_ud_treebank(split="dev", data_home=tmp_path / "home")
+    assert not list((tmp_path / "home").rglob("*.conllu"))
+    (fake_ud / "en_ewt-ud-dev.conllu").unlink()
+    with pytest.raises(OSError, match="Could not download en_ewt-ud-dev.conllu"):
+        fetch_ud_treebank(split="dev", data_home=tmp_path / "home")
+    with pytest.raises(OSError, match="download_if_missing"):
+        fetch_ud_treebank(split="dev", data_home=tmp_path, download_if_missing=False)
+    with pytest.raises(ValueError, match="split must be one of"):
+        fetch_ud_treebank(split="validation")
+
+
+@pytest.mark.skipif(not SHARED_UD.is_dir(), reason="no offline UD copies")
+def test_offline_copies_match_the_pinned_checksums(tmp_path):
+    """Check the real dev and test files against the pinned release's sums."""
+    folder = tmp_path / "sklearn_rnn_ud" / _ud.UD_RELEASE
+    folder.mkdir(parents=True)
+    for split in ("dev", "test"):
+        shutil.copy(SHARED_UD / f"en_ewt-ud-{split}.conllu", folder)
+    dev = fetch_ud_treebank(split="dev", data_home=tmp_path, download_if_missing=False)
+    assert len(dev.data) == 2001 and sum(map(len, dev.data)) == 25147
+    assert len(dev.target_names) == 17
+    blob = _ud._git_blob_id((folder / "en_ewt-ud-test.conllu").read_bytes())
+    assert blob == _ud._TREEBANKS["en_ewt"][2]["test"][1]

@@ -15,8 +15,8 @@ from numpy.testing import assert_allclose, assert_array_equal
 from skorch.callbacks import Callback
 
 from sklearn_rnn import RNNSequenceClassifier
-from sklearn_rnn._tasks import split_for_validation
 from sklearn_rnn._module import MatrixRNN
+from sklearn_rnn._tasks import split_for_validation
 
 from .conftest import make_anagram_task
 
