@@ -57,7 +57,7 @@ def word_shape(word: str) -> str:
 
 
 def word_feature_symbols(word) -> list:
-    """Subword evidence for a word token: its lowercase form, 1-3 letter
+    """Subword evidence for a word token: its lowercase form, 1-4 letter
     prefixes and suffixes, and its shape. A word never seen in ``fit`` (id 0)
     still reads these, which is how a tagger guesses unseen words."""
     if not isinstance(word, str):
@@ -65,8 +65,8 @@ def word_feature_symbols(word) -> list:
     lower = word.lower()
     return [
         ("lower", lower),
-        *(("prefix", lower[:n]) for n in (1, 2, 3)),
-        *(("suffix", lower[-n:]) for n in (1, 2, 3)),
+        *(("prefix", lower[:n]) for n in (1, 2, 3, 4)),
+        *(("suffix", lower[-n:]) for n in (1, 2, 3, 4)),
         ("shape", word_shape(word)),
     ]
 
@@ -213,7 +213,7 @@ class SequenceEncoder:
         by the most records; single symbols are always kept. None keeps all.
     word_features : bool, default=False
         Token input only: each step also carries its word's lowercase form,
-        1-3 letter prefixes and suffixes and shape (:func:`word_feature_symbols`).
+        1-4 letter prefixes and suffixes and shape (:func:`word_feature_symbols`).
 
     Attributes
     ----------

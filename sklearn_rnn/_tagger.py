@@ -29,18 +29,18 @@ class RNNSequenceTagger(BaseRNN):
         bidirectional=True,
         dropout=0.25,
         recurrent_dropout=0.0,
-        symbol_dropout=0.0,
+        symbol_dropout=0.25,
         pooling="last",
         fit_mode="vectorized",
         batch_size=32,
-        max_iter=100,
+        max_iter=10,
         learning_rate_init=0.005,
         alpha=0.0001,
         clip_grad_norm=1.0,
         bptt_steps=None,
         shuffle=True,
         length_bucketing=True,
-        early_stopping="auto",
+        early_stopping=False,
         validation_fraction=0.1,
         n_iter_no_change=5,
         tol=1e-4,
@@ -173,7 +173,7 @@ Parameters
         },
         extra={
             "word_features": '''word_features : bool, default=True
-    Token input: each step also carries its word's lowercase form, 1-3 letter
+    Token input: each step also carries its word's lowercase form, 1-4 letter
     prefixes and suffixes and its shape (``"Xxxx"``, ``"dd"``), summed into
     the step's input. Words never seen in ``fit`` are the norm in tagging;
     these symbols let the tagger guess them from their spelling.''',
@@ -202,6 +202,16 @@ Notes
 -----
 ``pooling`` has no effect on tagging (the head reads every step). Empty
 sequences are valid and get empty predictions.
+
+The defaults differ from the classifier's where measurement on the English
+Web Treebank said so (``benchmarks/tagging.py``): both reading directions,
+word features with word dropout (``symbol_dropout=0.25``), batches of 32, and
+ten passes over all the data rather than early stopping, because holding out a
+tenth of a small treebank cost more accuracy (0.918 against 0.921) than
+choosing the epoch gained; the validation loss of a tagger bottoms out epochs
+before its accuracy does. Ten epochs end with scikit-learn's
+``ConvergenceWarning`` as any ``max_iter`` does; set ``early_stopping=True``
+for large corpora.
 
 Examples
 --------

@@ -68,8 +68,8 @@ class StandaloneRNN:
                 shape.append(cls)
         return [
             ("lower", lower),
-            *(("prefix", lower[:n]) for n in (1, 2, 3)),
-            *(("suffix", lower[-n:]) for n in (1, 2, 3)),
+            *(("prefix", lower[:n]) for n in (1, 2, 3, 4)),
+            *(("suffix", lower[-n:]) for n in (1, 2, 3, 4)),
             ("shape", "".join(shape)),
         ]
 
