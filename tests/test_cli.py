@@ -2,6 +2,7 @@
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -112,3 +113,27 @@ def test_demo_without_matplotlib_explains_how_to_get_the_figure(
     code = demo("--part", "modes", "--fit-mode", "vectorized", "--output", out)
     assert code == 0 and not out.exists()
     assert "sklearn-rnn[plot]" in capsys.readouterr().out
+
+
+SHARED_UD = Path(__file__).resolve().parents[2] / "shared" / "data" / "ud-en-ewt"
+
+
+@pytest.mark.skipif(not SHARED_UD.is_dir(), reason="no offline UD copies")
+def test_demo_tagging_part_prints_per_tag_accuracy(capsys):
+    """Check the tagging part on the offline treebank copies (quick sizes)."""
+    code = demo("--part", "tagging", "--ud-dir", SHARED_UD, "--output", "")
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "most frequent tag of each word" in out and "RNNSequenceTagger" in out
+    assert "PROPN" in out and "tokens" in out
+
+
+def test_demo_tagging_refuses_a_wrong_file(tmp_path, capsys):
+    """Check that --ud-dir files are checked against the pinned release."""
+    for split in ("dev", "test"):
+        (tmp_path / f"en_ewt-ud-{split}.conllu").write_text(
+            "1\ta\t_\tX\t_\t_\t_\t_\t_\t_\n"
+        )
+    code = demo("--part", "tagging", "--ud-dir", tmp_path, "--output", "")
+    assert code == 2
+    assert "is not the r2.16 release's file" in capsys.readouterr().err
