@@ -198,10 +198,11 @@ def _baseline(task):
         from sklearn.decomposition import TruncatedSVD
         from sklearn.feature_extraction.text import TfidfVectorizer
 
+        # As issue 10 defines it (no scaling: a StandardScaler after the SVD
+        # raises its LR score to 0.609 and lowers its ARI to 0.048).
         return "char_wb 1-3 tf-idf + 64-d SVD", make_pipeline(
             TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 3)),
             TruncatedSVD(64, random_state=0),
-            StandardScaler(),
             _unsupervised_head(task),
         )
     if task in REGRESSION_TASKS:

