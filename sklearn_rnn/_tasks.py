@@ -325,7 +325,9 @@ class NextStepTask:
         if not (~last).any():
             raise ValueError(
                 "objective='next' on numeric sequences needs sequences of at least "
-                "2 steps: each step learns to predict the one after it."
+                "2 steps: each step learns to predict the one after it. Every "
+                "sequence of X has at most 1 step (a 2-D array of 1 feature(s) "
+                "per row is one step per sequence)."
             )
         self.n_outputs = values.shape[1]
         following = values[nxt]

@@ -1,6 +1,8 @@
 """The input matrix: each bad case raises a clear error naming the problem, and
 each odd-but-legitimate case (at the end) gets a correct result."""
 
+from functools import partial
+
 import numpy as np
 import pytest
 from sklearn.exceptions import NotFittedError
@@ -107,7 +109,16 @@ FIT_ERRORS = [
 @pytest.mark.parametrize(
     "case,X,y,exc,match", FIT_ERRORS, ids=[c[0] for c in FIT_ERRORS]
 )
-@pytest.mark.parametrize("Estimator", [RNNSequenceClassifier, RNNEmbeddingTransformer])
+@pytest.mark.parametrize(
+    "Estimator",
+    # The transformer with labels validates y as the classifier does (without
+    # labels, and with numbers, it learns other objectives: test_transformer.py).
+    [
+        RNNSequenceClassifier,
+        partial(RNNEmbeddingTransformer, objective="classification"),
+    ],
+    ids=["RNNSequenceClassifier", "RNNEmbeddingTransformer"],
+)
 def test_fit_rejects_bad_input(Estimator, case, X, y, exc, match):
     """Check that bad training input raises a clear error naming the problem."""
     sw = np.zeros(len(X)) if case == "sample_weight all zero" else None
