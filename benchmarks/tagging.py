@@ -28,7 +28,6 @@ import sys
 import tempfile
 import time
 import warnings
-from collections import Counter
 from pathlib import Path
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
@@ -39,6 +38,7 @@ from torch import nn  # noqa: E402
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence  # noqa: E402
 
 from sklearn_rnn import RNNSequenceTagger  # noqa: E402
+from sklearn_rnn._tagging_baselines import crf_features, most_frequent_tag  # noqa: E402
 from sklearn_rnn.datasets import fetch_ud_treebank  # noqa: E402
 from sklearn_rnn.datasets._ud import UD_RELEASE  # noqa: E402
 
@@ -70,56 +70,24 @@ def token_accuracy(pred, gold, words, seen):
 
 
 # ------------------------------------------------------------------ quality
-def most_frequent_tag(train, test):
-    counts = {}
-    for words, tags in zip(train.data, train.target):
-        for w, t in zip(words, tags):
-            counts.setdefault(w, Counter())[t] += 1
-    overall = Counter(t for tags in train.target for t in tags).most_common(1)[0][0]
-    return [
-        [counts[w].most_common(1)[0][0] if w in counts else overall for w in s]
-        for s in test.data
-    ]
-
-
-def crf_features(sentence, i):
-    w = sentence[i]
-    feats = {
-        "bias": 1.0,
-        "lower": w.lower(),
-        "suffix3": w[-3:],
-        "suffix2": w[-2:],
-        "prefix2": w[:2],
-        "isupper": w.isupper(),
-        "istitle": w.istitle(),
-        "isdigit": w.isdigit(),
-        "length": float(len(w)),
-    }
-    feats.update({"-1:lower": sentence[i - 1].lower()} if i else {"BOS": True})
-    if i + 1 < len(sentence):
-        feats["+1:lower"] = sentence[i + 1].lower()
-    else:
-        feats["EOS"] = True
-    return feats
-
-
 def quality(train, test, seeds):
     seen = {w for s in train.data for w in s}
     rows = []
-    acc = token_accuracy(most_frequent_tag(train, test), test.target, test.data, seen)
+    baseline = most_frequent_tag(train.data, train.target, test.data)
+    acc = token_accuracy(baseline, test.target, test.data, seen)
     rows.append(("most frequent tag per word", [acc], [0.0]))
     try:
         import sklearn_crfsuite
     except ImportError:
         print("  (sklearn-crfsuite not installed: no CRF row)", file=sys.stderr)
     else:
-        feats = [[crf_features(s, i) for i in range(len(s))] for s in train.data]
+        feats = [crf_features(s) for s in train.data]
         start = time.perf_counter()
         crf = sklearn_crfsuite.CRF(c1=0.1, c2=0.1, max_iterations=100).fit(
             feats, train.target
         )
         secs = time.perf_counter() - start
-        test_feats = [[crf_features(s, i) for i in range(len(s))] for s in test.data]
+        test_feats = [crf_features(s) for s in test.data]
         acc = token_accuracy(crf.predict(test_feats), test.target, test.data, seen)
         rows.append(("sklearn-crfsuite CRF, standard features", [acc], [secs]))
     accs, secs = [], []

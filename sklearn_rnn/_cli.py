@@ -236,9 +236,8 @@ def _load_ewt(args):
 
 
 def part_tagging(args, sizes, say, results):
-    from collections import Counter
-
     from sklearn_rnn import RNNSequenceTagger
+    from sklearn_rnn._tagging_baselines import crf_features, most_frequent_tag
     from sklearn_rnn.metrics import flat_accuracy_score
 
     train, test = _load_ewt(args)
@@ -255,15 +254,7 @@ def part_tagging(args, sizes, say, results):
     ).fit(X_tr, y_tr)
     fit_s = time.perf_counter() - start
     pred = tagger.predict(test.data)
-    counts = {}
-    for words, tags in zip(X_tr, y_tr):
-        for w, t in zip(words, tags):
-            counts.setdefault(w, Counter())[t] += 1
-    common = Counter(t for tags in y_tr for t in tags).most_common(1)[0][0]
-    baseline = [
-        [counts[w].most_common(1)[0][0] if w in counts else common for w in s]
-        for s in test.data
-    ]
+    baseline = most_frequent_tag(X_tr, y_tr, test.data)
     rows = [
         (
             "RNNSequenceTagger(), defaults",
@@ -283,8 +274,8 @@ def part_tagging(args, sizes, say, results):
     else:
         start = time.perf_counter()
         crf = sklearn_crfsuite.CRF(c1=0.1, c2=0.1, max_iterations=100)
-        crf.fit([_crf_features(s) for s in X_tr], y_tr)
-        crf_pred = crf.predict([_crf_features(s) for s in test.data])
+        crf.fit([crf_features(s) for s in X_tr], y_tr)
+        crf_pred = crf.predict([crf_features(s) for s in test.data])
         rows.append(
             (
                 "sklearn-crfsuite CRF, word/affix/shape features",
@@ -306,29 +297,6 @@ def part_tagging(args, sizes, say, results):
             f"{(base[mask] == tag).mean():>10.3f}"
         )
     say("")
-
-
-def _crf_features(sentence):
-    """The usual sklearn-crfsuite features of each word of a sentence."""
-    feats = []
-    for i, w in enumerate(sentence):
-        f = {
-            "bias": 1.0,
-            "lower": w.lower(),
-            "suffix3": w[-3:],
-            "suffix2": w[-2:],
-            "prefix2": w[:2],
-            "isupper": w.isupper(),
-            "istitle": w.istitle(),
-            "isdigit": w.isdigit(),
-        }
-        f.update({"-1:lower": sentence[i - 1].lower()} if i else {"BOS": True})
-        if i + 1 < len(sentence):
-            f["+1:lower"] = sentence[i + 1].lower()
-        else:
-            f["EOS"] = True
-        feats.append(f)
-    return feats
 
 
 def _embed(clf, X):

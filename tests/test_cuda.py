@@ -92,3 +92,28 @@ def test_global_cuda_rng_untouched(cat_words):
         random_state=0,
     ).fit(X, y)
     assert torch.equal(torch.cuda.get_rng_state(), state)
+
+
+@pytest.mark.parametrize("fit_mode", ["vectorized", "packed"])
+def test_tagger_and_regressor_on_cuda(fit_mode):
+    """Check the per-step head and the regression head on the GPU, and that
+    their CPU twins (from a pickle) predict the same."""
+    from sklearn_rnn import RNNSequenceRegressor, RNNSequenceTagger
+
+    X = [["the", "dog", "runs"], ["a", "cat"], []] * 10
+    y = [["DET", "NOUN", "VERB"], ["DET", "NOUN"], []] * 10
+    tagger = RNNSequenceTagger(
+        hidden_size=8, max_iter=3, fit_mode=fit_mode, device="cuda", random_state=0
+    ).fit(X, y)
+    assert tagger.module_.V.device.type == "cuda"
+    twin = pickle.loads(pickle.dumps(tagger))
+    for a, b in zip(twin.predict_proba(X), tagger.predict_proba(X)):
+        np.testing.assert_allclose(a, b, atol=2e-3)
+    series = [np.sin(np.arange(n) / 3.0) for n in range(5, 35)]
+    reg = RNNSequenceRegressor(
+        hidden_size=8, max_iter=3, fit_mode=fit_mode, device="cuda", random_state=0
+    ).fit(series, np.arange(30.0))
+    twin = pickle.loads(pickle.dumps(reg))
+    np.testing.assert_allclose(
+        twin.predict(series), reg.predict(series), rtol=1e-3, atol=1e-2
+    )
