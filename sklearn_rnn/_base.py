@@ -254,10 +254,12 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
         """The task object for this fit (targets, head size, loss, decoding)."""
         raise NotImplementedError
 
-    def _fit(self, X, y, sample_weight=None):
+    def _fit(self, X, y, sample_weight=None, *, partial=False, classes=None):
+        """Train (``fit``), or one pass over X (``partial_fit``, ``partial=True``)."""
         device = self._check_params()
-        # A warm start keeps the fitted vocabulary, input shape and targets.
-        continuing = self._continuing()
+        # A warm start, and every partial_fit after the first, keeps the fitted
+        # vocabulary, input shape, targets and optimizer state.
+        continuing = self._continuing() or (partial and hasattr(self, "module_"))
         if continuing:
             self._check_same_architecture(self.module_)
         # validate_data sets n_features_in_ as it goes: put it back if any
@@ -298,6 +300,7 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
                 sample_weight,
                 estimator=self,
                 previous=self.task_ if continuing else None,
+                **({"classes": classes, "partial": partial} if partial else {}),
             )
         except Exception:
             for k in ("n_features_in_", "feature_names_in_"):
@@ -307,9 +310,11 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
         seed = int(
             check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
         )
+        if partial:  # each call shuffles and drops out afresh, reproducibly
+            seed = (seed + 7919 * getattr(self, "n_iter_", 0)) % np.iinfo(np.int32).max
         dataset = SequenceDataset(records, targets, sample_weight)
         train_set, valid_set = dataset, None
-        if self._uses_early_stopping(len(records)):
+        if not partial and self._uses_early_stopping(len(records)):
             train_idx, valid_idx = split_for_validation(
                 task.stratify(targets), len(records), self.validation_fraction, seed
             )
@@ -340,7 +345,7 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
         config = TrainingConfig(
             fit_mode=self.fit_mode,
             batch_size=self.batch_size,
-            max_iter=self.max_iter,
+            max_iter=1 if partial else self.max_iter,
             learning_rate_init=self.learning_rate_init,
             alpha=self.alpha,
             clip_grad_norm=self.clip_grad_norm,
@@ -384,7 +389,8 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
                 float(v) for v in net.history[:, "valid_loss"]
             ]
         self.n_iter_ = len(self.loss_curve_)
-        self._warn_on_poor_fit(net, task, train_set)
+        if not partial:  # one pass is what partial_fit asks for
+            self._warn_on_poor_fit(net, task, train_set)
         return self
 
     def _warn_on_poor_fit(self, net, task, train_set) -> None:

@@ -83,6 +83,22 @@ class RNNSequenceRegressor(RegressorMixin, BaseRNN):
         """
         return self._fit(X, y, sample_weight)
 
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, sample_weight=None):
+        """One pass over ``X`` and ``y``, continuing the network (streaming).
+
+        The first call fixes the vocabulary, the input shape and both
+        standardisations (of X and of y) from its data. Each call is one
+        epoch over the given records, with no held-out data; the AdamW state
+        carries over, and ``loss_curve_``/``n_iter_`` grow by one. ``fit``
+        starts over.
+
+        Returns
+        -------
+        self : RNNSequenceRegressor
+        """
+        return self._fit(X, y, sample_weight, partial=True)
+
     def predict(self, X):
         """Predicted targets, shape ``(n_samples,)`` or ``(n_samples, n_outputs)``
         as ``y`` was in ``fit``."""

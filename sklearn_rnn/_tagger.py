@@ -94,6 +94,36 @@ array-like of shape (n_samples, n_steps[, n_features]), or list of arrays
         self.classes_ = self.task_.classes_
         return self
 
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """One pass over ``X`` and ``y``, continuing the network (streaming).
+
+        The first call fixes the vocabulary, the input shape, the classes
+        and (numeric input) the standardisation, from its data; symbols
+        never seen then read as unknown later. Each call is one epoch over
+        the given records, with no held-out data; the AdamW state carries
+        over, and ``loss_curve_``/``n_iter_`` grow by one. ``fit`` starts
+        over.
+
+        Parameters
+        ----------
+        X : sequences, in any form ``fit`` takes
+        y : list of label sequences
+            One label per step of each record.
+        classes : array-like of shape (n_classes,), default=None
+            Every class of the stream; required on the first call, after
+            which each call's ``y`` may hold any subset of them.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the records in the loss.
+
+        Returns
+        -------
+        self : RNNSequenceTagger
+        """
+        self._fit(X, y, sample_weight, partial=True, classes=classes)
+        self.classes_ = self.task_.classes_
+        return self
+
     def _step_logits(self, X):
         """Logits of every step of every record, and the records' lengths."""
         records, _ = self._records_for_inference(X)

@@ -123,9 +123,25 @@ class ClassificationTask:
         check_classification_targets(y)
         return y
 
-    def fit(self, y, records, sample_weight, *, estimator, previous=None) -> Targets:
-        """Learn the classes (kept from ``previous`` on a warm start)."""
+    def fit(
+        self,
+        y,
+        records,
+        sample_weight,
+        *,
+        estimator,
+        previous=None,
+        classes=None,
+        partial=False,
+    ) -> Targets:
+        """Learn the classes (kept from ``previous`` on a warm start).
+
+        ``partial_fit`` passes ``partial=True`` and, on its first call, every
+        class in ``classes``; each call's ``y`` may then hold any subset.
+        """
         y = self.check_y(y, records, estimator)
+        if partial:
+            return self._fit_partial(y, estimator, previous, classes)
         classes, labels = np.unique(y, return_inverse=True)
         name = type(estimator).__name__
         if previous is not None:
@@ -153,6 +169,47 @@ class ClassificationTask:
                 self.class_weight, classes=classes, y=y
             )
         return Targets(labels.astype(np.int64))
+
+    def _fit_partial(self, y, estimator, previous, classes) -> Targets:
+        name = type(estimator).__name__
+        if previous is not None:
+            if classes is not None and not np.array_equal(
+                np.unique(classes), previous.classes_
+            ):
+                raise ValueError(
+                    f"`classes={np.unique(classes)}` is not the same as on the "
+                    f"first call to partial_fit, which was {previous.classes_}."
+                )
+            self.classes_ = previous.classes_
+            self._class_weight_ = previous._class_weight_
+        else:
+            if classes is None:
+                raise ValueError(
+                    f"classes must be passed on the first call to {name}.partial_fit."
+                )
+            self.classes_ = np.unique(classes)
+            if len(self.classes_) < 2:
+                raise ValueError(
+                    f"{name} needs at least 2 classes, got classes={self.classes_}."
+                )
+            self._class_weight_ = None
+            if isinstance(self.class_weight, dict):
+                self._class_weight_ = compute_class_weight(
+                    self.class_weight, classes=self.classes_, y=self.classes_
+                )
+            elif self.class_weight is not None:
+                raise ValueError(
+                    "class_weight='balanced' needs all the data at once; pass a "
+                    "dict of class weights to use partial_fit."
+                )
+        unseen = np.setdiff1d(np.unique(y), self.classes_)
+        if len(unseen):
+            raise ValueError(
+                f"y holds labels not in classes: {unseen.tolist()}; pass every "
+                "class in `classes` on the first call to partial_fit."
+            )
+        self.n_outputs = len(self.classes_)
+        return Targets(np.searchsorted(self.classes_, y).astype(np.int64))
 
     def criterion(self) -> nn.Module:
         return _WeightedCrossEntropy(self._class_weight_, self.label_smoothing)
@@ -208,13 +265,14 @@ class TaggingTask(ClassificationTask):
         check_classification_targets(flat)
         return flat
 
-    def fit(self, y, records, sample_weight, *, estimator, previous=None) -> Targets:
+    def fit(self, y, records, sample_weight, *, estimator, previous=None, **partial):
         targets = super().fit(
             y,
             records,
             np.repeat(sample_weight, records.lengths),
             estimator=estimator,
             previous=previous,
+            **partial,
         )
         targets.per_step = True
         return targets
@@ -240,7 +298,17 @@ class RegressionTask:
         check_consistent_length(records.lengths, y)
         return y
 
-    def fit(self, y, records, sample_weight, *, estimator, previous=None) -> Targets:
+    def fit(
+        self,
+        y,
+        records,
+        sample_weight,
+        *,
+        estimator,
+        previous=None,
+        partial=False,
+        classes=None,  # no classes here: partial_fit passes None
+    ) -> Targets:
         y = self.check_y(y, records, estimator)
         self.single_output_ = y.ndim == 1
         y2 = y.reshape(len(y), -1).astype(np.float64)
@@ -298,7 +366,17 @@ class NextStepTask:
     def __init__(self, symbolic: bool):
         self.symbolic = symbolic
 
-    def fit(self, y, records, sample_weight, *, estimator, previous=None) -> Targets:
+    def fit(
+        self,
+        y,
+        records,
+        sample_weight,
+        *,
+        estimator,
+        previous=None,
+        partial=False,
+        classes=None,  # no classes here: partial_fit passes None
+    ) -> Targets:
         values = records.values
         last = np.zeros(len(values), dtype=bool)
         ends = records.offsets + records.lengths - 1

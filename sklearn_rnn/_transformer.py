@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.multiclass import type_of_target
@@ -85,6 +86,31 @@ class RNNEmbeddingTransformer(
         self : RNNEmbeddingTransformer
         """
         self._fit(X, y, sample_weight)
+        self.__dict__.pop("classes_", None)
+        if self.task_.kind == "classification":
+            self.classes_ = self.task_.classes_
+        self._n_features_out = self.module_.embedding_size
+        return self
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y=None, classes=None, sample_weight=None):
+        """One pass over ``X`` (and ``y``), continuing the network (streaming).
+
+        As :meth:`RNNSequenceClassifier.partial_fit`; the first call fixes the
+        objective too. With class labels, ``classes`` defaults to the labels
+        of the first call's ``y`` (a transformer is not a classifier, and
+        scikit-learn passes no ``classes`` to it); without labels
+        (``objective="next"``) none are needed.
+
+        Returns
+        -------
+        self : RNNEmbeddingTransformer
+        """
+        first = not hasattr(self, "module_")
+        if first and classes is None and y is not None:
+            if self._make_task(y, symbolic=True).kind == "classification":
+                classes = np.unique(np.asarray(y))
+        self._fit(X, y, sample_weight, partial=True, classes=classes)
         self.__dict__.pop("classes_", None)
         if self.task_.kind == "classification":
             self.classes_ = self.task_.classes_
