@@ -1,8 +1,11 @@
 """Sphinx configuration. Build: ``sphinx-build -W -b html docs docs/_build/html``."""
 
 import os
+import sys
 
 import sklearn_rnn
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "_ext"))
 
 project = "sklearn-rnn"
 author = "the sklearn-rnn developers"
@@ -16,6 +19,7 @@ extensions = [
     "sphinx.ext.mathjax",
     "numpydoc",
     "sphinx_gallery.gen_gallery",
+    "markdown_tables",
 ]
 autosummary_generate = True
 # sklearn adds set_*_request methods to every estimator class; their docstrings
@@ -23,7 +27,7 @@ autosummary_generate = True
 autodoc_default_options = {
     "members": True,
     "exclude-members": "set_fit_request, set_score_request, set_transform_request, "
-    "get_metadata_routing",
+    "set_partial_fit_request, get_metadata_routing",
 }
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
