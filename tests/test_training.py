@@ -394,3 +394,28 @@ def test_predicting_one_record_never_touches_the_whole_vocabulary():
     with Sizes():
         clf.predict_proba([["w5", "w99999", "unseen"]])
     assert largest and max(largest) < 10_000  # the table has 800,008 entries
+
+
+def test_symbol_dropout_drops_only_a_steps_own_symbol():
+    """Check word dropout: in training, a step's own symbol (the first of its
+    bag) reads as unknown at the given rate, its n-grams never; at predict
+    time nothing is dropped."""
+    module = MatrixRNN(50, 2, 4, symbolic=True, symbol_dropout=0.3)
+    module.dropout_generator = torch.Generator().manual_seed(0)
+    ids = torch.randint(1, 50, (20000, 3))
+    dropped = module._drop_symbols(ids, weighted=False)
+    assert torch.equal(dropped[:, 1:], ids[:, 1:])
+    assert (dropped[:, 0] == 0).float().mean().item() == pytest.approx(0.3, abs=0.02)
+    single = module._drop_symbols(ids[:, 0], weighted=False)
+    assert (single == 0).float().mean().item() == pytest.approx(0.3, abs=0.02)
+
+
+def test_symbol_dropout_changes_training_not_prediction(language_words):
+    """Check that symbol_dropout takes part in fit and predictions stay
+    deterministic."""
+    X, y = language_words
+    params = dict(SMALL, max_iter=3, dropout=0.0)
+    plain = RNNSequenceClassifier(**params).fit(X, y)
+    dropped = RNNSequenceClassifier(symbol_dropout=0.5, **params).fit(X, y)
+    assert plain.loss_curve_ != dropped.loss_curve_
+    assert_array_equal(dropped.predict_proba(X), dropped.predict_proba(X))
