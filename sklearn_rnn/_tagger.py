@@ -196,7 +196,10 @@ Parameters
         SHARED_PARAMETERS,
         defaults={
             "bidirectional": "True",
+            "symbol_dropout": "0.25",
             "batch_size": "32",
+            "max_iter": "10",
+            "early_stopping": "False",
             "n_iter_no_change": "5",
             "ngram_range": "(1, 1)",
             "max_ngrams": "None",
