@@ -67,15 +67,9 @@ class SequenceDataset(Dataset):
 
     def subset(self, idx) -> SequenceDataset:
         """Records ``idx`` with their targets (per-step targets follow them)."""
-        values, weight = self.targets.rows(self.records, idx, self.sample_weight)
-        if not self.targets.per_step:
-            return SequenceDataset(self.records.subset(idx), Targets(values), weight)
-        step_weight = None
-        if self.targets.step_weight is not None:
-            step_weight = self.targets.step_weight[self.records._flat_positions(idx)]
         return SequenceDataset(
             self.records.subset(idx),
-            Targets(values, per_step=True, step_weight=step_weight),
+            self.targets.subset(self.records, idx),
             self.sample_weight[idx],
         )
 

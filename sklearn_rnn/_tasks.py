@@ -42,6 +42,14 @@ class Targets:
     per_step: bool = False
     step_weight: np.ndarray | None = None
 
+    def subset(self, records: Records, idx: np.ndarray) -> Targets:
+        """The targets of records ``idx``, in that order."""
+        if not self.per_step:
+            return Targets(self.values[idx])
+        positions = records._flat_positions(idx)
+        step_weight = None if self.step_weight is None else self.step_weight[positions]
+        return Targets(self.values[positions], per_step=True, step_weight=step_weight)
+
     def rows(self, records: Records, idx: np.ndarray, sample_weight: np.ndarray):
         """Target rows of records ``idx`` (their steps, record by record, when
         per step) and the weight of each row in the loss."""

@@ -304,3 +304,15 @@ def test_exported_feature_dict_tagger(tmp_path):
     model = StandaloneRNN(export_network(tagger))
     for a, b in zip(model.predict_proba(feats), tagger.predict_proba(feats)):
         assert_allclose(a, b, atol=1e-10)
+
+
+def test_early_stopping_holds_out_whole_sentences():
+    """Check that early stopping splits per-step targets with their records:
+    the validation loss is recorded and the tagger still learns."""
+    X, y = tiny_corpus(n=60)
+    tagger = RNNSequenceTagger(
+        early_stopping=True, validation_fraction=0.25, **dict(TAGGER, max_iter=30)
+    ).fit(X, y)
+    assert len(tagger.validation_loss_curve_) == tagger.n_iter_
+    assert min(tagger.validation_loss_curve_) < 0.5 * tagger.validation_loss_curve_[0]
+    assert tagger.score(X, y) > 0.9
