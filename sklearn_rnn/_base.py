@@ -290,9 +290,10 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
                 )
             if continuing and self.task_.kind != task.kind:
                 raise ValueError(
-                    f"warm_start=True continues a network trained for "
-                    f"{self.task_.kind!r}; this fit asks for {task.kind!r}. Set "
-                    "warm_start=False to train a new network."
+                    f"The fitted network was trained for {self.task_.kind!r}; "
+                    f"continuing it (warm_start or partial_fit) asks for "
+                    f"{task.kind!r}. Call fit with warm_start=False to train a "
+                    "new network."
                 )
             targets = task.fit(
                 y,
@@ -300,7 +301,8 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
                 sample_weight,
                 estimator=self,
                 previous=self.task_ if continuing else None,
-                **({"classes": classes, "partial": partial} if partial else {}),
+                partial=partial,
+                classes=classes,
             )
         except Exception:
             for k in ("n_features_in_", "feature_names_in_"):

@@ -136,3 +136,14 @@ def test_next_objective_refuses_a_backward_reader(language_words):
     X, _ = language_words
     with pytest.raises(ValueError, match="Set bidirectional=False"):
         RNNEmbeddingTransformer(objective="next", bidirectional=True).fit(X)
+
+
+def test_continuing_refuses_another_objective(language_words):
+    """Check that a warm start or partial_fit cannot switch the objective."""
+    X, y = language_words
+    rnn = RNNEmbeddingTransformer(hidden_size=6, max_iter=2, warm_start=True)
+    rnn.fit(X, y)
+    with pytest.raises(ValueError, match="trained for 'classification'.*'next'"):
+        rnn.fit(X)
+    with pytest.raises(ValueError, match="trained for 'classification'.*'next'"):
+        rnn.partial_fit(X)
