@@ -381,6 +381,11 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
             else ([], [])
         )
         self.encoder_, self.task_ = encoder, task
+        # Labels of the classes predicted (not the symbol classes a next-step
+        # objective learns internally).
+        self.__dict__.pop("classes_", None)
+        if task.kind in ("classification", "tagging"):
+            self.classes_ = task.classes_
         self.module_, self.net_ = module, net
         self.loss_curve_ = previous[0] + [
             float(v) for v in net.history[:, "train_loss"]

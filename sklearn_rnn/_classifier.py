@@ -30,9 +30,7 @@ class RNNSequenceClassifier(ClassifierMixin, BaseRNN):
         -------
         self : RNNSequenceClassifier
         """
-        self._fit(X, y, sample_weight)
-        self.classes_ = self.task_.classes_
-        return self
+        return self._fit(X, y, sample_weight)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, classes=None, sample_weight=None):
@@ -60,9 +58,7 @@ class RNNSequenceClassifier(ClassifierMixin, BaseRNN):
         -------
         self : RNNSequenceClassifier
         """
-        self._fit(X, y, sample_weight, partial=True, classes=classes)
-        self.classes_ = self.task_.classes_
-        return self
+        return self._fit(X, y, sample_weight, partial=True, classes=classes)
 
     def _make_task(self, y, *, symbolic):
         return ClassificationTask(self.class_weight, self.label_smoothing)

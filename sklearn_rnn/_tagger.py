@@ -9,6 +9,7 @@ from sklearn.base import _fit_context
 from sklearn_rnn._base import BaseRNN
 from sklearn_rnn._docstrings import SHARED_ATTRIBUTES, SHARED_PARAMETERS, document
 from sklearn_rnn._tasks import TaggingTask
+from sklearn_rnn.metrics import flat_accuracy_score
 
 
 class RNNSequenceTagger(BaseRNN):
@@ -90,9 +91,7 @@ array-like of shape (n_samples, n_steps[, n_features]), or list of arrays
         -------
         self : RNNSequenceTagger
         """
-        self._fit(X, y, sample_weight)
-        self.classes_ = self.task_.classes_
-        return self
+        return self._fit(X, y, sample_weight)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, classes=None, sample_weight=None):
@@ -120,9 +119,7 @@ array-like of shape (n_samples, n_steps[, n_features]), or list of arrays
         -------
         self : RNNSequenceTagger
         """
-        self._fit(X, y, sample_weight, partial=True, classes=classes)
-        self.classes_ = self.task_.classes_
-        return self
+        return self._fit(X, y, sample_weight, partial=True, classes=classes)
 
     def _step_logits(self, X):
         """Logits of every step of every record, and the records' lengths."""
@@ -144,11 +141,9 @@ array-like of shape (n_samples, n_steps[, n_features]), or list of arrays
     def predict_marginals(self, X):
         """Tag probabilities of every step as ``{tag: probability}`` dicts
         (sklearn-crfsuite's ``predict_marginals``)."""
-        tags = self.classes_.tolist() if hasattr(self, "classes_") else []
-        return [
-            [dict(zip(tags, row.tolist())) for row in proba]
-            for proba in self.predict_proba(X)
-        ]
+        probas = self.predict_proba(X)  # checks that the model is fitted
+        tags = self.classes_.tolist()
+        return [[dict(zip(tags, row.tolist())) for row in proba] for proba in probas]
 
     def predict(self, X):
         """Most probable tag of every step.
@@ -167,8 +162,6 @@ array-like of shape (n_samples, n_steps[, n_features]), or list of arrays
     def score(self, X, y, sample_weight=None):
         """Token accuracy: the share of all steps whose tag is right (each step
         weighing its sequence's ``sample_weight``)."""
-        from sklearn_rnn.metrics import flat_accuracy_score
-
         return flat_accuracy_score(y, self.predict(X), sample_weight=sample_weight)
 
     def __sklearn_tags__(self):

@@ -85,12 +85,7 @@ class RNNEmbeddingTransformer(
         -------
         self : RNNEmbeddingTransformer
         """
-        self._fit(X, y, sample_weight)
-        self.__dict__.pop("classes_", None)
-        if self.task_.kind == "classification":
-            self.classes_ = self.task_.classes_
-        self._n_features_out = self.module_.embedding_size
-        return self
+        return self._fit(X, y, sample_weight)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y=None, classes=None, sample_weight=None):
@@ -110,12 +105,12 @@ class RNNEmbeddingTransformer(
         if first and classes is None and y is not None:
             if self._make_task(y, symbolic=True).kind == "classification":
                 classes = np.unique(np.asarray(y))
-        self._fit(X, y, sample_weight, partial=True, classes=classes)
-        self.__dict__.pop("classes_", None)
-        if self.task_.kind == "classification":
-            self.classes_ = self.task_.classes_
-        self._n_features_out = self.module_.embedding_size
-        return self
+        return self._fit(X, y, sample_weight, partial=True, classes=classes)
+
+    @property
+    def _n_features_out(self):
+        """Width of ``transform``'s output, for ``get_feature_names_out``."""
+        return self.module_.embedding_size
 
     def _make_task(self, y, *, symbolic):
         objective = self.objective
