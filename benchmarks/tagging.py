@@ -22,10 +22,8 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 import warnings
 from pathlib import Path
@@ -40,7 +38,7 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence  # noqa
 from sklearn_rnn import RNNSequenceTagger  # noqa: E402
 from sklearn_rnn._tagging_baselines import crf_features, most_frequent_tag  # noqa: E402
 from sklearn_rnn.datasets import fetch_ud_treebank  # noqa: E402
-from sklearn_rnn.datasets._ud import UD_RELEASE  # noqa: E402
+from sklearn_rnn.datasets._ud import read_pinned_file  # noqa: E402
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "ud-en-ewt"
 H = 64
@@ -49,17 +47,13 @@ H = 64
 def load_ewt():
     """(train, test) Bunches: the offline copies when present, else a download."""
     if (SHARED / "en_ewt-ud-dev.conllu").is_file():
-        home = Path(tempfile.mkdtemp())
-        folder = home / "sklearn_rnn_ud" / UD_RELEASE
-        folder.mkdir(parents=True)
-        for split in ("dev", "test"):
-            shutil.copy(SHARED / f"en_ewt-ud-{split}.conllu", folder)
-        kwargs = dict(data_home=home, download_if_missing=False)
-    else:
-        kwargs = {}
+        return tuple(
+            read_pinned_file(SHARED / f"en_ewt-ud-{split}.conllu", "en_ewt", split)
+            for split in ("dev", "test")
+        )
     return (
-        fetch_ud_treebank("en_ewt", split="dev", **kwargs),
-        fetch_ud_treebank("en_ewt", split="test", **kwargs),
+        fetch_ud_treebank("en_ewt", split="dev"),
+        fetch_ud_treebank("en_ewt", split="test"),
     )
 
 

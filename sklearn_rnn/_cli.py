@@ -217,22 +217,16 @@ def _load_ewt(args):
     """EWT dev (train) and test, from --ud-dir (checked) or fetch_ud_treebank."""
     from pathlib import Path
 
-    from sklearn.utils import Bunch
+    from sklearn_rnn.datasets import fetch_ud_treebank
+    from sklearn_rnn.datasets._ud import read_pinned_file
 
-    from sklearn_rnn.datasets import _ud, fetch_ud_treebank
-
+    splits = ("dev", "test")
     if not args.ud_dir:
-        return [fetch_ud_treebank("en_ewt", split=s) for s in ("dev", "test")]
-    bunches = []
-    for split in ("dev", "test"):
-        path = Path(args.ud_dir) / f"en_ewt-ud-{split}.conllu"
-        content = path.read_bytes()
-        sha256, blob = _ud._TREEBANKS["en_ewt"][2][split]
-        if not _ud._matches(content, sha256, blob):
-            raise ValueError(f"{path} is not the {_ud.UD_RELEASE} release's file.")
-        words, upos, _ = _ud.parse_conllu(content.decode("utf-8"))
-        bunches.append(Bunch(data=words, target=upos))
-    return bunches
+        return [fetch_ud_treebank("en_ewt", split=s) for s in splits]
+    folder = Path(args.ud_dir)
+    return [
+        read_pinned_file(folder / f"en_ewt-ud-{s}.conllu", "en_ewt", s) for s in splits
+    ]
 
 
 def part_tagging(args, sizes, say, results):

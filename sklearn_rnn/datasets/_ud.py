@@ -91,7 +91,7 @@ def parse_conllu(text: str):
     return words, upos, xpos
 
 
-def _download(url: str, path: Path, sha256, blob_id) -> None:
+def _download(url: str, path: Path, sha256, blob_id) -> bytes:
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         with urlopen(url, timeout=60) as response:
@@ -109,6 +109,7 @@ def _download(url: str, path: Path, sha256, blob_id) -> None:
     with tempfile.NamedTemporaryFile(dir=path.parent, delete=False) as tmp:
         tmp.write(content)
     Path(tmp.name).replace(path)  # only verified files ever reach the cache
+    return content
 
 
 def fetch_ud_treebank(
@@ -141,22 +142,41 @@ def fetch_ud_treebank(
         (the UPOS tags present), ``DESCR`` (source and licence: CC BY-SA 4.0,
         with the attribution redistribution requires).
     """
-    if name not in _TREEBANKS:
-        raise ValueError(f"Unknown treebank {name!r}; available: {sorted(_TREEBANKS)}.")
-    repo, prefix, files = _TREEBANKS[name]
-    if split not in files:
-        raise ValueError(f"split must be one of {sorted(files)}, got {split!r}.")
-    sha256, blob_id = files[split]
-    filename = f"{prefix}-{split}.conllu"
+    repo, filename, sha256, blob_id = _pinned(name, split)
     path = Path(get_data_home(data_home)) / "sklearn_rnn_ud" / UD_RELEASE / filename
-    if not (path.is_file() and _matches(path.read_bytes(), sha256, blob_id)):
+    content = path.read_bytes() if path.is_file() else None
+    if content is None or not _matches(content, sha256, blob_id):
         if not download_if_missing:
             raise OSError(
                 f"Data not found in {path} and `download_if_missing` is False."
             )
         url = UD_URL.format(repo=repo, release=UD_RELEASE, file=filename)
-        _download(url, path, sha256, blob_id)
-    words, upos, xpos = parse_conllu(path.read_text("utf-8"))
+        content = _download(url, path, sha256, blob_id)
+    return _as_bunch(content, path)
+
+
+def _pinned(name: str, split: str):
+    """``(repository, file name, sha256, git blob id)`` of a split of the release."""
+    if name not in _TREEBANKS:
+        raise ValueError(f"Unknown treebank {name!r}; available: {sorted(_TREEBANKS)}.")
+    repo, prefix, files = _TREEBANKS[name]
+    if split not in files:
+        raise ValueError(f"split must be one of {sorted(files)}, got {split!r}.")
+    return (repo, f"{prefix}-{split}.conllu", *files[split])
+
+
+def read_pinned_file(path, name: str = "en_ewt", split: str = "dev") -> Bunch:
+    """A local copy of one split of the pinned release (the demo's --ud-dir, the
+    benchmarks), checked against its checksum, as ``fetch_ud_treebank`` returns it."""
+    _, _, sha256, blob_id = _pinned(name, split)
+    content = Path(path).read_bytes()
+    if not _matches(content, sha256, blob_id):
+        raise ValueError(f"{path} is not the {UD_RELEASE} release's file.")
+    return _as_bunch(content, path)
+
+
+def _as_bunch(content: bytes, path) -> Bunch:
+    words, upos, xpos = parse_conllu(content.decode("utf-8"))
     return Bunch(
         data=words,
         target=upos,
