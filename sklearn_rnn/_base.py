@@ -200,6 +200,10 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
         X = text_column(X)
         kind = infer_input_kind(X)
         if kind == NUMERIC_ARRAY:
+            if isinstance(X, np.ndarray) and X.dtype == object and X.ndim == 1:
+                # Records held one per element (dask, pandas): numpy stacks a
+                # list of equal-shape arrays but not an object array of them.
+                X = list(X)
             X = validate_data(
                 self, X, reset=reset, allow_nd=True, dtype=[np.float64, np.float32]
             )

@@ -43,8 +43,14 @@ def _check_not_bytes_or_none(value, index: int) -> None:
 
 
 def text_column(X):
-    """The column of a one-column DataFrame of text (``df[["name"]]``, what
-    ``ColumnTransformer`` passes for a list of columns); X itself otherwise."""
+    """The column of a one-column DataFrame or array of text (``df[["name"]]``
+    or ``X[:, [0]]``, what ``ColumnTransformer`` and dask-ml's wrappers pass
+    for a list of columns); X itself otherwise."""
+    if isinstance(X, np.ndarray):
+        is_column = X.ndim == 2 and X.shape[1] == 1 and X.shape[0] > 0
+        if is_column and X.dtype.kind in "OU" and all(isinstance(v, str) for v in X[:, 0]):
+            return X[:, 0]
+        return X
     if not (hasattr(X, "iloc") and getattr(X, "ndim", 1) == 2):
         return X
     text = [name for name, dtype in X.dtypes.items() if _is_text_dtype(dtype)]

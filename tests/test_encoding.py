@@ -128,6 +128,19 @@ def test_one_text_column_dataframe_is_text():
     assert_array_equal(a.predict_proba(frame[["name"]]), b.predict_proba(X))
 
 
+@pytest.mark.parametrize("dtype", [object, str])
+def test_one_text_column_array_is_text(dtype):
+    # What ColumnTransformer (numpy input) and dask-ml's wrappers pass: X[:, [0]].
+    X, y = make_anagram_task(40)
+    column = np.asarray(X, dtype=dtype)[:, None]
+    a = RNNSequenceClassifier(**TINY).fit(column, y)
+    assert a.encoder_.kind_ == "text"
+    assert_array_equal(a.predict_proba(column), a.predict_proba(X))
+    # Wider string arrays stay a batch of equal-length token lists.
+    wide = np.array([["a", "b"], ["b", "a"]], dtype=dtype)
+    assert RNNSequenceClassifier(**TINY).fit(wide, [0, 1]).encoder_.kind_ == "tokens"
+
+
 def test_dataframe_with_several_text_columns_is_refused():
     pd = pytest.importorskip("pandas")
     frame = pd.DataFrame({"a": ["x", "y"], "b": ["u", "v"], "n": [1, 2]})
