@@ -279,6 +279,10 @@ def train(
         callbacks=callbacks,
         device=config.device,
         verbose=config.verbose,
+        # skorch's epoch table stays quiet at verbose=0 only while its sink is
+        # the very builtin print it imported; Ray's driver replaces
+        # builtins.print, and the table then printed on every refit.
+        callbacks__print_log__sink=print if config.verbose else _silent,
     )
     # Dropout masks come from a generator of the module's own, seeded here:
     # torch's global RNGs (CPU and CUDA) are never read or reseeded.

@@ -180,3 +180,16 @@ def test_verbose_prints_progress(language_words, capsys):
     )
     out = capsys.readouterr().out
     assert "epoch" in out and "train_loss" in out and "dur" in out
+
+
+def test_quiet_when_print_is_replaced(language_words, capsys, monkeypatch):
+    """Check that verbose=0 prints nothing when builtins.print has been
+    replaced after import, as Ray's driver does (skorch then printed its
+    epoch table on every fit)."""
+    import builtins
+
+    original = builtins.print
+    monkeypatch.setattr(builtins, "print", lambda *a, **k: original(*a, **k))
+    X, y = language_words
+    RNNSequenceClassifier(hidden_size=4, max_iter=2, random_state=0).fit(X, y)
+    assert capsys.readouterr().out == ""
