@@ -3,9 +3,9 @@
 ``pip install "sklearn-rnn[dask]"``. A fitted estimator of this library is
 applied to each block of a dask array, each partition of a bag or each
 partition of a dataframe column, on whatever scheduler is active (threads,
-processes or a ``distributed`` cluster). The model enters the task graph once,
-as one key that every block depends on, so a cluster ships it to each worker
-once rather than with every partition.
+processes or a ``distributed`` cluster). The model is shipped once: scattered
+to every worker of a cluster before the work starts, or one key of the graph
+that every block depends on; never once per partition.
 
 ``dask_ml.wrappers.ParallelPostFit`` assumes 2-D arrays (it drops or adds
 axis 1), which fits numeric ``(n_samples, n_steps)`` input but not a 1-D array
@@ -79,8 +79,7 @@ def apply_blocks(estimator, X, method="predict"):
     if not hasattr(estimator, method):
         raise AttributeError(f"{type(estimator).__name__} has no method {method!r}.")
     check_is_fitted(estimator)
-    # One key in the graph: each worker fetches the model once per computation.
-    model = dask.delayed(estimator, pure=True)
+    model = _shipped(estimator)
     if isinstance(X, da.Array):
         return _apply_array(estimator, model, X, method)
     if isinstance(X, db.Bag):
@@ -100,6 +99,21 @@ def apply_blocks(estimator, X, method="predict"):
         "apply_blocks takes a dask Array, Bag, Series or one-column DataFrame; "
         f"got {type(X).__name__}. For in-memory data call the estimator directly."
     )
+
+
+def _shipped(estimator):
+    """The model as every block's task refers to it.
+
+    On a ``distributed`` cluster (the default client is the scheduler) it is
+    scattered to every worker up front, once; the graph then holds only a
+    reference. Elsewhere it is one key of the graph that every block depends
+    on, never a copy per block.
+    """
+    if dask.config.get("scheduler", None) == "dask.distributed":
+        from distributed import default_client
+
+        return default_client().scatter(estimator, broadcast=True, hash=True)
+    return dask.delayed(estimator, pure=True)
 
 
 def _call(estimator, method, records):

@@ -213,7 +213,13 @@ def test_search_and_inference_on_a_local_cluster(cluster_client, clf):
         remote.cv_results_["mean_test_score"], local.cv_results_["mean_test_score"]
     )
 
-    # Inference on the workers (the client is the default scheduler here).
-    with dask.config.set(scheduler=cluster_client.get):
+    # Inference on the workers: the model is scattered to both up front, and
+    # the graph only refers to it.
+    with dask.config.set(scheduler="dask.distributed"):
         out = apply_blocks(clf, da.from_array(NAMES, chunks=20), "predict_proba")
+        model_size = len(pickle.dumps(clf))
+        graph = dict(out.__dask_graph__())
+        assert all(len(pickle.dumps(task)) < model_size / 4 for task in graph.values())
         np.testing.assert_allclose(out.compute(), clf.predict_proba(NAMES), atol=1e-12)
+        holders = cluster_client.who_has()
+        assert any(len(workers) == 2 for workers in holders.values())  # broadcast
