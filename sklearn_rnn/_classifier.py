@@ -74,7 +74,11 @@ class RNNSequenceClassifier(ClassifierMixin, BaseRNN):
 
     def predict_proba(self, X):
         """Class probabilities, shape ``(n_samples, n_classes)``, float64."""
-        return np.exp(self.predict_log_proba(X))
+        # torch's softmax works row by row; numpy's exp over the whole array
+        # rounds the elements of its SIMD tail differently, so a record's
+        # probabilities would depend on its position in the batch.
+        logits = torch.as_tensor(self._logits(X), dtype=torch.float64)
+        return torch.softmax(logits, dim=1).numpy()
 
     def predict(self, X):
         """Most probable class of each sequence, shape ``(n_samples,)``."""

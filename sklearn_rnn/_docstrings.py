@@ -142,9 +142,9 @@ device : str, default="cpu"
 
 inference_dtype : {"auto", "float64", "float32"}, default="auto"
     Precision of ``predict``/``transform`` (training is float32). "auto" is
-    float64 on the CPU, so a record's result does not depend on which records
-    share its batch (float32 rounding does, by ~1e-7), and float32 on GPUs.
-    "float32" on the CPU is about 2x faster.
+    float32 on every device; on the CPU a record's result is bitwise the same
+    whichever records share its batch, in either precision. "float64" gives
+    more digits at about half the speed.
 
 callbacks : list of skorch callbacks or None, default=None
     Extra skorch callbacks (or ``(name, callback)`` tuples) for the training loop.

@@ -53,14 +53,32 @@ def lookup_columns(
     )
 
 
-def rowwise_matmul(a: torch.Tensor, weight: torch.Tensor, add=None) -> torch.Tensor:
-    """``a @ weight.T``, never through BLAS's matrix-vector kernel.
+# Rows per block of an inference product. Fixed, so that every matrix product
+# of predict/transform has the same shape whatever the batch.
+ROW_BLOCK = 64
+SUM_BLOCK = 16
 
-    For a single row BLAS switches to a matrix-vector kernel whose summation
-    order differs from the matrix-matrix one (errors of ~1e-6 in float32);
-    computing two identical rows keeps a lone record (sgd, a one-row predict) on
-    the same kernel as a batched one.
+
+def rowwise_matmul(a: torch.Tensor, weight: torch.Tensor, add=None) -> torch.Tensor:
+    """``a @ weight.T (+ add)``, each row's result independent of the other rows.
+
+    BLAS chooses its kernel and blocking by the number of rows (a
+    matrix-vector kernel for one row, other paths for a few), and with them
+    the order of the sums, so the last bits of a row's result depend on how
+    many rows came with it. Without gradients (inference) the rows are cut into
+    zero-padded blocks of ``ROW_BLOCK`` and multiplied as a batch of products of
+    one fixed shape, with the summed dimension zero-padded to a multiple of
+    ``SUM_BLOCK`` (MKL rounded a row by its position within the block when it
+    was not: float32 sums of 5-7, 9-11, ... terms, float64 sums of odd length):
+    a record's result is then bitwise the same alone, in any batch and at any
+    position, in float32 as in float64.
+
+    With gradients (training) it stays one matrix product, and only a single
+    row is doubled, which keeps a lone record (sgd) on the matrix-matrix kernel
+    of a batched one.
     """
+    if not torch.is_grad_enabled():
+        return _blocked_matmul(a, weight, add)
     if a.shape[0] == 1:
         a = torch.cat([a, a])
         add = torch.cat([add, add]) if add is not None and add.dim() == 2 else add
@@ -68,6 +86,73 @@ def rowwise_matmul(a: torch.Tensor, weight: torch.Tensor, add=None) -> torch.Ten
     if add is None:
         return a @ weight.t()
     return torch.addmm(add, a, weight.t())  # the add is fused into the product
+
+
+def _blocked_matmul(a, weight, add):
+    n, width = a.shape
+    pad, pad_sum = -n % ROW_BLOCK, -width % SUM_BLOCK
+    blocks = (n + pad) // ROW_BLOCK
+    if pad or pad_sum:
+        a = F.pad(a, (0, pad_sum, 0, pad))
+    a = a.view(blocks, ROW_BLOCK, width + pad_sum)
+    if pad_sum:  # zeros added to both sides of the sum change no value
+        weight = F.pad(weight, (0, pad_sum))
+    weights = weight.t().expand(blocks, *weight.t().shape)  # a view, not copies
+    if add is None:
+        out = torch.bmm(a, weights)
+    else:
+        if add.dim() == 2:
+            add = (F.pad(add, (0, 0, 0, pad)) if pad else add).view(
+                blocks, ROW_BLOCK, -1
+            )
+        out = torch.baddbmm(add, a, weights)
+    return out.view(blocks * ROW_BLOCK, weight.shape[0])[:n]
+
+
+def sigmoid(x: torch.Tensor) -> torch.Tensor:
+    """``torch.sigmoid`` in training; ``1 / (1 + exp(-x))`` without gradients.
+
+    torch's sigmoid rounds differently in its vectorised loop and in the
+    scalar loop that finishes a tensor's last few elements, so a value's last
+    bit would depend on where it falls in the tensor, i.e. on the batch; its
+    exp does not (nor does tanh).
+    """
+    if torch.is_grad_enabled():
+        return torch.sigmoid(x)
+    return torch.exp(-x).add_(1).reciprocal_()
+
+
+def _spread_index(sizes: list, padded: list) -> np.ndarray:
+    """Index into a flat array of consecutive segments of ``sizes`` rows that
+    lays each out over ``padded`` rows (the extra rows read row 0)."""
+    sizes, padded = np.asarray(sizes, np.int64), np.asarray(padded, np.int64)
+    index = np.zeros(int(padded.sum()), dtype=np.int64)
+    shift = np.repeat(np.cumsum(padded - sizes) - (padded - sizes), sizes)
+    index[shift + np.arange(int(sizes.sum()))] = np.arange(int(sizes.sum()))
+    return index
+
+
+def _enter(state, started: int, k: int, rows: int):
+    """``state`` with rows ``started..k`` reset to 0 for records entering the
+    recurrence, and ``rows`` rows in all (rows past ``k`` are padding)."""
+    if state is None:
+        return None
+    if torch.is_grad_enabled():  # no padding rows, no in-place writes
+        return F.pad(state, (0, 0, 0, rows - state.shape[0]))
+    if rows > state.shape[0]:
+        state = F.pad(state, (0, 0, 0, rows - state.shape[0]))
+    state[started:k] = 0  # padding of the previous steps held values
+    return state
+
+
+def _tanh(fresh: torch.Tensor) -> torch.Tensor:
+    """tanh of a temporary, in place when no gradient needs the input
+    (one large allocation less per step at inference)."""
+    return torch.tanh(fresh) if torch.is_grad_enabled() else fresh.tanh_()
+
+
+def _relu(fresh: torch.Tensor) -> torch.Tensor:
+    return torch.relu(fresh) if torch.is_grad_enabled() else fresh.relu_()
 
 
 class MatrixRNN(nn.Module):
@@ -210,7 +295,7 @@ class MatrixRNN(nn.Module):
         (``sample_weight`` rides along in the batch for the loss, unused here).
         """
         e = self.embed_steps(X, lengths) if self.per_step else self.embed(X, lengths)
-        return F.linear(self.drop(e, self.dropout), self.V, self.c)
+        return rowwise_matmul(self.drop(e, self.dropout), self.V, add=self.c)
 
     def embed(self, X: torch.Tensor, lengths) -> torch.Tensor:
         """Embedding of each record, shape ``(batch, hidden_size * directions)``."""
@@ -282,6 +367,14 @@ class MatrixRNN(nn.Module):
             bidirectional=self.bidirectional,
         )
         device = self.V.device
+        step_rows, spread = plan.active, None
+        if not torch.is_grad_enabled():
+            # Inference: every step's rows padded to whole blocks (see
+            # rowwise_matmul) by the gathers that build each layer's input, so
+            # neither the products nor the step loop copy to pad. Padding rows
+            # read token 0, any finite value: no real row ever reads them.
+            step_rows = [-k % ROW_BLOCK + k for k in plan.active]
+            spread = _spread_index(plan.active, step_rows)
         layer_input = None  # flat (n_tokens, width) output of the previous layer
         for layer in range(self.num_layers):
             outputs, finals = [], []
@@ -290,17 +383,22 @@ class MatrixRNN(nn.Module):
                 suffix = self._suffix(layer, reverse)
                 if layer == 0:
                     rows, cols = plan.gather[bool(reverse)]
+                    if spread is not None:
+                        rows, cols = rows[spread], cols[spread]
                     tokens = X[
                         torch.as_tensor(rows, device=device),
                         torch.as_tensor(cols, device=device),
                     ]
                     projected = self._project_input(tokens, suffix)
                 else:
+                    index = plan.to_reverse if reverse else None
+                    if spread is not None:
+                        index = spread if index is None else index[spread]
                     inp = layer_input
-                    if reverse:
-                        inp = inp[torch.as_tensor(plan.to_reverse, device=device)]
+                    if index is not None:
+                        inp = inp[torch.as_tensor(index, device=device)]
                     projected = self._project_input(inp, suffix)
-                steps, final = self._run_steps(projected, plan, suffix, keep)
+                steps, final = self._run_steps(projected, plan, suffix, keep, step_rows)
                 if reverse and steps is not None:
                     steps = steps[torch.as_tensor(plan.to_forward, device=device)]
                 outputs.append(steps)
@@ -326,6 +424,8 @@ class MatrixRNN(nn.Module):
             term = lookup_columns(U, ids, weights)
         else:
             term = rowwise_matmul(tokens.to(U.dtype), U)
+        if not torch.is_grad_enabled():
+            return term.add_(b)  # a fresh tensor: no second (n, gates) copy
         return self.drop(term, self.dropout) + b
 
     def _drop_symbols(self, ids: torch.Tensor, *, weighted: bool) -> torch.Tensor:
@@ -356,8 +456,10 @@ class MatrixRNN(nn.Module):
         return keep.to(like.dtype) / (1.0 - p)
 
     def _run_steps(
-        self, projected: torch.Tensor, plan: Plan, suffix: str, keep_outputs
+        self, projected: torch.Tensor, plan: Plan, suffix: str, keep_outputs, rows
     ):
+        """The recurrence over ``projected`` (``rows[s]`` rows at step ``s``, of
+        which the first ``plan.active[s]`` are records, the rest padding)."""
         W = getattr(self, "W" + suffix)
         b_h = getattr(self, "b_h" + suffix, None)
         h = projected.new_zeros((0, self.hidden_size))
@@ -370,46 +472,46 @@ class MatrixRNN(nn.Module):
                 (n_sorted, self.hidden_size), self.recurrent_dropout, projected
             )
         outputs = []
-        for step, (x_t, k) in enumerate(zip(projected.split(plan.active), plan.active)):
+        started = 0
+        for step, (x_t, k) in enumerate(zip(projected.split(rows), plan.active)):
             if step == plan.truncate_at:
                 h = h.detach()
                 c = c.detach() if c is not None else None
-            if k > h.shape[0]:  # newly started records enter with h_0 = 0
-                h = F.pad(h, (0, 0, 0, k - h.shape[0]))
-                c = F.pad(c, (0, 0, 0, k - c.shape[0])) if c is not None else None
+            if k > started:  # newly started records enter with h_0 = 0
+                h, c = _enter(h, started, k, len(x_t)), _enter(c, started, k, len(x_t))
+                started = k
             h_in = h if mask is None else h * mask[: h.shape[0]]
             h, c = self._cell_step(x_t, h_in, h, c, W, b_h)
             if keep_outputs:
                 # Before the truncation point no gradient may flow, pooled or not.
                 truncated = plan.truncate_at is not None and step < plan.truncate_at
-                outputs.append(h.detach() if truncated else h)
+                outputs.append(h[:k].detach() if truncated else h[:k])
         if not keep_outputs:
-            return None, h
+            return None, h[:started]
         flat = (
             torch.cat(outputs)
             if outputs
             else projected.new_zeros((0, self.hidden_size))
         )
-        return flat, h
+        return flat, h[:started]
 
     def _cell_step(self, x_t, h_in, h, c, W, b_h):
         """One step; ``h_in`` is ``h`` as the recurrent product sees it (dropout)."""
         if self.cell == "rnn":
             pre = rowwise_matmul(h_in, W, add=x_t)  # W h + (U x_t + b)
-            return (
-                torch.tanh(pre) if self.nonlinearity == "tanh" else torch.relu(pre)
-            ), None
+            f = _tanh if self.nonlinearity == "tanh" else _relu
+            return f(pre), None
         if self.cell == "lstm":
             i, f, g, o = rowwise_matmul(h_in, W, add=x_t).chunk(4, dim=1)
-            c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
-            return torch.sigmoid(o) * torch.tanh(c), c
+            c = sigmoid(f) * c + sigmoid(i) * torch.tanh(g)
+            return sigmoid(o) * torch.tanh(c), c
         recurrent = rowwise_matmul(h_in, W, add=b_h)
         if self.cell == "gru":
             x_r, x_z, x_n = x_t.chunk(3, dim=1)
             h_r, h_z, h_n = recurrent.chunk(3, dim=1)
-            r = torch.sigmoid(x_r + h_r)
-            z = torch.sigmoid(x_z + h_z)
-            n = torch.tanh(x_n + r * h_n)
+            r = sigmoid(x_r + h_r)
+            z = sigmoid(x_z + h_z)
+            n = _tanh(x_n + r * h_n)
             return n + z * (h - n), None
         raise ValueError(f"Unknown cell {self.cell!r}.")
 

@@ -357,14 +357,17 @@ def test_pickle_holds_no_training_data(language_words):
 
 
 # --------------------------------------------------------------- inference
-def test_cpu_inference_runs_in_float64_by_default(language_words):
-    """Check that "auto" predicts in float64 on the CPU, unlike "float32"."""
+def test_cpu_inference_runs_in_float32_by_default(language_words):
+    """Check that "auto" predicts in float32 on the CPU with the fitted module
+    itself, and "float64" with a float64 copy that leaves it as it is."""
     X, y = language_words
     clf = _fit(X, y, max_iter=2)
-    module = clf._inference_module()
-    assert module.V.dtype == torch.float64 and clf.module_.V.dtype == torch.float32
-    f32 = clf.set_params(inference_dtype="float32").predict_proba(X)
-    f64 = clf.set_params(inference_dtype="auto").predict_proba(X)
+    assert clf._inference_module() is clf.module_
+    assert clf.module_.V.dtype == torch.float32
+    f32 = clf.predict_proba(X)
+    f64 = clf.set_params(inference_dtype="float64").predict_proba(X)
+    assert clf._inference_module().V.dtype == torch.float64
+    assert clf.module_.V.dtype == torch.float32
     assert not np.array_equal(f32, f64)
     assert_allclose(f32, f64, atol=1e-5)
 
