@@ -22,6 +22,7 @@ from itertools import chain
 import numpy as np
 from sklearn.utils import assert_all_finite
 
+from sklearn_rnn._char_codes import char_ngram_ids, supports
 from sklearn_rnn._input_kinds import (
     FEATURES,
     NUMERIC_ARRAY,
@@ -314,9 +315,13 @@ class SequenceEncoder:
                 "sequences; pass the same kind of input as in fit."
             )
         if kind in SYMBOLIC_KINDS:
-            return self._encode_steps(
-                [self._steps(s) for s in self._symbol_sequences(X, kind)]
-            )
+            sequences = self._symbol_sequences(X, kind)
+            if self._reads_chars_in_bulk(kind, sequences):
+                values, lengths = char_ngram_ids(
+                    sequences, self.vocabulary_, self.ngram_range
+                )
+                return Records(values, lengths, record_starts(lengths))
+            return self._encode_steps([self._steps(s) for s in sequences])
         records = self._numeric_records(X, kind, default_width=self.n_inputs_)
         if records.values.shape[1] != self.n_inputs_:
             raise ValueError(
@@ -324,6 +329,19 @@ class SequenceEncoder:
                 f"model was fitted with {self.n_inputs_} features per time step."
             )
         return self._standardized(records)
+
+    def _reads_chars_in_bulk(self, kind: str, sequences: list) -> bool:
+        """Whether strings take the vectorised path of ``_char_codes``: the
+        default character analyzer, n-grams of up to 3, and more characters
+        than vocabulary entries (its look-up tables are built per call, so a
+        lone short record stays on the per-character path, whose cost is its
+        own length, whatever the vocabulary)."""
+        return (
+            kind == TEXT
+            and self.analyzer == "char"
+            and supports(self.ngram_range)
+            and sum(map(len, sequences)) >= len(self.vocabulary_)
+        )
 
     def _learn_vocabulary(self, sequences: list) -> dict:
         """Symbol -> id from 1, in order of first appearance. Single symbols

@@ -48,7 +48,11 @@ def text_column(X):
     for a list of columns); X itself otherwise."""
     if isinstance(X, np.ndarray):
         is_column = X.ndim == 2 and X.shape[1] == 1 and X.shape[0] > 0
-        if is_column and X.dtype.kind in "OU" and all(isinstance(v, str) for v in X[:, 0]):
+        if (
+            is_column
+            and X.dtype.kind in "OU"
+            and all(isinstance(v, str) for v in X[:, 0])
+        ):
             return X[:, 0]
         return X
     if not (hasattr(X, "iloc") and getattr(X, "ndim", 1) == 2):
@@ -122,6 +126,8 @@ def infer_input_kind(X) -> str:
 
 
 def _kind_of_elements(elements: list) -> str:
+    if all(isinstance(value, str) for value in elements):
+        return TEXT  # the common case in one pass; the loop below explains errors
     first_str = first_other = None
     for i, value in enumerate(elements):
         _check_not_bytes_or_none(value, i)

@@ -197,3 +197,26 @@ def test_transformer_embeds_standardised_numeric_input():
     X, y = _waves()
     emb = RNNEmbeddingTransformer(**TINY).fit(X, y).transform(X)
     assert emb.shape == (len(X), 4) and np.isfinite(emb).all()
+
+
+@pytest.mark.parametrize(
+    "ngram_range", [(1, 1), (1, 2), (1, 3), (2, 2), (2, 3), (3, 3)]
+)
+def test_bulk_char_encoding_equals_the_per_character_path(ngram_range):
+    """Check that the vectorised character path (``_char_codes``) gives the
+    ids of the per-character one: unseen characters and n-grams, n-grams cut
+    by max_ngrams, empty strings, strings shorter than n, characters beyond
+    the BMP and a lone surrogate."""
+    rng = np.random.default_rng(0)
+    alphabet = list("abcdeé") + ["\U0001f600", "\u4e2d"]
+    train = ["".join(rng.choice(alphabet, size=k)) for k in rng.integers(0, 9, 300)]
+    test = train[:50] + ["", "a", "zz", "\ud800ab", "xa\U0001f600b", "abcabcabc"]
+    encoder = SequenceEncoder(ngram_range=ngram_range, max_ngrams=20)
+    encoder.fit_transform(train, "text")
+    bulk = encoder.transform(test, "text")
+    assert encoder._reads_chars_in_bulk("text", test)
+    per_char = encoder._encode_steps([encoder._steps(s) for s in test])
+    assert_array_equal(bulk.values, per_char.values)
+    assert_array_equal(bulk.lengths, per_char.lengths)
+    assert_array_equal(bulk.offsets, per_char.offsets)
+    assert bulk.values.dtype == per_char.values.dtype

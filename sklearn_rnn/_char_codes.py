@@ -1,0 +1,80 @@
+"""Character n-gram ids of many strings at once, with numpy instead of a Python
+loop per character.
+
+All strings are joined and read as one array of code points (UTF-32). An
+n-gram of up to three characters is then one integer, its code points side by
+side in 21-bit fields (every code point is below 2**21), and the vocabulary's
+n-grams become sorted arrays of such integers: looking up every step of every
+record is a vectorised ``searchsorted``. The ids are exactly those of the
+per-character path in ``_encoding`` (tested against it); this one is ~10x
+faster, which matters at inference, where encoding took half the time.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+UNKNOWN_ID = 0
+BITS = 21  # bits per code point; three fit in an int64
+MAX_N = 3
+
+
+def supports(ngram_range) -> bool:
+    return ngram_range[1] <= MAX_N
+
+
+def char_ngram_ids(texts: list, vocabulary: dict, ngram_range) -> tuple:
+    """``(values, lengths)`` of the strings ``texts``: per character, the ids
+    of the n-grams of sizes ``min_n..max_n`` ending there (0 where unknown or
+    reaching before the string's start); shape ``(n_chars,)`` when one size,
+    ``(n_chars, max_n - min_n + 1)`` otherwise.
+    """
+    min_n, max_n = ngram_range
+    lengths = np.fromiter(map(len, texts), np.int64, len(texts))
+    joined = "".join(texts).encode("utf-32-le", "surrogatepass")
+    points = np.frombuffer(joined, dtype=np.uint32).astype(np.int64)
+    total = len(points)
+    # Position of each character within its string.
+    within = np.arange(total) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    columns = []
+    for n in range(min_n, max_n + 1):
+        ids = np.full(total, UNKNOWN_ID, dtype=np.int64)
+        keys, key_ids = _table(vocabulary, n)
+        if total >= n and len(keys):
+            codes = _codes(points, n)  # the n-gram ending at each position >= n-1
+            at = np.minimum(np.searchsorted(keys, codes), len(keys) - 1)
+            found = (keys[at] == codes) & (within[n - 1 :] >= n - 1)
+            ids[n - 1 :][found] = key_ids[at[found]]
+        columns.append(ids)
+    values = columns[0] if len(columns) == 1 else np.stack(columns, axis=1)
+    return values, lengths
+
+
+def _codes(points: np.ndarray, n: int) -> np.ndarray:
+    """Code of the n-gram ending at each position from n-1 on: the last
+    character in the lowest field."""
+    total = len(points)
+    codes = points[n - 1 :].copy()
+    for back in range(1, n):
+        codes |= points[n - 1 - back : total - back] << (BITS * back)
+    return codes
+
+
+def _table(vocabulary: dict, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The vocabulary's n-character strings as sorted codes, with their ids."""
+    pairs = [
+        (_code(gram), i)
+        for gram, i in vocabulary.items()
+        if isinstance(gram, str) and len(gram) == n
+    ]
+    pairs.sort()
+    keys = np.array([code for code, _ in pairs], dtype=np.int64)
+    ids = np.array([i for _, i in pairs], dtype=np.int64)
+    return keys, ids
+
+
+def _code(gram: str) -> int:
+    code = 0
+    for char in gram:
+        code = (code << BITS) | ord(char)
+    return code
