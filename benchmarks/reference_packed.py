@@ -28,9 +28,31 @@ class PackedRNNClassifier(nn.Module):
         return self.out(h_n[-1])
 
 
+def vocabulary(X):
+    return {c: i for i, c in enumerate(sorted(set("".join(X))), start=1)}
+
+
 def encode(X):
-    vocab = {c: i for i, c in enumerate(sorted(set("".join(X))), start=1)}
+    vocab = vocabulary(X)
     return [torch.tensor([vocab[c] for c in s]) for s in X], len(vocab) + 1
+
+
+def predict_proba(model, X, vocab, batch_size=8192):
+    """Inference as the seed recipe writes it: ids, then per batch of 8,192
+    sort by length, pad, one-hot, pack, ``nn.RNN``, softmax; float32 under
+    ``no_grad``; rows put back in the input order."""
+    model.eval()
+    seqs = [torch.tensor([vocab.get(c, 0) for c in s] or [0]) for s in X]
+    out = torch.empty(len(seqs), model.out.out_features)
+    with torch.no_grad():
+        for start in range(0, len(seqs), batch_size):
+            idx = np.arange(start, min(start + batch_size, len(seqs)))
+            idx = idx[np.argsort([-len(seqs[i]) for i in idx], kind="stable")]
+            batch = [seqs[i] for i in idx]
+            lengths = torch.tensor([len(s) for s in batch])
+            padded = pad_sequence(batch, batch_first=True)
+            out[torch.as_tensor(idx)] = torch.softmax(model(padded, lengths), dim=1)
+    return out.numpy()
 
 
 def train_epoch(model, optimizer, seqs, y, batch_size, rng):

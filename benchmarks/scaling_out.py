@@ -140,9 +140,13 @@ def main(argv=None) -> int:
     # glibc's adaptive mmap threshold: every batch-sized temporary tensor is
     # then mmapped and page-faulted afresh, and inference runs ~1.6x slower
     # than in a plain process. A fixed 64 MiB threshold restores the heap.
-    with dask.config.set(WORKER_MALLOC), LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
-    ) as cluster, Client(cluster) as client:
+    with (
+        dask.config.set(WORKER_MALLOC),
+        LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        Client(cluster) as client,
+    ):
         with dask.config.set(scheduler="dask.distributed"):
             graph = apply_blocks(model, strings_array(n_parts)).__dask_graph__()
             sizes = sorted(len(pickle.dumps(task)) for task in dict(graph).values())
