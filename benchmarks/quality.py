@@ -387,10 +387,9 @@ def _rst_table(markdown: str) -> str:
 
 
 def _table(results, args) -> str:
-    import platform
-
     import sklearn
     import torch
+    from machine import cpu_name
 
     by_cell = {}
     for task, model, _, acc, fit_s in results:
@@ -398,7 +397,7 @@ def _table(results, args) -> str:
     lines = [
         "Test accuracy (R² for regression, adjusted Rand index for k-means), "
         f"mean ± std over seeds {args.seeds} (fit seconds, mean), "
-        f"one thread; {platform.processor() or platform.machine()}, "
+        f"one thread; {cpu_name()}, "
         f"torch {torch.__version__}, scikit-learn {sklearn.__version__}.",
         "",
         "| task | " + " | ".join(args.models) + " |",

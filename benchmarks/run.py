@@ -9,7 +9,6 @@ default 1) and stated in the header. No timing is asserted anywhere in tests.
 """
 
 import argparse
-import platform
 import statistics
 import subprocess
 import sys
@@ -23,6 +22,7 @@ from sklearn.exceptions import ConvergenceWarning
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from data import make_surname_like  # noqa: E402
+from machine import cpu_name  # noqa: E402
 from reference_packed import (  # noqa: E402
     PackedRNNClassifier,
     encode,
@@ -211,7 +211,7 @@ def main():
     print(
         f"# sklearn-rnn benchmarks\n\nn={n} strings (lengths 2-20, 18 classes), H={H}, "
         f"device={dev} ({gpu}), torch threads={args.threads}, torch {torch.__version__}, "
-        f"{platform.processor() or platform.machine()}; medians of {rep} repeats.\n"
+        f"{cpu_name()}; medians of {rep} repeats.\n"
     )
 
     print(

@@ -236,13 +236,11 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
     train, test = load_ewt()
-    import platform
-
     import sklearn
+    from machine import cpu_name
 
     print(
-        f"{platform.processor() or platform.machine()}, torch {torch.__version__}, "
-        f"scikit-learn {sklearn.__version__}\n"
+        f"{cpu_name()}, torch {torch.__version__}, scikit-learn {sklearn.__version__}\n"
     )
     if args.part in ("quality", "both"):
         print(quality(train, test, args.seeds[:1] if args.quick else args.seeds))
