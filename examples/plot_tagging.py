@@ -23,7 +23,7 @@ from sklearn_rnn import RNNSequenceTagger
 from sklearn_rnn.datasets import fetch_ud_treebank
 from sklearn_rnn.metrics import flat_accuracy_score
 
-torch.set_num_threads(1)  # small networks: more threads only contend
+torch.set_num_threads(1)  # on a busy machine more threads spin: docs' Performance page
 warnings.filterwarnings("ignore", category=ConvergenceWarning)
 FAST = os.environ.get("SKLEARN_RNN_EXAMPLES_FAST") == "1"
 

@@ -27,7 +27,7 @@ from sklearn.neighbors import NearestNeighbors
 from sklearn_rnn import RNNEmbeddingTransformer
 from sklearn_rnn.datasets import load_surnames
 
-torch.set_num_threads(1)
+torch.set_num_threads(1)  # on a busy machine more threads spin: docs' Performance page
 warnings.filterwarnings("ignore", category=ConvergenceWarning)
 FAST = os.environ.get("SKLEARN_RNN_EXAMPLES_FAST") == "1"
 
