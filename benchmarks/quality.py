@@ -275,6 +275,7 @@ def _stacking(seed):
 
 
 V01_DEFAULTS = dict(
+    wide=False,
     cell="rnn",
     ngram_range=(1, 1),
     dropout=0.0,

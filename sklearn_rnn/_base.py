@@ -116,6 +116,7 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
         n_iter_no_change=10,
         tol=1e-4,
         label_smoothing=0.0,
+        wide=True,
         class_weight=None,
         analyzer="char",
         ngram_range=(1, 2),
@@ -151,6 +152,7 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
         self.n_iter_no_change = n_iter_no_change
         self.tol = tol
         self.label_smoothing = label_smoothing
+        self.wide = wide
         self.class_weight = class_weight
         self.analyzer = analyzer
         self.ngram_range = ngram_range
@@ -258,6 +260,11 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
         """The task object for this fit (targets, head size, loss, decoding)."""
         raise NotImplementedError
 
+    def _wide_head(self) -> bool:
+        """Whether the head adds a linear term on the record's bag of symbols
+        (the classifier's ``wide``; the module ignores it for numbers)."""
+        return False
+
     def _fit(self, X, y, sample_weight=None, *, partial=False, classes=None):
         """Train (``fit``), or one pass over X (``partial_fit``, ``partial=True``)."""
         device = self._check_params()
@@ -341,6 +348,7 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
                 bidirectional=self.bidirectional,
                 pooling=self.pooling,
                 per_step=task.per_step,
+                wide=self._wide_head(),
                 generator=torch.Generator().manual_seed(seed),
             )
         # Training-only settings may change between warm-started fits.

@@ -7,11 +7,16 @@ import torch
 from sklearn.base import ClassifierMixin, _fit_context
 
 from sklearn_rnn._base import BaseRNN
-from sklearn_rnn._docstrings import SHARED_ATTRIBUTES, SHARED_PARAMETERS
+from sklearn_rnn._docstrings import SHARED_ATTRIBUTES, SHARED_PARAMETERS, document
 from sklearn_rnn._tasks import ClassificationTask
 
 
 class RNNSequenceClassifier(ClassifierMixin, BaseRNN):
+    _parameter_constraints: dict = {
+        **BaseRNN._parameter_constraints,
+        "wide": ["boolean"],
+    }
+
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
         """Train the network on sequences ``X`` and labels ``y``.
@@ -63,6 +68,9 @@ class RNNSequenceClassifier(ClassifierMixin, BaseRNN):
     def _make_task(self, y, *, symbolic):
         return ClassificationTask(self.class_weight, self.label_smoothing)
 
+    def _wide_head(self) -> bool:
+        return self.wide
+
     def _logits(self, X) -> np.ndarray:
         records, _ = self._records_for_inference(X)
         return self._run_module(records, "logits")
@@ -91,6 +99,14 @@ class RNNSequenceClassifier(ClassifierMixin, BaseRNN):
         return tags
 
 
+_WIDE = """wide : bool, default=True
+    Symbol input: also add to the class scores a linear function of the
+    counts of the record's symbols (its characters and n-grams, those the
+    steps carry), learned with the network. It is the model an n-gram logistic
+    regression fits, beside the RNN ("wide and deep"); on held-out surnames it
+    added 0.013-0.018 accuracy (three seeds, docs' "What it learns"). Numbers
+    ignore it; ``False`` gives Parr's head ``V h_T + c`` alone."""
+
 RNNSequenceClassifier.__doc__ = f"""Recurrent-network classifier for variable-length sequences.
 
 Parr's matrix RNN ``h_t = f(W h_{{t-1}} + U x_t + b)`` reads each sequence into a
@@ -101,7 +117,7 @@ numeric arrays of different lengths. Training runs in skorch.
 
 Parameters
 ----------
-{SHARED_PARAMETERS}
+{document(SHARED_PARAMETERS, extra={"wide": _WIDE})}
 
 Attributes
 ----------

@@ -207,6 +207,10 @@ class MatrixRNN(nn.Module):
     per_step : bool
         Whether the head reads every real step (tagging, next-step prediction)
         rather than one embedding per record.
+    wide : bool
+        Symbol input with one output row per record only: add ``V_bag``
+        times the counts of the record's symbols to the outputs (a linear
+        model of the bag of symbols, trained with the network).
 
     Attributes
     ----------
@@ -234,6 +238,7 @@ class MatrixRNN(nn.Module):
         bptt_steps: int | None = None,
         generator: torch.Generator | None = None,
         per_step: bool = False,
+        wide: bool = False,
     ):
         super().__init__()
         self.per_step = per_step
@@ -278,6 +283,12 @@ class MatrixRNN(nn.Module):
         self.embedding_size = hidden_size * self.directions
         self.V = nn.Parameter(torch.empty(n_outputs, self.embedding_size))
         self.c = nn.Parameter(torch.empty(n_outputs))
+        self.wide = wide and symbolic and not per_step
+        if self.wide:
+            # One column of class scores per symbol, summed over the record:
+            # the linear model of an n-gram logistic regression, beside the
+            # network and trained with it ("wide and deep").
+            self.V_bag = nn.Parameter(torch.empty(n_outputs, n_inputs))
         self.reset_parameters(generator)
 
     @staticmethod
@@ -289,8 +300,8 @@ class MatrixRNN(nn.Module):
     def reset_parameters(self, generator: torch.Generator | None = None) -> None:
         bound = 1.0 / math.sqrt(self.hidden_size)
         for name, param in self.named_parameters():
-            if name.startswith(("b", "c")):
-                param.zero_()  # Parr: a zero-initialised bias
+            if name.startswith(("b", "c")) or name == "V_bag":
+                param.zero_()  # Parr: a zero-initialised bias; no bag term yet
             else:
                 param.uniform_(-bound, bound, generator=generator)
         if self.symbolic:
@@ -305,7 +316,31 @@ class MatrixRNN(nn.Module):
         (``sample_weight`` rides along in the batch for the loss, unused here).
         """
         e = self.embed_steps(X, lengths) if self.per_step else self.embed(X, lengths)
-        return rowwise_matmul(self.drop(e, self.dropout), self.V, add=self.c)
+        out = rowwise_matmul(self.drop(e, self.dropout), self.V, add=self.c)
+        return out + self._bag_term(X) if self.wide else out
+
+    def _bag_term(self, X: torch.Tensor) -> torch.Tensor:
+        """``V_bag`` times the counts of each record's symbols (every id of its
+        padded row; pads and unknown symbols are id 0 and add nothing)."""
+        if X.is_floating_point():  # weighted bags: [ids..., weights...]
+            k = X.shape[-1] // 2
+            ids, weights = X[..., :k].long(), X[..., k:].to(self.V_bag.dtype)
+        else:
+            ids, weights = X, None
+        ids = ids.reshape(X.shape[0], -1)
+        # Each record's bag holds its own ids only, in order: how many pads
+        # its batch adds must not change how the sum is rounded.
+        real = ids != 0
+        sizes = real.sum(dim=1)
+        return F.embedding_bag(
+            ids[real],
+            self.V_bag.t(),
+            torch.cumsum(sizes, 0) - sizes,
+            mode="sum",
+            per_sample_weights=None
+            if weights is None
+            else weights.reshape(ids.shape)[real],
+        )
 
     def embed(self, X: torch.Tensor, lengths) -> torch.Tensor:
         """Embedding of each record, shape ``(batch, hidden_size * directions)``."""

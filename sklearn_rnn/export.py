@@ -17,7 +17,7 @@ from sklearn.utils.validation import check_is_fitted
 from sklearn_rnn._input_kinds import SYMBOLIC_KINDS
 from sklearn_rnn._version import __version__
 
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4  # 4: the classifier's bag-of-symbols term V_bag
 
 
 def _plain(value):
@@ -45,6 +45,8 @@ or RNNEmbeddingTransformer
         ``target_scale`` (regression: ``y = output * scale + mean``).
         ``config["task"]`` is "classification", "regression", "tagging" or
         "next"; ``config["per_step"]`` tells whether ``V`` reads every step.
+        A ``V_bag`` in ``state_dict`` (classifier, ``wide=True``) adds
+        ``V_bag`` times the counts of a record's symbols to its outputs.
     """
     check_is_fitted(estimator, "module_")
     module, encoder = estimator.module_, estimator.encoder_

@@ -24,7 +24,7 @@ def load(path):
 
 class StandaloneRNN:
     def __init__(self, artefact):
-        if artefact["format_version"] not in (1, 2, 3):
+        if artefact["format_version"] not in (1, 2, 3, 4):
             raise ValueError(
                 f"Unsupported format_version {artefact['format_version']}."
             )
@@ -42,7 +42,8 @@ class StandaloneRNN:
         self.scale = self.config.get("scale")
         self.analyzer = artefact["analyzer"]
         self.classes = artefact["classes"]
-        # Format 3 adds regression, tagging (per-step heads) and word features.
+        # Format 3 adds regression, tagging (per-step heads) and word features;
+        # format 4 the bag-of-symbols term V_bag.
         self.task = self.config.get("task", "classification")
         self.target_mean = artefact.get("target_mean")
         self.target_scale = artefact.get("target_scale")
@@ -208,7 +209,22 @@ class StandaloneRNN:
         V, c = self.p["V"], self.p["c"]
         if self.config.get("per_step"):
             return [self._states(seq) @ V.T + c for seq in X]
-        return torch.as_tensor(self.embed(X)) @ V.T + c
+        out = torch.as_tensor(self.embed(X)) @ V.T + c
+        if "V_bag" in self.p and len(X):
+            out = out + torch.stack([self._bag_term(seq) for seq in X])
+        return out
+
+    def _bag_term(self, seq):
+        """V_bag times the counts of the record's symbols (column 0, unknown
+        symbols, is zero)."""
+        V_bag = self.p["V_bag"]
+        if self.config.get("input_kind") == "features":
+            total = V_bag.new_zeros(V_bag.shape[0])
+            for ids, w in (self._feature_bag(step) for step in seq):
+                total = total + V_bag[:, ids] @ torch.tensor(w, dtype=V_bag.dtype)
+            return total
+        ids = [i for bag in self._symbols(seq) for i in bag]
+        return V_bag[:, ids].sum(1)
 
     def predict_proba(self, X):
         """Class probabilities (n, n_classes); for a tagger one (len_i, n_tags)

@@ -191,3 +191,42 @@ def test_every_input_form_fits_and_predicts(form):
             "blue",
             "cat",
         }
+
+
+# ------------------------------------------------------- the wide (bag) term
+def test_wide_term_adds_the_record_symbol_counts_times_v_bag(language_words):
+    """Check the scores: V h_T + c plus V_bag times the counts of every
+    symbol (characters and bigrams) of the record, unknown ones excluded."""
+    import torch
+
+    X, y = language_words
+    clf = RNNSequenceClassifier(hidden_size=8, max_iter=3, random_state=0).fit(X, y)
+    module = clf.module_
+    assert module.wide and module.V_bag.abs().sum() > 0  # it was trained
+    assert torch.all(module.V_bag[:, 0] == 0)  # unknown symbols add nothing
+    tests = X[:5] + ["zzqq", ""]
+    records = clf.encoder_.transform(tests, "text")
+    module.wide = False
+    try:
+        deep = clf._logits(tests)  # V h_T + c alone
+    finally:
+        module.wide = True
+    V_bag = module.V_bag.detach().double().numpy()
+    scores = clf._logits(tests)
+    for i, (start, n) in enumerate(zip(records.offsets, records.lengths)):
+        counts = np.bincount(
+            records.values[start : start + n].ravel(), minlength=V_bag.shape[1]
+        )
+        np.testing.assert_allclose(scores[i], deep[i] + V_bag @ counts, atol=1e-5)
+
+
+def test_wide_false_is_the_plain_head_and_numbers_ignore_it(language_words):
+    """Check that wide=False has no bag term and numeric input never has one."""
+    X, y = language_words
+    plain = RNNSequenceClassifier(hidden_size=4, max_iter=1, wide=False).fit(X, y)
+    assert not plain.module_.wide and not hasattr(plain.module_, "V_bag")
+    rng = np.random.default_rng(0)
+    numeric = RNNSequenceClassifier(hidden_size=4, max_iter=1).fit(
+        rng.normal(size=(20, 5)), np.arange(20) % 2
+    )
+    assert not numeric.module_.wide
