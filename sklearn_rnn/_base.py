@@ -46,6 +46,18 @@ from sklearn_rnn._tasks import split_for_validation
 _AUTO_EARLY_STOPPING_MIN_SAMPLES = 500
 
 
+def _check_ngram_range(name: str, ngram) -> None:
+    if not (
+        len(ngram) == 2
+        and all(isinstance(n, Integral) for n in ngram)
+        and 1 <= ngram[0] <= ngram[1]
+    ):
+        raise ValueError(
+            f"{name} must be a tuple (min_n, max_n) of integers with "
+            f"1 <= min_n <= max_n, got {ngram!r}."
+        )
+
+
 def _comparable(value):
     return tuple(value) if isinstance(value, list | tuple) else value
 
@@ -117,6 +129,8 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
         tol=1e-4,
         label_smoothing=0.0,
         wide=True,
+        wide_ngram_range=(1, 4),
+        max_wide_ngrams=100_000,
         class_weight=None,
         analyzer="char",
         ngram_range=(1, 2),
@@ -153,6 +167,8 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
         self.tol = tol
         self.label_smoothing = label_smoothing
         self.wide = wide
+        self.wide_ngram_range = wide_ngram_range
+        self.max_wide_ngrams = max_wide_ngrams
         self.class_weight = class_weight
         self.analyzer = analyzer
         self.ngram_range = ngram_range
@@ -181,19 +197,12 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
                         "'minibatch' or 'vectorized'); torch's packed kernels run "
                         "every step of every record inside one call."
                     )
-        ngram = self.ngram_range
-        if not (
-            len(ngram) == 2
-            and all(isinstance(n, Integral) for n in ngram)
-            and 1 <= ngram[0] <= ngram[1]
-        ):
-            raise ValueError(
-                "ngram_range must be a tuple (min_n, max_n) of integers with "
-                f"1 <= min_n <= max_n, got {ngram!r}."
-            )
+        _check_ngram_range("ngram_range", self.ngram_range)
         return resolve_device(self.device)
 
-    def _validate_X(self, X, *, reset: bool, fitting: bool = False):
+    def _validate_X(
+        self, X, *, reset: bool, fitting: bool = False, streaming: bool = False
+    ):
         """Validate and encode X; return ``(records, kind, dtype, encoder)``.
 
         Nothing on ``self`` but sklearn's ``n_features_in_``/``feature_names_in_``
@@ -233,10 +242,10 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
                 self.max_ngrams,
                 **self._encoder_options(),
             )
-            records = encoder.fit_transform(X, kind)
+            records = encoder.fit_transform(X, kind, streaming=streaming)
         else:
             encoder = self.encoder_
-            records = encoder.transform(X, kind)
+            records = encoder.transform(X, kind, streaming=streaming)
         if fitting and len(records) == 0:
             raise ValueError(
                 "Found array with 0 sample(s) while a minimum of 1 is required."
@@ -282,7 +291,7 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
         }
         try:
             records, kind, _, encoder = self._validate_X(
-                X, reset=not continuing, fitting=True
+                X, reset=not continuing, fitting=True, streaming=partial
             )
             sample_weight = _check_sample_weight(
                 sample_weight,
@@ -349,6 +358,10 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
                 pooling=self.pooling,
                 per_step=task.per_step,
                 wide=self._wide_head(),
+                n_wide_inputs=None
+                if encoder.wide_ is None
+                else encoder.wide_.n_inputs_,
+                step_width=encoder.step_width_,
                 generator=torch.Generator().manual_seed(seed),
             )
         # Training-only settings may change between warm-started fits.
@@ -454,6 +467,12 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
             p
             for p in self._ENCODING
             if _comparable(getattr(encoder, p)) != _comparable(getattr(self, p))
+        ]
+        changed += [
+            p
+            for p, value in self._encoder_options().items()
+            if p not in self._ENCODING
+            and _comparable(getattr(encoder, p, None)) != _comparable(value)
         ]
         if changed:
             raise ValueError(

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from numbers import Integral
+
 import numpy as np
 import torch
 from sklearn.base import ClassifierMixin, _fit_context
+from sklearn.utils._param_validation import Interval
 
-from sklearn_rnn._base import BaseRNN
+from sklearn_rnn._base import BaseRNN, _check_ngram_range
 from sklearn_rnn._docstrings import SHARED_ATTRIBUTES, SHARED_PARAMETERS, document
 from sklearn_rnn._tasks import ClassificationTask
 
@@ -15,6 +18,8 @@ class RNNSequenceClassifier(ClassifierMixin, BaseRNN):
     _parameter_constraints: dict = {
         **BaseRNN._parameter_constraints,
         "wide": ["boolean"],
+        "wide_ngram_range": [tuple],
+        "max_wide_ngrams": [Interval(Integral, 1, None, closed="left"), None],
     }
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -71,6 +76,19 @@ class RNNSequenceClassifier(ClassifierMixin, BaseRNN):
     def _wide_head(self) -> bool:
         return self.wide
 
+    def _check_params(self):
+        device = super()._check_params()
+        _check_ngram_range("wide_ngram_range", self.wide_ngram_range)
+        return device
+
+    def _encoder_options(self) -> dict:
+        # Strings and token lists: the wide term reads its own n-grams (with
+        # a boundary at both ends). Feature dicts and numbers ignore this.
+        return {
+            "wide_ngram_range": tuple(self.wide_ngram_range) if self.wide else None,
+            "max_wide_ngrams": self.max_wide_ngrams,
+        }
+
     def _logits(self, X) -> np.ndarray:
         records, _ = self._records_for_inference(X)
         return self._run_module(records, "logits")
@@ -101,11 +119,24 @@ class RNNSequenceClassifier(ClassifierMixin, BaseRNN):
 
 _WIDE = """wide : bool, default=True
     Symbol input: also add to the class scores a linear function of the
-    counts of the record's symbols (its characters and n-grams, those the
-    steps carry), learned with the network. It is the model an n-gram logistic
-    regression fits, beside the RNN ("wide and deep"); on held-out surnames it
-    added 0.013-0.018 accuracy (three seeds, docs' "What it learns"). Numbers
-    ignore it; ``False`` gives Parr's head ``V h_T + c`` alone."""
+    counts of the record's n-grams (``wide_ngram_range``), learned with the
+    network. It is the model an n-gram logistic regression fits, beside the
+    RNN ("wide and deep"); on held-out surnames it is worth 0.02-0.04
+    accuracy (three seeds, docs' "What it learns"). Numbers ignore it;
+    ``False`` gives Parr's head ``V h_T + c`` alone."""
+
+_WIDE_NGRAM_RANGE = """wide_ngram_range : tuple (min_n, max_n), default=(1, 4)
+    The n-grams the wide term counts, read with a boundary at both ends of
+    the record: a space for strings, as
+    ``TfidfVectorizer(analyzer="char_wb")`` reads a word ("ab" gives "a",
+    "b", " a", "ab", "b ", " ab", "ab ", " ab "), and the empty string for
+    token lists (n-grams of tokens). Only the wide term reads them; the steps
+    carry ``ngram_range``'s n-grams. Feature dicts use their own features."""
+
+_MAX_WIDE_NGRAMS = """max_wide_ngrams : int or None, default=100_000
+    Keep at most this many of the wide term's n-grams, those held by the most
+    training records (``V_bag`` has one column per n-gram and class). None
+    keeps all."""
 
 RNNSequenceClassifier.__doc__ = f"""Recurrent-network classifier for variable-length sequences.
 
@@ -117,7 +148,16 @@ numeric arrays of different lengths. Training runs in skorch.
 
 Parameters
 ----------
-{document(SHARED_PARAMETERS, extra={"wide": _WIDE})}
+{
+    document(
+        SHARED_PARAMETERS,
+        extra={
+            "wide": _WIDE,
+            "wide_ngram_range": _WIDE_NGRAM_RANGE,
+            "max_wide_ngrams": _MAX_WIDE_NGRAMS,
+        },
+    )
+}
 
 Attributes
 ----------

@@ -34,6 +34,7 @@ from sklearn_rnn._input_kinds import (
     hashable,
     is_sequence_like,
 )
+from sklearn_rnn._wide import WideNgrams
 
 UNKNOWN_ID = 0
 
@@ -215,6 +216,12 @@ class SequenceEncoder:
     word_features : bool, default=False
         Token input only: each step also carries its word's lowercase form,
         1-4 letter prefixes and suffixes and shape (:func:`word_feature_symbols`).
+    wide_ngram_range : tuple (min_n, max_n) or None, default=None
+        Symbol input (not feature dicts): also encode each record's n-grams
+        with a boundary at both ends for the wide term (:mod:`._wide`), as
+        extra columns after the step's own symbols.
+    max_wide_ngrams : int or None, default=100_000
+        Keep at most this many wide n-grams, those held by the most records.
 
     Attributes
     ----------
@@ -224,6 +231,12 @@ class SequenceEncoder:
         Symbol (or n-gram) -> id, ids from 1 (symbol input only; 0 = unknown).
     n_inputs_ : int
         Vocabulary size + 1, or features per step.
+    wide_ : WideNgrams or None
+        The wide term's n-gram vocabulary (``wide_ngram_range`` set, symbol
+        input); its ids fill the columns after the first ``step_width_``.
+    step_width_ : int or None
+        Columns of an encoded step that hold its own symbols (the rest are
+        wide n-grams); None when there are no wide columns.
     mean_, scale_ : ndarray of shape (n_features,) or None
         Per-channel standardisation (numeric input with ``standardize=True``).
     """
@@ -235,12 +248,16 @@ class SequenceEncoder:
         standardize: bool = True,
         max_ngrams: int | None = 2000,
         word_features: bool = False,
+        wide_ngram_range: tuple[int, int] | None = None,
+        max_wide_ngrams: int | None = 100_000,
     ):
         self.analyzer = analyzer
         self.ngram_range = ngram_range
         self.standardize = standardize
         self.max_ngrams = max_ngrams
         self.word_features = word_features
+        self.wide_ngram_range = wide_ngram_range
+        self.max_wide_ngrams = max_wide_ngrams
 
     def __repr__(self) -> str:
         if not hasattr(self, "n_inputs_"):
@@ -256,9 +273,13 @@ class SequenceEncoder:
             f"standardize={self.standardize})"
         )
 
-    def fit_transform(self, X, kind: str) -> Records:
+    def fit_transform(self, X, kind: str, *, streaming: bool = False) -> Records:
+        """Learn from X and encode it; ``streaming`` (partial_fit) lets the
+        wide n-grams' vocabulary grow in later ``transform(streaming=True)``
+        calls."""
         self.kind_ = kind
         self.mean_ = self.scale_ = None
+        self.wide_ = self.step_width_ = None
         if kind == FEATURES:
             sequences = self._feature_sequences(X)
             self.vocabulary_ = {
@@ -273,10 +294,19 @@ class SequenceEncoder:
             self.n_inputs_ = len(self.vocabulary_) + 1
             return self._encode_weighted(sequences)
         if kind in SYMBOLIC_KINDS:
-            sequences = [self._steps(s) for s in self._symbol_sequences(X, kind)]
+            raw = self._symbol_sequences(X, kind)
+            sequences = [self._steps(s) for s in raw]
             self.vocabulary_ = self._learn_vocabulary(sequences)
             self.n_inputs_ = len(self.vocabulary_) + 1
-            return self._encode_steps(sequences)
+            records = self._encode_steps(sequences)
+            if getattr(self, "wide_ngram_range", None) is not None:
+                self.wide_ = WideNgrams(self.wide_ngram_range, self.max_wide_ngrams)
+                wide = self.wide_.fit_transform(raw, growable=streaming)
+                self.step_width_ = (
+                    1 if records.values.ndim == 1 else records.values.shape[1]
+                )
+                records = self._with_wide(records, wide)
+            return records
         records = self._numeric_records(X, kind)
         self.n_inputs_ = records.values.shape[1]
         return records
@@ -290,7 +320,7 @@ class SequenceEncoder:
         self.mean_, self.scale_ = channel_moments(records, sample_weight)
         return self._standardized(records)
 
-    def transform(self, X, kind: str) -> Records:
+    def transform(self, X, kind: str, *, streaming: bool = False) -> Records:
         if (
             kind == TOKENS
             and self.kind_ not in SYMBOLIC_KINDS
@@ -320,8 +350,14 @@ class SequenceEncoder:
                 values, lengths = char_ngram_ids(
                     sequences, self.vocabulary_, self.ngram_range
                 )
-                return Records(values, lengths, record_starts(lengths))
-            return self._encode_steps([self._steps(s) for s in sequences])
+                records = Records(values, lengths, record_starts(lengths))
+            else:
+                records = self._encode_steps([self._steps(s) for s in sequences])
+            if getattr(self, "wide_", None) is not None:
+                if streaming:
+                    self.wide_.grow(sequences)
+                records = self._with_wide(records, self.wide_.transform(sequences))
+            return records
         records = self._numeric_records(X, kind, default_width=self.n_inputs_)
         if records.values.shape[1] != self.n_inputs_:
             raise ValueError(
@@ -329,6 +365,14 @@ class SequenceEncoder:
                 f"model was fitted with {self.n_inputs_} features per time step."
             )
         return self._standardized(records)
+
+    def _with_wide(self, records: Records, wide: np.ndarray) -> Records:
+        """The step's own symbols (``step_width_`` columns), then its wide
+        n-grams."""
+        steps = records.values
+        steps = steps[:, None] if steps.ndim == 1 else steps
+        steps = np.pad(steps, ((0, 0), (0, self.step_width_ - steps.shape[1])))
+        return Records(np.hstack([steps, wide]), records.lengths, records.offsets)
 
     def _reads_chars_in_bulk(self, kind: str, sequences: list) -> bool:
         """Whether strings take the vectorised path of ``_char_codes``: the

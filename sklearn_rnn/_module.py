@@ -211,6 +211,13 @@ class MatrixRNN(nn.Module):
         Symbol input with one output row per record only: add ``V_bag``
         times the counts of the record's symbols to the outputs (a linear
         model of the bag of symbols, trained with the network).
+    n_wide_inputs : int or None
+        With ``wide``: the size of a vocabulary of its own that the wide
+        term reads from the columns of each step after the first
+        ``step_width`` (see ``_wide``); None: it reads the step's symbols.
+    step_width : int or None
+        Columns of a step that hold its own symbols, the recurrence's input
+        (None: all of them).
 
     Attributes
     ----------
@@ -218,6 +225,10 @@ class MatrixRNN(nn.Module):
         Source of the dropout masks while training (set by the training loop,
         on the module's device); no draw ever touches torch's global RNG.
     """
+
+    # Defaults for modules pickled before the wide term had its own n-grams.
+    n_wide_inputs: int | None = None
+    step_width: int | None = None
 
     def __init__(
         self,
@@ -239,9 +250,12 @@ class MatrixRNN(nn.Module):
         generator: torch.Generator | None = None,
         per_step: bool = False,
         wide: bool = False,
+        n_wide_inputs: int | None = None,
+        step_width: int | None = None,
     ):
         super().__init__()
         self.per_step = per_step
+        self.step_width = step_width
         self.n_inputs, self.n_outputs, self.hidden_size = (
             n_inputs,
             n_outputs,
@@ -284,11 +298,14 @@ class MatrixRNN(nn.Module):
         self.V = nn.Parameter(torch.empty(n_outputs, self.embedding_size))
         self.c = nn.Parameter(torch.empty(n_outputs))
         self.wide = wide and symbolic and not per_step
+        self.n_wide_inputs = n_wide_inputs if self.wide else None
         if self.wide:
             # One column of class scores per symbol, summed over the record:
             # the linear model of an n-gram logistic regression, beside the
             # network and trained with it ("wide and deep").
-            self.V_bag = nn.Parameter(torch.empty(n_outputs, n_inputs))
+            self.V_bag = nn.Parameter(
+                torch.empty(n_outputs, self.n_wide_inputs or n_inputs)
+            )
         self.reset_parameters(generator)
 
     @staticmethod
@@ -319,9 +336,17 @@ class MatrixRNN(nn.Module):
         out = rowwise_matmul(self.drop(e, self.dropout), self.V, add=self.c)
         return out + self._bag_term(X) if self.wide else out
 
+    def _step_symbols(self, X: torch.Tensor) -> torch.Tensor:
+        """The columns of ``X`` that the recurrence reads (not the wide term's)."""
+        if self.step_width is None:
+            return X
+        return X[..., 0] if self.step_width == 1 else X[..., : self.step_width]
+
     def _bag_term(self, X: torch.Tensor) -> torch.Tensor:
         """``V_bag`` times the counts of each record's symbols (every id of its
         padded row; pads and unknown symbols are id 0 and add nothing)."""
+        if self.n_wide_inputs is not None:
+            X = X[..., self.step_width :]
         if X.is_floating_point():  # weighted bags: [ids..., weights...]
             k = X.shape[-1] // 2
             ids, weights = X[..., :k].long(), X[..., k:].to(self.V_bag.dtype)
@@ -345,6 +370,7 @@ class MatrixRNN(nn.Module):
     def embed(self, X: torch.Tensor, lengths) -> torch.Tensor:
         """Embedding of each record, shape ``(batch, hidden_size * directions)``."""
         lengths = np.asarray(lengths, dtype=np.int64)
+        X = self._step_symbols(X)
         if self.forward_mode == "loop":
             return self._one_record_at_a_time(self._embed_vectorized, X, lengths)
         if self.forward_mode == "packed":
@@ -357,6 +383,7 @@ class MatrixRNN(nn.Module):
         then record 1's, and so on. Pad steps are neither computed nor returned.
         """
         lengths = np.asarray(lengths, dtype=np.int64)
+        X = self._step_symbols(X)
         if self.forward_mode == "loop":
             return self._one_record_at_a_time(self._steps_vectorized, X, lengths)
         if self.forward_mode == "packed":

@@ -17,12 +17,17 @@ from sklearn.utils.validation import check_is_fitted
 from sklearn_rnn._input_kinds import SYMBOLIC_KINDS
 from sklearn_rnn._version import __version__
 
-FORMAT_VERSION = 4  # 4: the classifier's bag-of-symbols term V_bag
+# 4: the classifier's bag-of-symbols term V_bag; 5: its own n-grams
+FORMAT_VERSION = 5
 
 
 def _plain(value):
     """numpy scalars -> Python scalars (weights_only loading accepts only those)."""
     return value.item() if isinstance(value, np.generic) else value
+
+
+def _plain_gram(gram):
+    return gram if isinstance(gram, str) else tuple(_plain(t) for t in gram)
 
 
 def export_network(estimator) -> dict:
@@ -46,7 +51,10 @@ or RNNEmbeddingTransformer
         ``config["task"]`` is "classification", "regression", "tagging" or
         "next"; ``config["per_step"]`` tells whether ``V`` reads every step.
         A ``V_bag`` in ``state_dict`` (classifier, ``wide=True``) adds
-        ``V_bag`` times the counts of a record's symbols to its outputs.
+        ``V_bag`` times the counts of a record's n-grams to its outputs: those
+        of ``wide_vocabulary`` (list, id = position + 1), read with a boundary
+        at both ends as ``config["wide_ngram_range"]`` says, or, where that
+        is None, the symbols of its steps.
     """
     check_is_fitted(estimator, "module_")
     module, encoder = estimator.module_, estimator.encoder_
@@ -57,6 +65,7 @@ or RNNEmbeddingTransformer
             _plain(tok) for tok in encoder.vocabulary_
         ]  # insertion = id order
     analyzer = estimator.analyzer if isinstance(estimator.analyzer, str) else None
+    wide = getattr(encoder, "wide_", None)
     task = estimator.task_
     classes = getattr(task, "classes_", None)
     regression = task.kind == "regression"
@@ -79,6 +88,7 @@ or RNNEmbeddingTransformer
             "word_features": bool(getattr(encoder, "word_features", False)),
             "input_kind": encoder.kind_,
             "ngram_range": list(encoder.ngram_range),
+            "wide_ngram_range": None if wide is None else list(wide.ngram_range),
             "mean": None if encoder.mean_ is None else encoder.mean_.tolist(),
             "scale": None if encoder.scale_ is None else encoder.scale_.tolist(),
         },
@@ -86,6 +96,9 @@ or RNNEmbeddingTransformer
             k: v.detach().cpu().clone() for k, v in module.state_dict().items()
         },
         "vocabulary": vocabulary,
+        "wide_vocabulary": None
+        if wide is None
+        else [_plain_gram(g) for g in wide.vocabulary_],
         "analyzer": analyzer,
         "classes": None if classes is None else [_plain(c) for c in classes],
         "target_mean": task.mean_.tolist() if regression else None,

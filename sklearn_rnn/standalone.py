@@ -24,7 +24,7 @@ def load(path):
 
 class StandaloneRNN:
     def __init__(self, artefact):
-        if artefact["format_version"] not in (1, 2, 3, 4):
+        if artefact["format_version"] not in (1, 2, 3, 4, 5):
             raise ValueError(
                 f"Unsupported format_version {artefact['format_version']}."
             )
@@ -43,8 +43,14 @@ class StandaloneRNN:
         self.analyzer = artefact["analyzer"]
         self.classes = artefact["classes"]
         # Format 3 adds regression, tagging (per-step heads) and word features;
-        # format 4 the bag-of-symbols term V_bag.
+        # format 4 the bag-of-symbols term V_bag; format 5 its own n-grams.
         self.task = self.config.get("task", "classification")
+        wide_vocab = artefact.get("wide_vocabulary")
+        self.wide_ids = (
+            None
+            if wide_vocab is None
+            else {g: i for i, g in enumerate(wide_vocab, start=1)}
+        )
         self.target_mean = artefact.get("target_mean")
         self.target_scale = artefact.get("target_scale")
 
@@ -223,8 +229,34 @@ class StandaloneRNN:
             for ids, w in (self._feature_bag(step) for step in seq):
                 total = total + V_bag[:, ids] @ torch.tensor(w, dtype=V_bag.dtype)
             return total
-        ids = [i for bag in self._symbols(seq) for i in bag]
+        if self.wide_ids is not None:
+            ids = [self.wide_ids.get(g, 0) for g in self._wide_ngrams(seq)]
+        else:
+            ids = [i for bag in self._symbols(seq) for i in bag]
         return V_bag[:, ids].sum(1)
+
+    def _wide_ngrams(self, seq):
+        """The record's n-grams with a boundary at both ends (a space for
+        strings, as char_wb reads a word; "" for tokens), never the boundary
+        alone. sklearn_rnn._wide, written out again."""
+        if isinstance(seq, str) and self.analyzer == "word":
+            seq = seq.split()
+        if not len(seq):
+            return []
+        if isinstance(seq, str):
+            padded = " " + seq + " "
+        else:
+            padded = ["", *seq, ""]
+        lo, hi = self.config["wide_ngram_range"]
+        grams = []
+        for n in range(lo, hi + 1):
+            for start in range(len(padded) - n + 1):
+                gram = padded[start : start + n]
+                gram = gram if isinstance(gram, str) else tuple(gram)
+                if n == 1 and start in (0, len(padded) - 1):
+                    continue  # the boundary alone
+                grams.append(gram)
+        return grams
 
     def predict_proba(self, X):
         """Class probabilities (n, n_classes); for a tagger one (len_i, n_tags)

@@ -1,6 +1,7 @@
 """RNNSequenceClassifier as a scikit-learn user meets it."""
 
 import pickle
+from collections import Counter
 
 import joblib
 import numpy as np
@@ -194,18 +195,46 @@ def test_every_input_form_fits_and_predicts(form):
 
 
 # ------------------------------------------------------- the wide (bag) term
-def test_wide_term_adds_the_record_symbol_counts_times_v_bag(language_words):
-    """Check the scores: V h_T + c plus V_bag times the counts of every
-    symbol (characters and bigrams) of the record, unknown ones excluded."""
+def _boundary_ngrams(text, lo, hi):
+    """Written out independently of sklearn_rnn._wide: every substring of
+    " text " of lo..hi characters but the boundary alone."""
+    padded = f" {text} "
+    return [
+        padded[i : i + n]
+        for n in range(lo, hi + 1)
+        for i in range(len(padded) - n + 1)
+        if text and not (n == 1 and i in (0, len(padded) - 1))
+    ]
+
+
+def test_boundary_ngrams_are_those_char_wb_reads():
+    """Check the wide term's n-grams of a word against scikit-learn's char_wb."""
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    from sklearn_rnn._wide import step_ngrams
+
+    for word in ["ab", "Müller", "x", "abcdef"]:
+        ours = [g for step in step_ngrams(word, (1, 4)) for g in step if g]
+        char_wb = CountVectorizer(
+            analyzer="char_wb", ngram_range=(1, 4), lowercase=False
+        ).fit([word])
+        expected = set(char_wb.vocabulary_) - {" "}
+        assert sorted(ours) == sorted(_boundary_ngrams(word, 1, 4))
+        assert set(ours) == expected
+
+
+def test_wide_term_adds_the_record_ngram_counts_times_v_bag(language_words):
+    """Check the scores: V h_T + c plus V_bag times the counts of the record's
+    1-4-grams with boundaries, unknown ones excluded."""
     import torch
 
     X, y = language_words
     clf = RNNSequenceClassifier(hidden_size=8, max_iter=3, random_state=0).fit(X, y)
-    module = clf.module_
+    module, vocab = clf.module_, clf.encoder_.wide_.vocabulary_
     assert module.wide and module.V_bag.abs().sum() > 0  # it was trained
-    assert torch.all(module.V_bag[:, 0] == 0)  # unknown symbols add nothing
-    tests = X[:5] + ["zzqq", ""]
-    records = clf.encoder_.transform(tests, "text")
+    assert module.V_bag.shape == (len(clf.classes_), len(vocab) + 1)
+    assert torch.all(module.V_bag[:, 0] == 0)  # unknown n-grams add nothing
+    tests = X[:5] + ["zzqq", "", "a"]
     module.wide = False
     try:
         deep = clf._logits(tests)  # V h_T + c alone
@@ -213,11 +242,65 @@ def test_wide_term_adds_the_record_symbol_counts_times_v_bag(language_words):
         module.wide = True
     V_bag = module.V_bag.detach().double().numpy()
     scores = clf._logits(tests)
-    for i, (start, n) in enumerate(zip(records.offsets, records.lengths)):
-        counts = np.bincount(
-            records.values[start : start + n].ravel(), minlength=V_bag.shape[1]
-        )
+    for i, text in enumerate(tests):
+        ids = [vocab.get(g, 0) for g in _boundary_ngrams(text, 1, 4)]
+        counts = np.bincount(ids, minlength=V_bag.shape[1])
+        counts[0] = 0
         np.testing.assert_allclose(scores[i], deep[i] + V_bag @ counts, atol=1e-5)
+
+
+def test_wide_ngrams_of_tokens_are_token_tuples():
+    """Check token input: the wide term counts tuples of tokens with the
+    empty string as boundary, and the steps keep their own symbols."""
+    X = [["the", "cat"], ["a", "dog"], ["the", "dog"], ["a", "cat"]] * 5
+    y = [0, 1, 0, 1] * 5
+    clf = RNNSequenceClassifier(
+        hidden_size=4, max_iter=2, wide_ngram_range=(1, 2), random_state=0
+    ).fit(X, y)
+    vocab = clf.encoder_.wide_.vocabulary_
+    assert ("", "the") in vocab and ("cat", "") in vocab and ("the",) in vocab
+    assert "the" in clf.encoder_.vocabulary_  # the steps' symbols
+    assert clf.encoder_.step_width_ == 2  # the token and its bigram
+
+
+def test_wide_ngram_range_is_checked_and_fixed_by_warm_start(language_words):
+    X, y = language_words
+    with pytest.raises(ValueError, match="wide_ngram_range must be a tuple"):
+        RNNSequenceClassifier(wide_ngram_range=(3, 2)).fit(X, y)
+    clf = RNNSequenceClassifier(hidden_size=4, max_iter=1, warm_start=True)
+    clf.fit(X, y)
+    clf.set_params(wide_ngram_range=(1, 3))
+    with pytest.raises(ValueError, match="wide_ngram_range"):
+        clf.fit(X, y)
+    clf.set_params(wide_ngram_range=(1, 4), wide=False)
+    with pytest.raises(ValueError, match="wide_ngram_range"):
+        clf.fit(X, y)
+
+
+def test_max_wide_ngrams_keeps_those_most_records_hold(language_words):
+    X, y = language_words
+    clf = RNNSequenceClassifier(hidden_size=4, max_iter=1, max_wide_ngrams=10)
+    clf.fit(X, y)
+    held = Counter(g for text in X for g in set(_boundary_ngrams(text, 1, 4)))
+    tenth = sorted(held.values(), reverse=True)[9]
+    kept = clf.encoder_.wide_.vocabulary_
+    assert len(kept) == 10 and clf.module_.V_bag.shape[1] == 11
+    assert all(held[g] >= tenth for g in kept)
+
+
+def test_streaming_grows_the_wide_vocabulary_into_reserved_columns():
+    """Check partial_fit: n-grams first seen in a later call take free ids,
+    while V_bag (and so the optimizer) keeps its shape."""
+    clf = RNNSequenceClassifier(hidden_size=4, max_wide_ngrams=50, random_state=0)
+    clf.partial_fit(["ab", "ba"] * 4, [0, 1] * 4, classes=[0, 1])
+    shape, before = clf.module_.V_bag.shape, dict(clf.encoder_.wide_.vocabulary_)
+    assert shape == (2, 51) and "xy" not in before
+    clf.partial_fit(["xy", "yx"] * 4, [0, 1] * 4)
+    after = clf.encoder_.wide_.vocabulary_
+    assert clf.module_.V_bag.shape == shape
+    assert {g: after[g] for g in before} == before  # old ids kept
+    assert "xy" in after and " xy " in after and len(after) <= 50
+    assert clf.module_.V_bag[:, after["xy"]].abs().sum() > 0  # and trained
 
 
 def test_wide_false_is_the_plain_head_and_numbers_ignore_it(language_words):

@@ -1,5 +1,6 @@
 """Input encoding: n-gram bags, numeric standardisation, text DataFrames."""
 
+import pickle
 import warnings
 
 import numpy as np
@@ -220,3 +221,29 @@ def test_bulk_char_encoding_equals_the_per_character_path(ngram_range):
     assert_array_equal(bulk.lengths, per_char.lengths)
     assert_array_equal(bulk.offsets, per_char.offsets)
     assert bulk.values.dtype == per_char.values.dtype
+
+
+@pytest.mark.parametrize("ngram_range", [(1, 4), (2, 3), (1, 1), (3, 5)])
+@pytest.mark.parametrize("max_ngrams", [None, 40])
+def test_wide_ngrams_of_strings_in_bulk_equal_the_per_step_path(
+    ngram_range, max_ngrams
+):
+    """Check the vectorised look-up of the wide term's n-grams against the
+    per-step path: unknown characters, astral code points, spaces, empty and
+    one-character strings, and after a pickle round trip (tables rebuilt)."""
+    from sklearn_rnn._wide import WideNgrams, step_ngrams
+
+    rng = np.random.default_rng(0)
+    alphabet = list("ab cé\u4e2dZ")
+    train = ["".join(rng.choice(alphabet, rng.integers(0, 9))) for _ in range(200)]
+    test = [
+        "".join(rng.choice(alphabet + ["q", "\U0001f600"], rng.integers(0, 9)))
+        for _ in range(200)
+    ] + ["", "a"]
+    wide = WideNgrams(ngram_range, max_ngrams)
+    fitted = wide.fit_transform(train)
+    assert fitted.shape == (sum(map(len, train)), wide.width)
+    for model in (wide, pickle.loads(pickle.dumps(wide))):
+        np.testing.assert_array_equal(model.transform(train), fitted)
+        per_step = model._encode([step_ngrams(s, ngram_range) for s in test])
+        np.testing.assert_array_equal(model.transform(test), per_step)
