@@ -130,7 +130,7 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
         label_smoothing=0.0,
         wide=True,
         wide_ngram_range=(1, 4),
-        max_wide_ngrams=100_000,
+        max_wide_ngrams=20_000,
         class_weight=None,
         analyzer="char",
         ngram_range=(1, 2),

@@ -94,12 +94,36 @@ class RNNSequenceClassifier(ClassifierMixin, BaseRNN):
         return self._run_module(records, "logits")
 
     def predict_log_proba(self, X):
-        """Log of the class probabilities, shape ``(n_samples, n_classes)``."""
+        """Log of the class probabilities.
+
+        Parameters
+        ----------
+        X : sequences, in any form ``fit`` takes
+            Strings, token lists, numeric arrays or lists of arrays.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+            Columns in the order of ``classes_``; computed from the scores
+            with ``log_softmax`` (no log of a rounded probability).
+        """
         logits = torch.as_tensor(self._logits(X), dtype=torch.float64)
         return torch.log_softmax(logits, dim=1).numpy()
 
     def predict_proba(self, X):
-        """Class probabilities, shape ``(n_samples, n_classes)``, float64."""
+        """Class probabilities.
+
+        Parameters
+        ----------
+        X : sequences, in any form ``fit`` takes
+            Strings, token lists, numeric arrays or lists of arrays.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes), float64
+            Columns in the order of ``classes_``. A record's probabilities are
+            bitwise the same whatever else is in ``X`` (CPU, float32).
+        """
         # torch's softmax works row by row; numpy's exp over the whole array
         # rounds the elements of its SIMD tail differently, so a record's
         # probabilities would depend on its position in the batch.
@@ -107,7 +131,18 @@ class RNNSequenceClassifier(ClassifierMixin, BaseRNN):
         return torch.softmax(logits, dim=1).numpy()
 
     def predict(self, X):
-        """Most probable class of each sequence, shape ``(n_samples,)``."""
+        """Most probable class of each sequence.
+
+        Parameters
+        ----------
+        X : sequences, in any form ``fit`` takes
+            Strings, token lists, numeric arrays or lists of arrays.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,)
+            Labels, of the type ``y`` had in ``fit``.
+        """
         logits = self._logits(X)  # checks that the model is fitted
         return self.task_.decode(logits)
 
@@ -133,7 +168,7 @@ _WIDE_NGRAM_RANGE = """wide_ngram_range : tuple (min_n, max_n), default=(1, 4)
     token lists (n-grams of tokens). Only the wide term reads them; the steps
     carry ``ngram_range``'s n-grams. Feature dicts use their own features."""
 
-_MAX_WIDE_NGRAMS = """max_wide_ngrams : int or None, default=100_000
+_MAX_WIDE_NGRAMS = """max_wide_ngrams : int or None, default=20_000
     Keep at most this many of the wide term's n-grams, those held by the most
     training records (``V_bag`` has one column per n-gram and class). None
     keeps all."""

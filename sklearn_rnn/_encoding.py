@@ -220,7 +220,7 @@ class SequenceEncoder:
         Symbol input (not feature dicts): also encode each record's n-grams
         with a boundary at both ends for the wide term (:mod:`._wide`), as
         extra columns after the step's own symbols.
-    max_wide_ngrams : int or None, default=100_000
+    max_wide_ngrams : int or None, default=20_000
         Keep at most this many wide n-grams, those held by the most records.
 
     Attributes
@@ -249,7 +249,7 @@ class SequenceEncoder:
         max_ngrams: int | None = 2000,
         word_features: bool = False,
         wide_ngram_range: tuple[int, int] | None = None,
-        max_wide_ngrams: int | None = 100_000,
+        max_wide_ngrams: int | None = 20_000,
     ):
         self.analyzer = analyzer
         self.ngram_range = ngram_range
@@ -321,6 +321,10 @@ class SequenceEncoder:
         return self._standardized(records)
 
     def transform(self, X, kind: str, *, streaming: bool = False) -> Records:
+        """Encode X with what ``fit_transform`` learned: unseen symbols take
+        the unknown id 0; numbers are standardised with the fitted moments.
+        ``streaming`` (partial_fit) first lets new wide n-grams take free ids.
+        Raises ``ValueError`` when X is not the kind of input seen in fit."""
         if (
             kind == TOKENS
             and self.kind_ not in SYMBOLIC_KINDS

@@ -179,6 +179,9 @@ class MatrixRNN(nn.Module):
     symbolic : bool
         Whether inputs are integer symbol ids (``U`` is looked up by column).
     cell : {"rnn", "gru", "lstm"}
+        The recurrence: Parr's matrix RNN ``h_t = f(W h_{t-1} + U x_t + b)``,
+        or a GRU or LSTM with the same ``W``/``U``/``b`` layout, their gates
+        stacked in rows (torch's order).
     nonlinearity : {"tanh", "relu"}
         ``f`` of the matrix RNN (``cell="rnn"`` only).
     num_layers, bidirectional

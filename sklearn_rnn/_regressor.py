@@ -100,8 +100,19 @@ class RNNSequenceRegressor(RegressorMixin, BaseRNN):
         return self._fit(X, y, sample_weight, partial=True)
 
     def predict(self, X):
-        """Predicted targets, shape ``(n_samples,)`` or ``(n_samples, n_outputs)``
-        as ``y`` was in ``fit``."""
+        """Predicted targets, in the scale of ``y`` (the internal
+        standardisation undone).
+
+        Parameters
+        ----------
+        X : sequences, in any form ``fit`` takes
+            Strings, token lists, numeric arrays or lists of arrays.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            The shape ``y`` had in ``fit``.
+        """
         records, _ = self._records_for_inference(X)
         return self.task_.decode(self._run_module(records, "logits"))
 

@@ -140,7 +140,18 @@ array-like of shape (n_samples, n_steps[, n_features]), or list of arrays
 
     def predict_marginals(self, X):
         """Tag probabilities of every step as ``{tag: probability}`` dicts
-        (sklearn-crfsuite's ``predict_marginals``)."""
+        (sklearn-crfsuite's ``predict_marginals``).
+
+        Parameters
+        ----------
+        X : list of token lists, strings or feature-dict sequences
+            The sequences to tag.
+
+        Returns
+        -------
+        marginals : list of lists of dict
+            One dict per step of each sequence, tag -> probability.
+        """
         probas = self.predict_proba(X)  # checks that the model is fitted
         tags = self.classes_.tolist()
         return [[dict(zip(tags, row.tolist())) for row in proba] for proba in probas]
@@ -161,7 +172,21 @@ array-like of shape (n_samples, n_steps[, n_features]), or list of arrays
 
     def score(self, X, y, sample_weight=None):
         """Token accuracy: the share of all steps whose tag is right (each step
-        weighing its sequence's ``sample_weight``)."""
+        weighing its sequence's ``sample_weight``).
+
+        Parameters
+        ----------
+        X : list of token lists, strings or feature-dict sequences
+            The sequences.
+        y : list of tag lists
+            The true tags, one per step.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each sequence, given to each of its steps.
+
+        Returns
+        -------
+        score : float
+        """
         return flat_accuracy_score(y, self.predict(X), sample_weight=sample_weight)
 
     def __sklearn_tags__(self):

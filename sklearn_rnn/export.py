@@ -107,5 +107,27 @@ or RNNEmbeddingTransformer
 
 
 def save_network(estimator, path) -> None:
-    """Write :func:`export_network`'s artefact to ``path`` with ``torch.save``."""
+    """Write :func:`export_network`'s artefact to ``path`` with ``torch.save``.
+
+    The file holds tensors and built-in types only, so
+    ``torch.load(path, weights_only=True)`` reads it without unpickling code,
+    and ``sklearn_rnn/standalone.py`` (one file, torch only) predicts from it
+    in a service that does not install sklearn-rnn. Weights are saved on the
+    CPU whatever the estimator's ``device``.
+
+    Parameters
+    ----------
+    estimator : fitted RNNSequenceClassifier, RNNSequenceRegressor, \
+RNNSequenceTagger or RNNEmbeddingTransformer
+    path : str or path-like
+        Where to write the file (conventionally ``.pt``).
+
+    Examples
+    --------
+    >>> from sklearn_rnn import RNNSequenceClassifier
+    >>> from sklearn_rnn.export import save_network
+    >>> clf = RNNSequenceClassifier(hidden_size=4, max_iter=2).fit(
+    ...     ["ab", "ba", "aab", "bba"], [0, 1, 0, 1])
+    >>> save_network(clf, tmp_path / "model.pt")  # doctest: +SKIP
+    """
     torch.save(export_network(estimator), path)

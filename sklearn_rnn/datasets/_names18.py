@@ -79,8 +79,8 @@ def fetch_names_18(*, data_home=None, download_if_missing=True, return_X_y=False
     About 20,000 surnames in 18 languages (Arabic, Chinese, Czech, Dutch,
     English, French, German, Greek, Irish, Italian, Japanese, Korean, Polish,
     Portuguese, Russian, Scottish, Spanish, Vietnamese). Downloaded once from
-    ``NAMES_18_URL`` into ``data_home``; each of the 18 files is checked against
-    its known sha256 before it is cached.
+    https://download.pytorch.org/tutorial/data.zip into ``data_home``; each of
+    the 18 files is checked against its known sha256 before it is cached.
 
     Parameters
     ----------

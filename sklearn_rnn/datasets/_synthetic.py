@@ -21,10 +21,10 @@ def make_sequence_classification(
 ):
     """Strings whose class is the order in which marker symbols appear.
 
-    Each string holds every marker (``"A"``, ``"B"``[, ``"C"``]) exactly once,
-    at random positions among filler symbols. The class is the order of the
-    markers: with two markers, 0 for ``A...B`` and 1 for ``B...A``; with three,
-    the index of their permutation (6 classes). Records of different classes can
+    Each string holds every marker ("A" and "B", and with three markers "C")
+    exactly once, at random positions among filler symbols. The class is the
+    order of the markers: with two markers, 0 for ``A...B`` and 1 for
+    ``B...A``; with three, the index of their permutation (6 classes). Records of different classes can
     be anagrams, so a bag-of-symbols model stays at chance while a model that
     reads order can be exact.
 
