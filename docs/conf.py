@@ -23,6 +23,7 @@ extensions = [
     "numpydoc",
     "sphinx_gallery.gen_gallery",
     "markdown_tables",
+    "inherited_docstrings",
 ]
 autosummary_generate = True
 # sklearn adds set_*_request methods to every estimator class; their docstrings
@@ -40,6 +41,8 @@ templates_path = ["_templates"]
 html_theme = "pydata_sphinx_theme"
 html_title = f"sklearn-rnn {release}"
 html_theme_options = {"navigation_with_keys": False}
+html_static_path = ["_static"]
+html_css_files = ["long_names.css"]
 suppress_warnings = ["config.cache"]
 
 sphinx_gallery_conf = {
@@ -50,5 +53,9 @@ sphinx_gallery_conf = {
     # scripts (CI does; tests/test_examples.py runs them instead).
     "plot_gallery": os.environ.get("SKLEARN_RNN_DOCS_RUN_EXAMPLES", "1") == "1",
     "download_all_examples": False,
-    "within_subsection_order": "FileNameSortKey",
+    "within_subsection_order": "gallery_order.QuickstartFirst",
+    # "Examples using this class" on every API page (the class template's
+    # minigallery) from the names each example uses.
+    "doc_module": ("sklearn_rnn",),
+    "backreferences_dir": "gen_modules/backreferences",
 }

@@ -29,23 +29,29 @@ FAST = os.environ.get("SKLEARN_RNN_EXAMPLES_FAST") == "1"
 
 X, y = load_surnames(return_X_y=True)
 X, y = resample(
-    X, y, n_samples=300 if FAST else 2000, replace=False, stratify=y, random_state=0
+    X, y, n_samples=300 if FAST else 1000, replace=False, stratify=y, random_state=0
 )
 X_train, X_test, y_train, y_test = train_test_split(X, y, stratify=y, random_state=0)
 
 # %%
 # Train each mode for the same number of epochs and time it. sgd makes one
-# update per record, so it needs fewer epochs but each is much slower.
+# update per record (hundreds an epoch, against a dozen batches of 64 for the
+# other modes): its training loss falls fastest, to about zero, as it
+# memorises the training names, but its test accuracy is no better, and each
+# of its epochs costs tens of times what a vectorized epoch costs.
 results = {}
 for mode in ["sgd", "minibatch", "vectorized", "packed"]:
     clf = RNNSequenceClassifier(
-        fit_mode=mode, max_iter=1 if FAST else 8, random_state=0
+        fit_mode=mode, max_iter=1 if FAST else 6, random_state=0
     )
     start = time.perf_counter()
     clf.fit(X_train, y_train)
     seconds = (time.perf_counter() - start) / clf.n_iter_
     results[mode] = (seconds, clf.score(X_test, y_test), clf.loss_curve_)
-    print(f"{mode:<11} {seconds:6.3f} s/epoch   test accuracy {results[mode][1]:.3f}")
+    print(
+        f"{mode:<11} {seconds:6.3f} s/epoch   test accuracy {results[mode][1]:.3f}"
+        f"   training loss {clf.loss_curve_[0]:.2f} -> {clf.loss_curve_[-1]:.2f}"
+    )
 
 # %%
 # minibatch and vectorized follow the same loss curve: the vectorized batch is

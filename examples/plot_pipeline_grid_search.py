@@ -26,11 +26,11 @@ from sklearn_rnn.datasets import load_surnames
 torch.set_num_threads(1)  # on a busy machine more threads spin: docs' Performance page
 warnings.filterwarnings("ignore", category=ConvergenceWarning)
 FAST = os.environ.get("SKLEARN_RNN_EXAMPLES_FAST") == "1"
-EPOCHS = 1 if FAST else 15
+EPOCHS = 1 if FAST else 10
 
 X, y = load_surnames(return_X_y=True)
 X, y = resample(
-    X, y, n_samples=300 if FAST else 3000, replace=False, stratify=y, random_state=0
+    X, y, n_samples=300 if FAST else 1500, replace=False, stratify=y, random_state=0
 )
 X_train, X_test, y_train, y_test = train_test_split(X, y, stratify=y, random_state=0)
 
@@ -47,8 +47,12 @@ print(f"RNN embeddings + random forest: {pipe.score(X_test, y_test):.3f}")
 
 # %%
 # A grid search over the network's size and fit mode (two processes).
+# ``"minibatch"`` and ``"vectorized"`` train the same function with the same
+# updates, so their scores tie up to float rounding; ``"vectorized"`` computes
+# each batch as matrices and fits many times faster (``mean_fit_time``). A
+# search over them measures speed, not quality.
 grid = GridSearchCV(
-    RNNSequenceClassifier(max_iter=EPOCHS, random_state=0),
+    RNNSequenceClassifier(max_iter=1 if FAST else 5, random_state=0),
     {"hidden_size": [32, 64], "fit_mode": ["minibatch", "vectorized"]},
     cv=3,
     n_jobs=2,

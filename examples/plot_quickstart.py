@@ -29,8 +29,10 @@ X_train, X_test, y_train, y_test = train_test_split(
 print(f"{len(X_train)} training names, {len(np.unique(y))} languages")
 
 # %%
-# Fit with the defaults (Parr's matrix RNN, vectorized minibatches).
-clf = RNNSequenceClassifier(max_iter=2 if FAST else 25, random_state=0)
+# Fit with the defaults: a GRU reads each character with the bigram ending at
+# it, a linear term counts the name's character 1-4-grams beside it, and
+# training stops when a held-out tenth of the names stops improving.
+clf = RNNSequenceClassifier(max_iter=2 if FAST else 100, random_state=0)
 clf.fit(X_train, y_train)
 print(f"test accuracy: {clf.score(X_test, y_test):.3f}")
 
