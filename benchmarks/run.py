@@ -251,6 +251,10 @@ def main():
             else (" (from 2,000 records)" if name == "minibatch" else "")
         )
         print(f"| {name}{note} | {a:.3f} | {b:.3f} |")
+    print(
+        "\n(sgd updates after every record whatever batch_size: its two columns "
+        "are one measurement.)"
+    )
 
     ref = rows["reference (nn.RNN + pack_padded, no skorch)"]
     vec, raw = rows["vectorized"], rows["raw torch loop of our vectorized maths"]

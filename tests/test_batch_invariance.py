@@ -65,3 +65,16 @@ def test_deep_bidirectional_embeddings_are_batch_invariant(inference_dtype):
         random_state=0,
     ).fit(X, y)
     _assert_batch_invariant(rnn, "transform", X)
+
+
+@pytest.mark.parametrize("fit_mode", ["sgd", "minibatch", "packed"])
+def test_every_fit_mode_predicts_through_the_invariant_path_on_the_cpu(fit_mode):
+    """Check models trained by the loop or packed kernels predict on the CPU
+    through the blocked vectorized path (torch's packed CPU kernels round a
+    record differently depending on its batch)."""
+    X, y = _records("text", n=40)
+    clf = RNNSequenceClassifier(
+        hidden_size=5, max_iter=1, fit_mode=fit_mode, random_state=0
+    ).fit(X, y)
+    assert clf.module_.forward_mode == "vectorized"
+    _assert_batch_invariant(clf, "predict_proba", X)

@@ -422,3 +422,27 @@ def test_symbol_dropout_changes_training_not_prediction(language_words):
     dropped = RNNSequenceClassifier(symbol_dropout=0.5, **params).fit(X, y)
     assert plain.loss_curve_ != dropped.loss_curve_
     assert_array_equal(dropped.predict_proba(X), dropped.predict_proba(X))
+
+
+def test_convergence_warning_only_when_max_iter_cut_training_short(language_words):
+    """Check sklearn's ConvergenceWarning: raised when every epoch ran, not when
+    early stopping ended training first."""
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+
+    X, y = language_words
+    with pytest.warns(ConvergenceWarning, match=r"Maximum iterations \(2\)"):
+        RNNSequenceClassifier(hidden_size=4, max_iter=2, random_state=0).fit(X, y)
+    stopped = RNNSequenceClassifier(
+        hidden_size=4,
+        max_iter=200,
+        early_stopping=True,
+        n_iter_no_change=2,
+        tol=10.0,  # no epoch counts as an improvement: stops after 3
+        random_state=0,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        stopped.fit(X, y)
+    assert stopped.n_iter_ < 200
