@@ -16,6 +16,8 @@ from itertools import chain
 
 import numpy as np
 
+from sklearn_rnn._char_codes import code_points, ngram_code, ngram_ids, ngram_table
+
 UNKNOWN_ID = 0
 BOUNDARY_CHAR = " "  # what char_wb pads a word with
 BOUNDARY_TOKEN = ""  # token input: the empty string stands for the boundary
@@ -94,13 +96,17 @@ class WideNgrams:
         and stay zero until an n-gram takes them, so neither the network nor
         its optimizer ever changes shape."""
         steps = [step_ngrams(s, self.ngram_range) for s in sequences]
-        grams = [{g for step in seq for g in step if g is not None} for seq in steps]
         seen = dict.fromkeys(
             g for seq in steps for step in seq for g in step if g is not None
         )
         if self.max_ngrams is not None and len(seen) > self.max_ngrams:
-            # most_common is stable: ties keep their first-seen order.
-            held = Counter(chain.from_iterable(grams))
+            # How many records hold each n-gram (once per record); most_common
+            # is stable: ties keep their first-seen order.
+            held = Counter(
+                chain.from_iterable(
+                    {g for step in seq for g in step if g is not None} for seq in steps
+                )
+            )
             kept = {g for g, _ in held.most_common(self.max_ngrams)}
             seen = {g: None for g in seen if g in kept}
         self.vocabulary_ = {g: i for i, g in enumerate(seen, start=1)}
@@ -171,10 +177,7 @@ class WideNgrams:
             return None
         min_n, max_n = self.ngram_range
         lengths = np.fromiter(map(len, texts), np.int64, len(texts))
-        joined = "".join(BOUNDARY_CHAR + t + BOUNDARY_CHAR for t in texts)
-        points = np.frombuffer(
-            joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32
-        ).astype(np.int64)
+        points = code_points("".join(BOUNDARY_CHAR + t + BOUNDARY_CHAR for t in texts))
         at = np.minimum(np.searchsorted(alphabet, points), len(alphabet) - 1)
         ranks = np.where(alphabet[at] == points, at + 1, 0)
         # Position of each character within its padded record.
@@ -188,15 +191,7 @@ class WideNgrams:
         values = np.zeros((len(step_at), self.width), dtype=np.int64)
         n_sizes = max_n - min_n + 1
         for j, n in enumerate(range(min_n, max_n + 1)):
-            keys, key_ids = tables[n]
-            ids = np.zeros(len(ranks), dtype=np.int64)
-            if len(keys) and len(ranks) >= n:
-                codes = ranks[n - 1 :].copy()
-                for back in range(1, n):
-                    codes |= ranks[n - 1 - back : len(ranks) - back] << (bits * back)
-                hit = np.minimum(np.searchsorted(keys, codes), len(keys) - 1)
-                found = (keys[hit] == codes) & (within[n - 1 :] >= n - 1)
-                ids[n - 1 :][found] = key_ids[hit[found]]
+            ids = ngram_ids(ranks, within, n, *tables[n], bits=bits)
             values[:, j] = ids[step_at]
             if n >= 2:
                 values[last_step, n_sizes + j] = ids[closing_at]
@@ -211,19 +206,11 @@ def _rank_tables(vocabulary: dict, ngram_range) -> tuple:
     bits = int(len(alphabet) + 1).bit_length()
     if bits * ngram_range[1] > 63:
         return alphabet, None, {}
-    rank = {int(c): i + 1 for i, c in enumerate(alphabet)}
-    tables = {}
-    for n in range(ngram_range[0], ngram_range[1] + 1):
-        pairs = []
-        for gram, i in vocabulary.items():
-            if isinstance(gram, str) and len(gram) == n:
-                code = 0
-                for char in gram:
-                    code = (code << bits) | rank[ord(char)]
-                pairs.append((code, i))
-        pairs.sort()
-        tables[n] = (
-            np.array([c for c, _ in pairs], dtype=np.int64),
-            np.array([i for _, i in pairs], dtype=np.int64),
+    rank = {chr(c): i + 1 for i, c in enumerate(alphabet)}
+    tables = {
+        n: ngram_table(
+            vocabulary, n, code=lambda g: ngram_code(g, bits, rank.__getitem__)
         )
+        for n in range(ngram_range[0], ngram_range[1] + 1)
+    }
     return alphabet, bits, tables
