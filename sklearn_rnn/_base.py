@@ -191,19 +191,29 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
             )
         if self.fit_mode == "packed":
             for name in ("bptt_steps", "recurrent_dropout"):
-                if getattr(self, name):
+                if getattr(self, name) not in (None, 0, "auto"):
                     raise ValueError(
                         f"{name} needs a step-by-step fit_mode ('sgd', "
                         "'minibatch' or 'vectorized'); torch's packed kernels run "
                         "every step of every record inside one call."
                     )
-        _check_ngram_range("ngram_range", self.ngram_range)
+        if self.ngram_range != "auto":
+            _check_ngram_range("ngram_range", self.ngram_range)
         return resolve_device(self.device)
 
     def _validate_X(
-        self, X, *, reset: bool, fitting: bool = False, streaming: bool = False
+        self,
+        X,
+        *,
+        reset: bool,
+        fitting: bool = False,
+        streaming: bool = False,
+        ngram_range=None,
     ):
         """Validate and encode X; return ``(records, kind, dtype, encoder)``.
+
+        A new encoder (``reset``) reads ``ngram_range`` (default: the
+        parameter's value).
 
         Nothing on ``self`` but sklearn's ``n_features_in_``/``feature_names_in_``
         changes here: ``fit`` stores the returned encoder once everything passed.
@@ -237,7 +247,7 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
         if reset:
             encoder = SequenceEncoder(
                 self.analyzer,
-                tuple(self.ngram_range),
+                tuple(self.ngram_range if ngram_range is None else ngram_range),
                 self.standardize,
                 self.max_ngrams,
                 **self._encoder_options(),
@@ -255,6 +265,15 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
     def _encoder_options(self) -> dict:
         """Extra encoder settings of an estimator (the tagger's word features)."""
         return {}
+
+    def _fit_settings(self, y) -> dict:
+        """The values this fit uses for the parameters an estimator may leave
+        to ``"auto"`` (the transformer resolves them by its objective)."""
+        return {
+            "ngram_range": self.ngram_range,
+            "recurrent_dropout": self.recurrent_dropout,
+            "batch_size": self.batch_size,
+        }
 
     def _continuing(self) -> bool:
         return self.warm_start and hasattr(self, "module_")
@@ -289,9 +308,14 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
             for k, v in vars(self).items()
             if k in ("n_features_in_", "feature_names_in_")
         }
+        settings = self._fit_settings(y)
         try:
             records, kind, _, encoder = self._validate_X(
-                X, reset=not continuing, fitting=True, streaming=partial
+                X,
+                reset=not continuing,
+                fitting=True,
+                streaming=partial,
+                ngram_range=settings["ngram_range"],
             )
             sample_weight = _check_sample_weight(
                 sample_weight,
@@ -366,12 +390,12 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
             )
         # Training-only settings may change between warm-started fits.
         module.dropout = self.dropout
-        module.recurrent_dropout = self.recurrent_dropout
+        module.recurrent_dropout = settings["recurrent_dropout"]
         module.symbol_dropout = self.symbol_dropout
         module.bptt_steps = self.bptt_steps
         config = TrainingConfig(
             fit_mode=self.fit_mode,
-            batch_size=self.batch_size,
+            batch_size=settings["batch_size"],
             max_iter=1 if partial else self.max_iter,
             learning_rate_init=self.learning_rate_init,
             alpha=self.alpha,
@@ -463,10 +487,12 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
             p for p in self._ARCHITECTURE if getattr(module, p) != getattr(self, p)
         ]
         encoder = self.encoder_
+        # "auto" follows the objective, whose change has its own error.
         changed += [
             p
             for p in self._ENCODING
-            if _comparable(getattr(encoder, p)) != _comparable(getattr(self, p))
+            if getattr(self, p) != "auto"
+            and _comparable(getattr(encoder, p)) != _comparable(getattr(self, p))
         ]
         changed += [
             p

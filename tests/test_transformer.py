@@ -147,3 +147,52 @@ def test_continuing_refuses_another_objective(language_words):
         rnn.fit(X)
     with pytest.raises(ValueError, match="trained for 'classification'.*'next'"):
         rnn.partial_fit(X)
+
+
+@pytest.mark.parametrize(
+    "y_kind, objective, expected",
+    [
+        ("none", "auto", ((1, 1), 0.25, 32)),
+        ("labels", "next", ((1, 1), 0.25, 32)),
+        ("labels", "auto", ((1, 2), 0.0, 64)),
+        ("numbers", "auto", ((1, 2), 0.0, 64)),
+    ],
+)
+def test_auto_settings_follow_the_objective(
+    language_words, y_kind, objective, expected
+):
+    """Check that ngram_range, recurrent_dropout and batch_size="auto" take the
+    language model's settings for objective "next" and the supervised
+    network's otherwise, and that the fit really uses them."""
+    X, y = language_words
+    target = {"none": None, "labels": y, "numbers": np.linspace(0, 1, len(X))}
+    rnn = RNNEmbeddingTransformer(
+        objective=objective, hidden_size=4, max_iter=1, early_stopping=False
+    ).fit(X, target[y_kind])
+    ngram_range, recurrent_dropout, batch_size = expected
+    assert rnn.encoder_.ngram_range == ngram_range
+    assert rnn.module_.recurrent_dropout == recurrent_dropout
+    assert len(rnn.net_.history[-1, "batches"]) == -(-len(X) // batch_size)
+    assert rnn.get_params()["batch_size"] == "auto"  # the parameter stays as given
+
+
+def test_explicit_settings_win_over_auto(language_words):
+    """Check that values set by the user are used as given, and that packed
+    training (no recurrent dropout) resolves "auto" to 0 instead of failing."""
+    X, _ = language_words
+    rnn = RNNEmbeddingTransformer(
+        ngram_range=(1, 3),
+        recurrent_dropout=0.1,
+        batch_size=5,
+        hidden_size=4,
+        max_iter=1,
+    ).fit(X)
+    assert rnn.encoder_.ngram_range == (1, 3)
+    assert rnn.module_.recurrent_dropout == 0.1
+    assert len(rnn.net_.history[-1, "batches"]) == -(-len(X) // 5)
+    packed = RNNEmbeddingTransformer(fit_mode="packed", hidden_size=4, max_iter=1).fit(
+        X
+    )
+    assert packed.module_.recurrent_dropout == 0.0
+    with pytest.raises(ValueError, match="recurrent_dropout needs a step-by-step"):
+        RNNEmbeddingTransformer(fit_mode="packed", recurrent_dropout=0.1).fit(X)
