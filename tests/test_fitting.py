@@ -151,6 +151,55 @@ def test_sample_weight_zero_removes_records(language_words):
     assert_allclose(weighted.predict_proba(X), plain.predict_proba(X), atol=1e-5)
 
 
+def test_uniformly_scaled_weights_change_nothing(language_words):
+    """Check that the loss is a weighted mean: weights that all shrink by the
+    same factor, so that a batch's total falls below 1, give the same loss
+    curve and model as unit weights."""
+    X, y = language_words
+    params = dict(hidden_size=8, max_iter=3, batch_size=32, random_state=0)
+    plain = RNNSequenceClassifier(**params).fit(X, y)
+    small = RNNSequenceClassifier(**params).fit(
+        X, y, sample_weight=np.full(len(X), 0.01)
+    )
+    assert_allclose(small.loss_curve_, plain.loss_curve_, rtol=1e-4)
+    assert_allclose(small.predict_proba(X), plain.predict_proba(X), atol=1e-4)
+
+
+class RecordForwardMode(Callback):
+    """Records the module's forward path while it trains."""
+
+    def initialize(self):
+        self.modes = set()
+        return self
+
+    def on_batch_begin(self, net, training=False, **kwargs):
+        if training:
+            self.modes.add(net.module_.forward_mode)
+
+
+@pytest.mark.parametrize(
+    "fit_mode,forward_mode",
+    [
+        ("sgd", "loop"),  # Parr's per-record loop
+        ("minibatch", "loop"),
+        ("vectorized", "vectorized"),
+        ("packed", "packed"),
+    ],
+)
+def test_each_mode_trains_through_its_own_forward_path(
+    fit_mode, forward_mode, language_words
+):
+    """Check that each fit mode trains with its own implementation of the
+    recurrence: all compute the same function, so only the path taken tells
+    them apart."""
+    X, y = language_words
+    recorder = RecordForwardMode()
+    RNNSequenceClassifier(
+        hidden_size=4, max_iter=1, fit_mode=fit_mode, callbacks=[recorder]
+    ).fit(X[::4], y[::4])
+    assert recorder.modes == {forward_mode}
+
+
 def test_class_weight_raises_the_weighted_class(language_words):
     """Check that class_weight pushes predictions towards the heavy class."""
     X, y = language_words
@@ -171,15 +220,83 @@ def test_class_weight_raises_the_weighted_class(language_words):
 
 
 def test_verbose_prints_progress(language_words, capsys):
-    """Check that verbose shows the epoch table and quiet mode prints nothing."""
+    """Check that verbose shows the epoch table and early stopping's message,
+    and that quiet mode prints neither."""
     X, y = language_words
-    RNNSequenceClassifier(hidden_size=4, max_iter=2, random_state=0).fit(X, y)
+    # tol=1e3: no epoch improves enough, so early stopping ends the fit.
+    params = dict(hidden_size=4, max_iter=5, n_iter_no_change=1, tol=1e3)
+    RNNSequenceClassifier(**params, random_state=0).fit(X, y)
     assert capsys.readouterr().out == ""
-    RNNSequenceClassifier(hidden_size=4, max_iter=2, verbose=1, random_state=0).fit(
-        X, y
-    )
+    RNNSequenceClassifier(**params, verbose=1, random_state=0).fit(X, y)
     out = capsys.readouterr().out
     assert "epoch" in out and "train_loss" in out and "dur" in out
+    assert "Stopping since train_loss has not improved" in out
+
+
+@pytest.mark.parametrize("early_stopping", [False, True])
+def test_tol_is_the_improvement_that_counts(early_stopping, language_words):
+    """Check that an epoch must improve the watched loss by ``tol``: with a
+    huge tol, training stops after ``n_iter_no_change`` epochs past the
+    first; with tol=0, it runs on while the loss falls."""
+    X, y = language_words
+    params = dict(
+        hidden_size=8, max_iter=8, n_iter_no_change=2, early_stopping=early_stopping
+    )
+    assert RNNSequenceClassifier(**params, tol=1e3).fit(X, y).n_iter_ == 3
+    assert RNNSequenceClassifier(**params, tol=0.0).fit(X, y).n_iter_ > 3
+
+
+def test_user_callbacks_keep_their_names(language_words):
+    """Check that a ``(name, callback)`` pair keeps its name and a bare
+    callback gets one, both beside the library's own callbacks."""
+    X, y = language_words
+    clf = RNNSequenceClassifier(
+        hidden_size=4, max_iter=1, callbacks=[("mine", CountSteps()), CountSteps()]
+    ).fit(X, y)
+    names = dict(clf.net_.callbacks_)
+    assert isinstance(names["mine"], CountSteps)
+    assert isinstance(names["user_1"], CountSteps)
+    assert names["mine"].steps > 0 and names["user_1"].steps > 0
+
+
+def test_cpu_training_uses_the_fused_optimizer(language_words):
+    """Check that AdamW runs fused on the CPU (one kernel per parameter:
+    several times faster on a large ``U``; the speed is in the benchmarks)."""
+    X, y = language_words
+    clf = RNNSequenceClassifier(hidden_size=4, max_iter=1).fit(X, y)
+    assert clf.net_.optimizer_.defaults["fused"] is True
+
+
+class RecordBatchLengths(Callback):
+    def initialize(self):
+        self.spreads = []
+        return self
+
+    def on_batch_begin(self, net, batch=None, training=False, **kwargs):
+        if training:
+            self.spreads.append(np.ptp(batch[0].lengths))
+
+
+def test_length_bucketing_groups_similar_lengths():
+    """Check that length_bucketing puts records of similar length in a batch
+    (fewer pad steps), and that without it batches mix lengths."""
+    rng = np.random.default_rng(0)
+    X = ["a" * n for n in rng.integers(1, 60, 400)]
+    y = rng.integers(0, 2, 400)
+    spreads = {}
+    for bucket in (True, False):
+        recorder = RecordBatchLengths()
+        RNNSequenceClassifier(
+            hidden_size=4,
+            max_iter=1,
+            batch_size=20,
+            length_bucketing=bucket,
+            early_stopping=False,
+            callbacks=[recorder],
+            random_state=0,
+        ).fit(X, y)
+        spreads[bucket] = np.mean(recorder.spreads)
+    assert spreads[True] < 0.25 * spreads[False]
 
 
 def test_quiet_when_print_is_replaced(language_words, capsys, monkeypatch):

@@ -271,7 +271,11 @@ def test_divergence_is_detected_and_leaves_no_nan_model():
         max_iter=5,
         random_state=0,
     )
-    with pytest.raises(ValueError, match="Training diverged"):
+    with pytest.raises(
+        ValueError,
+        match=r"Training diverged: the loss became \S+ in epoch \d+\. Lower "
+        r"learning_rate_init, keep clip_grad_norm on, or rescale X\.",
+    ):
         clf.fit(X, y)
     with pytest.raises(NotFittedError):
         clf.predict(X)
