@@ -138,7 +138,7 @@ UNSUPERVISED_TASKS = {
     "surnames, no labels: LR",
     "surnames, no labels: k-means ARI",
     "order, no labels: LR",
-    "sine-vs-square, no labels: LR",
+    NUMERIC_UNSUPERVISED_TASK,
 }
 CLASSIFICATION_TASKS = set(TASKS) - REGRESSION_TASKS - UNSUPERVISED_TASKS
 
