@@ -80,6 +80,7 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
         "alpha": [Interval(Real, 0, None, closed="left")],
+        "ema_decay": [Interval(Real, 0, 1, closed="left"), None],
         "clip_grad_norm": [Interval(Real, 0, None, closed="neither"), None],
         "bptt_steps": [Interval(Integral, 1, None, closed="left"), None],
         "shuffle": ["boolean"],
@@ -119,6 +120,7 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
         max_iter=100,
         learning_rate_init=0.005,
         alpha=0.0001,
+        ema_decay=0.98,
         clip_grad_norm=1.0,
         bptt_steps=None,
         shuffle=True,
@@ -157,6 +159,7 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
         self.max_iter = max_iter
         self.learning_rate_init = learning_rate_init
         self.alpha = alpha
+        self.ema_decay = ema_decay
         self.clip_grad_norm = clip_grad_norm
         self.bptt_steps = bptt_steps
         self.shuffle = shuffle
@@ -273,6 +276,7 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
             "ngram_range": self.ngram_range,
             "recurrent_dropout": self.recurrent_dropout,
             "batch_size": self.batch_size,
+            "ema_decay": self.ema_decay,
         }
 
     def _continuing(self) -> bool:
@@ -399,6 +403,9 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
             max_iter=1 if partial else self.max_iter,
             learning_rate_init=self.learning_rate_init,
             alpha=self.alpha,
+            # partial_fit: the caller drives the epochs; each call trains and
+            # keeps the raw weights, which the next call continues.
+            ema_decay=None if partial else settings["ema_decay"],
             clip_grad_norm=self.clip_grad_norm,
             shuffle=self.shuffle,
             length_bucketing=self.length_bucketing,

@@ -35,6 +35,7 @@ class RNNSequenceRegressor(RegressorMixin, BaseRNN):
         max_iter=100,
         learning_rate_init=0.005,
         alpha=0.0001,
+        ema_decay=0.98,
         clip_grad_norm=1.0,
         bptt_steps=None,
         shuffle=True,

@@ -37,6 +37,7 @@ class RNNSequenceTagger(BaseRNN):
         max_iter=10,
         learning_rate_init=0.005,
         alpha=0.0001,
+        ema_decay=0.98,
         clip_grad_norm=1.0,
         bptt_steps=None,
         shuffle=True,

@@ -175,7 +175,9 @@ def test_every_input_form_fits_and_predicts(form):
         X = ["big red dog" if t else "small blue cat" for t in y]
     clf = RNNSequenceClassifier(
         hidden_size=8,
-        max_iter=10,
+        # One update an epoch: 20 of them, so that the averaged weights are
+        # not dominated by the first few.
+        max_iter=20,
         learning_rate_init=0.05,
         analyzer="word" if form == "word" else "char",
         random_state=0,

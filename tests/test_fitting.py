@@ -310,3 +310,138 @@ def test_quiet_when_print_is_replaced(language_words, capsys, monkeypatch):
     X, y = language_words
     RNNSequenceClassifier(hidden_size=4, max_iter=2, random_state=0).fit(X, y)
     assert capsys.readouterr().out == ""
+
+
+class TraceWeights(Callback):
+    """The module's weights at each point of training that averaging touches
+    (runs after the library's own callbacks, as every user callback does)."""
+
+    def initialize(self):
+        self.before_update, self.after_update = [], []
+        self.at_validation, self.at_epoch_end = [], []
+        return self
+
+    @staticmethod
+    def _weights(net):
+        return [p.detach().clone() for p in net.module_.parameters()]
+
+    def on_batch_begin(self, net, batch=None, training=None, **kwargs):
+        if training:
+            self.before_update.append(self._weights(net))
+        else:
+            self.at_validation.append(self._weights(net))
+
+    def on_batch_end(self, net, batch=None, training=None, **kwargs):
+        if training:
+            self.after_update.append(self._weights(net))
+
+    def on_epoch_end(self, net, **kwargs):
+        self.at_epoch_end.append(self._weights(net))
+
+
+def _assert_same_weights(got, expected):
+    for g, e in zip(got, expected, strict=True):
+        torch.testing.assert_close(g, e, rtol=1e-6, atol=1e-7)
+
+
+def _polynomial_ema(start, updates, decay, eta=3):
+    """Each update's weights averaged in as documented; the running average
+    after every update."""
+    average, history = [w.clone() for w in start], []
+    for n, weights in enumerate(updates, start=1):
+        d = min(decay, 1 - (eta + 1) / (n + eta))
+        average = [d * a + (1 - d) * w for a, w in zip(average, weights)]
+        history.append(average)
+    return history
+
+
+def test_fitted_weights_are_the_documented_average(language_words):
+    """Check Polyak averaging update by update: the fitted model is the
+    polynomial-then-exponential average of the raw weights, each epoch ends
+    on the average, and the next epoch resumes from the raw weights."""
+    X, y = language_words
+    trace = TraceWeights()
+    clf = RNNSequenceClassifier(
+        hidden_size=4,
+        max_iter=3,
+        batch_size=64,  # 180 records: 3 updates an epoch
+        early_stopping=False,
+        n_iter_no_change=100,
+        ema_decay=0.6,  # the polynomial warm-up reaches it at update 7
+        callbacks=[trace],
+        random_state=0,
+    ).fit(X, y)
+    assert len(trace.after_update) == 9
+    averages = _polynomial_ema(trace.before_update[0], trace.after_update, 0.6)
+    _assert_same_weights(list(clf.module_.parameters()), averages[-1])
+    for epoch in range(3):
+        _assert_same_weights(trace.at_epoch_end[epoch], averages[3 * epoch + 2])
+    for epoch in (1, 2):  # training resumes from the raw weights, not the average
+        _assert_same_weights(
+            trace.before_update[3 * epoch], trace.after_update[3 * epoch - 1]
+        )
+
+
+def test_validation_and_early_stopping_use_the_average(language_words):
+    """Check that the validation loss is that of the averaged weights and that
+    early stopping restores the best epoch's average."""
+    X, y = language_words
+    # A tenth of the labels shuffled: the validation loss turns after a few
+    # epochs, so the restored epoch is not the last one.
+    y = y.copy()
+    noisy = np.random.default_rng(1).random(len(y)) < 0.1
+    y[noisy] = np.random.default_rng(2).permutation(y[noisy])
+    trace = TraceWeights()
+    clf = RNNSequenceClassifier(
+        hidden_size=8,
+        max_iter=30,
+        learning_rate_init=0.02,
+        early_stopping=True,
+        validation_fraction=0.3,
+        n_iter_no_change=3,
+        tol=0.0,
+        callbacks=[trace],
+        random_state=0,
+    ).fit(X, y)
+    updates_per_epoch = len(trace.after_update) // clf.n_iter_
+    validation_batches_per_epoch = len(trace.at_validation) // clf.n_iter_
+    averages = _polynomial_ema(trace.before_update[0], trace.after_update, 0.98)
+    for epoch in range(clf.n_iter_):
+        _assert_same_weights(
+            trace.at_validation[epoch * validation_batches_per_epoch],
+            averages[(epoch + 1) * updates_per_epoch - 1],
+        )
+    best = int(np.argmin(clf.validation_loss_curve_))
+    assert 0 < best < clf.n_iter_ - 1  # a real restore, of a trained epoch
+    _assert_same_weights(list(clf.module_.parameters()), trace.at_epoch_end[best])
+
+
+@pytest.mark.parametrize("how", ["ema_decay=None", "partial_fit"])
+def test_raw_weights_without_averaging(how, language_words):
+    """Check that ema_decay=None, and partial_fit always, keep the raw weights."""
+    X, y = language_words
+    trace = TraceWeights()
+    params = dict(hidden_size=4, early_stopping=False, callbacks=[trace])
+    if how == "partial_fit":
+        clf = RNNSequenceClassifier(**params, random_state=0)
+        clf.partial_fit(X, y, classes=np.unique(y))
+    else:
+        clf = RNNSequenceClassifier(
+            **params, max_iter=2, ema_decay=None, random_state=0
+        ).fit(X, y)
+    _assert_same_weights(list(clf.module_.parameters()), trace.after_update[-1])
+
+
+def test_averaging_keeps_no_copies_in_the_fitted_model(language_words):
+    """Check that the averaging callback lets go of its weight copies."""
+    X, y = language_words
+    clf = RNNSequenceClassifier(hidden_size=4, max_iter=2, random_state=0).fit(X, y)
+    averaging = dict(clf.net_.callbacks_)["averaging"]
+    assert averaging.average_ is None and averaging.raw_ is None
+
+
+@pytest.mark.parametrize("value", [1.0, -0.1, "0.9"])
+def test_ema_decay_is_validated(value, language_words):
+    X, y = language_words
+    with pytest.raises(ValueError, match="'ema_decay' parameter"):
+        RNNSequenceClassifier(ema_decay=value).fit(X, y)

@@ -152,27 +152,29 @@ def test_continuing_refuses_another_objective(language_words):
 @pytest.mark.parametrize(
     "y_kind, objective, expected",
     [
-        ("none", "auto", ((1, 1), 0.25, 32)),
-        ("labels", "next", ((1, 1), 0.25, 32)),
-        ("labels", "auto", ((1, 2), 0.0, 64)),
-        ("numbers", "auto", ((1, 2), 0.0, 64)),
+        ("none", "auto", ((1, 1), 0.25, 32, None)),
+        ("labels", "next", ((1, 1), 0.25, 32, None)),
+        ("labels", "auto", ((1, 2), 0.0, 64, 0.98)),
+        ("numbers", "auto", ((1, 2), 0.0, 64, 0.98)),
     ],
 )
 def test_auto_settings_follow_the_objective(
     language_words, y_kind, objective, expected
 ):
-    """Check that ngram_range, recurrent_dropout and batch_size="auto" take the
-    language model's settings for objective "next" and the supervised
-    network's otherwise, and that the fit really uses them."""
+    """Check that ngram_range, recurrent_dropout, batch_size and ema_decay
+    "auto" take the language model's settings for objective "next" and the
+    supervised network's otherwise, and that the fit really uses them."""
     X, y = language_words
     target = {"none": None, "labels": y, "numbers": np.linspace(0, 1, len(X))}
     rnn = RNNEmbeddingTransformer(
         objective=objective, hidden_size=4, max_iter=1, early_stopping=False
     ).fit(X, target[y_kind])
-    ngram_range, recurrent_dropout, batch_size = expected
+    ngram_range, recurrent_dropout, batch_size, ema_decay = expected
     assert rnn.encoder_.ngram_range == ngram_range
     assert rnn.module_.recurrent_dropout == recurrent_dropout
     assert len(rnn.net_.history[-1, "batches"]) == -(-len(X) // batch_size)
+    averaging = dict(rnn.net_.callbacks_).get("averaging")
+    assert (averaging and averaging.decay) == ema_decay
     assert rnn.get_params()["batch_size"] == "auto"  # the parameter stays as given
 
 
@@ -184,9 +186,11 @@ def test_explicit_settings_win_over_auto(language_words):
         ngram_range=(1, 3),
         recurrent_dropout=0.1,
         batch_size=5,
+        ema_decay=0.9,
         hidden_size=4,
         max_iter=1,
     ).fit(X)
+    assert dict(rnn.net_.callbacks_)["averaging"].decay == 0.9
     assert rnn.encoder_.ngram_range == (1, 3)
     assert rnn.module_.recurrent_dropout == 0.1
     assert len(rnn.net_.history[-1, "batches"]) == -(-len(X) // 5)
