@@ -296,6 +296,7 @@ V01_DEFAULTS = dict(
     max_iter=20,
     batch_size=32,
     learning_rate_init=0.005,
+    ema_decay=None,
 )
 
 MODELS = {
