@@ -445,3 +445,21 @@ def test_ema_decay_is_validated(value, language_words):
     X, y = language_words
     with pytest.raises(ValueError, match="'ema_decay' parameter"):
         RNNSequenceClassifier(ema_decay=value).fit(X, y)
+
+
+def test_a_learning_rate_schedule_goes_in_callbacks(language_words):
+    """Check the user guide's recipe: skorch's LRScheduler in ``callbacks``
+    changes AdamW's learning rate epoch by epoch."""
+    from skorch.callbacks import LRScheduler
+    from torch.optim.lr_scheduler import StepLR
+
+    X, y = language_words
+    clf = RNNSequenceClassifier(
+        hidden_size=4,
+        max_iter=3,
+        learning_rate_init=0.01,
+        n_iter_no_change=100,
+        callbacks=[LRScheduler(policy=StepLR, step_size=1, gamma=0.5)],
+        random_state=0,
+    ).fit(X, y)
+    assert clf.net_.optimizer_.param_groups[0]["lr"] == pytest.approx(0.01 / 8)
