@@ -241,17 +241,17 @@ class _WeightAveraging(Callback):
         # early stopping); the copies are not part of the fitted model.
         self.params_ = self.average_ = self.raw_ = None
 
-    @torch.no_grad()
     def _swap(self) -> None:
         """Average into the module, raw weights aside; or back."""
-        if self.raw_ is None:
-            self.raw_ = [p.detach().clone() for p in self.params_]
-            for param, average in zip(self.params_, self.average_, strict=True):
-                param.copy_(average)
-        else:
-            for param, raw in zip(self.params_, self.raw_, strict=True):
-                param.copy_(raw)
-            self.raw_ = None
+        with torch.no_grad():
+            if self.raw_ is None:
+                self.raw_ = [p.detach().clone() for p in self.params_]
+                for param, average in zip(self.params_, self.average_, strict=True):
+                    param.copy_(average)
+            else:
+                for param, raw in zip(self.params_, self.raw_, strict=True):
+                    param.copy_(raw)
+                self.raw_ = None
 
 
 class _StopOnDivergence(Callback):
