@@ -28,6 +28,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import numpy as np  # noqa: E402
 from joblib import Parallel, delayed  # noqa: E402
+from versions import V01_DEFAULTS  # noqa: E402
 
 # ----------------------------------------------------------------- the tasks
 
@@ -285,19 +286,6 @@ def _stacking(seed):
         cv=5,
     )
 
-
-V01_DEFAULTS = dict(
-    wide=False,
-    cell="rnn",
-    ngram_range=(1, 1),
-    dropout=0.0,
-    early_stopping=False,
-    standardize=False,
-    max_iter=20,
-    batch_size=32,
-    learning_rate_init=0.005,
-    ema_decay=None,
-)
 
 MODELS = {
     "defaults": lambda task, seed: _rnn(seed, task),

@@ -30,6 +30,7 @@ from reference_packed import (  # noqa: E402
     train_epoch,
     vocabulary,
 )
+from versions import V01_DEFAULTS  # noqa: E402
 
 from sklearn_rnn import RNNEmbeddingTransformer, RNNSequenceClassifier  # noqa: E402
 from sklearn_rnn._fitting import SequenceDataset, SequenceLoader  # noqa: E402
@@ -51,18 +52,6 @@ PARR = dict(
 )
 # The classifier's head without its bag-of-symbols term: the reference's head.
 PARR_CLASSIFIER = {**PARR, "wide": False}
-# The defaults of version 0.1, for the fit-time comparison with today's.
-V01_DEFAULTS = dict(
-    wide=False,
-    cell="rnn",
-    ngram_range=(1, 1),
-    dropout=0.0,
-    early_stopping=False,
-    max_iter=20,
-    batch_size=32,
-    learning_rate_init=0.005,
-    ema_decay=None,
-)
 
 
 def median_time(fn, repeats):
