@@ -303,8 +303,19 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
         # A warm start, and every partial_fit after the first, keeps the fitted
         # vocabulary, input shape, targets and optimizer state.
         continuing = self._continuing() or (partial and hasattr(self, "module_"))
+        settings = self._fit_settings(y)
         if continuing:
-            self._check_same_architecture(self.module_)
+            # The task first: another objective also resolves "auto" settings
+            # differently, and its own error says more than the changed list.
+            task = self._make_task(y, symbolic=self.module_.symbolic)
+            if self.task_.kind != task.kind:
+                raise ValueError(
+                    f"The fitted network was trained for {self.task_.kind!r}; "
+                    f"continuing it (warm_start or partial_fit) asks for "
+                    f"{task.kind!r}. Call fit with warm_start=False to train a "
+                    "new network."
+                )
+            self._check_same_architecture(self.module_, settings)
         # validate_data sets n_features_in_ as it goes: put it back if any
         # check fails, so a failed refit leaves the fitted model usable.
         shape_attrs = {
@@ -312,7 +323,6 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
             for k, v in vars(self).items()
             if k in ("n_features_in_", "feature_names_in_")
         }
-        settings = self._fit_settings(y)
         try:
             records, kind, _, encoder = self._validate_X(
                 X,
@@ -335,13 +345,6 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
                     "objective='next' predicts each step from the steps before it; "
                     "a bidirectional network would read the answer from the "
                     "backward direction. Set bidirectional=False."
-                )
-            if continuing and self.task_.kind != task.kind:
-                raise ValueError(
-                    f"The fitted network was trained for {self.task_.kind!r}; "
-                    f"continuing it (warm_start or partial_fit) asks for "
-                    f"{task.kind!r}. Call fit with warm_start=False to train a "
-                    "new network."
                 )
             targets = task.fit(
                 y,
@@ -489,17 +492,18 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
     )
     _ENCODING = ("analyzer", "ngram_range", "standardize", "max_ngrams")
 
-    def _check_same_architecture(self, module) -> None:
+    def _check_same_architecture(self, module, settings: dict) -> None:
+        """Refuse to continue ``module`` if an architecture or encoding
+        parameter changed; ``settings`` holds this fit's "auto" values resolved."""
         changed = [
             p for p in self._ARCHITECTURE if getattr(module, p) != getattr(self, p)
         ]
         encoder = self.encoder_
-        # "auto" follows the objective, whose change has its own error.
         changed += [
             p
             for p in self._ENCODING
-            if getattr(self, p) != "auto"
-            and _comparable(getattr(encoder, p)) != _comparable(getattr(self, p))
+            if _comparable(getattr(encoder, p))
+            != _comparable(settings.get(p, getattr(self, p)))
         ]
         changed += [
             p

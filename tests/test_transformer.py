@@ -149,6 +149,23 @@ def test_continuing_refuses_another_objective(language_words):
         rnn.partial_fit(X)
 
 
+def test_continuing_compares_the_resolved_ngram_range(language_words):
+    """Check that a warm start compares what "auto" resolves to: a network
+    fitted with ngram_range=(1, 3) cannot continue as "auto" (here (1, 1)),
+    while "auto" continuing an "auto" fit, or an explicit value equal to the
+    resolved one, is accepted."""
+    X, _ = language_words
+    params = dict(hidden_size=4, max_iter=1, warm_start=True)
+    rnn = RNNEmbeddingTransformer(ngram_range=(1, 3), **params).fit(X)
+    with pytest.raises(ValueError, match=r"\['ngram_range'\] changed"):
+        rnn.set_params(ngram_range="auto").fit(X)
+    assert rnn.encoder_.ngram_range == (1, 3)  # the fitted model is untouched
+    auto = RNNEmbeddingTransformer(**params).fit(X)
+    auto.fit(X)
+    auto.set_params(ngram_range=(1, 1)).fit(X)
+    assert auto.encoder_.ngram_range == (1, 1)
+
+
 @pytest.mark.parametrize(
     "y_kind, objective, expected",
     [
