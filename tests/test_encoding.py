@@ -1,6 +1,7 @@
 """Input encoding: n-gram bags, numeric standardisation, text DataFrames."""
 
 import pickle
+import re
 import warnings
 
 import numpy as np
@@ -10,7 +11,8 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.estimator_checks import check_estimator
 
 from sklearn_rnn import RNNEmbeddingTransformer, RNNSequenceClassifier
-from sklearn_rnn._encoding import SequenceEncoder
+from sklearn_rnn._encoding import SequenceEncoder, word_feature_symbols, word_shape
+from sklearn_rnn._input_kinds import FEATURES, NUMERIC_RAGGED
 from sklearn_rnn.datasets import make_wave_classification
 from sklearn_rnn.preprocessing import SequenceStandardScaler
 
@@ -247,3 +249,313 @@ def test_wide_ngrams_of_strings_in_bulk_equal_the_per_step_path(
         np.testing.assert_array_equal(model.transform(train), fitted)
         per_step = model._encode([step_ngrams(s, ngram_range) for s in test])
         np.testing.assert_array_equal(model.transform(test), per_step)
+
+
+# ------------------------------------------------ encoder units, in full
+# These pin what each step of the encoding produces and the exact words of
+# its errors (anchored with ^...$): found missing by mutation testing.
+def _raises_exactly(exc, message):
+    return pytest.raises(exc, match="^" + re.escape(message) + "$")
+
+
+def test_word_shape_and_subword_symbols():
+    """Check word shapes (case, digit and other classes, repeats collapsed)
+    and the subword symbols a word token carries."""
+    assert word_shape("McDonald's") == "XxXx'x"
+    assert word_shape("B-52s") == "X-dx"
+    assert word_shape("ab12CD") == "xdX"
+    assert word_shape("") == ""
+    assert word_feature_symbols("Dogs") == [
+        ("lower", "dogs"),
+        ("prefix", "d"),
+        ("prefix", "do"),
+        ("prefix", "dog"),
+        ("prefix", "dogs"),
+        ("suffix", "s"),
+        ("suffix", "gs"),
+        ("suffix", "ogs"),
+        ("suffix", "dogs"),
+        ("shape", "Xx"),
+    ]
+    assert word_feature_symbols(3) == []  # only str tokens have a spelling
+
+
+def test_feature_dicts_encode_ids_then_weights():
+    """Check the [ids..., weights...] rows of feature dicts: float32, as wide
+    as the widest bag, unseen features id 0 with their weight kept, a step
+    whose features all weigh 0 an empty bag, a record without steps no row."""
+    enc = SequenceEncoder()
+    enc.fit_transform([[{"w": "a", "n": 2}, {"w": "b"}]], FEATURES)
+    ids = enc.vocabulary_
+    assert ids == {"w=a": 1, "n": 2, "w=b": 3}
+    records = enc.transform([[{"w": "b", "new": 0.5}], [], [{"n": 0}]], FEATURES)
+    assert records.values.dtype == np.float32
+    assert records.values.tolist() == [[3, 0, 1, 0.5], [0, 0, 0, 0]]
+    assert records.lengths.tolist() == [1, 0, 1]
+    empty_bags = enc.transform([[{"n": 0}], []], FEATURES).values
+    assert empty_bags.shape == (1, 2) and not empty_bags.any()
+    assert enc.transform([[]], FEATURES).values.shape == (0, 2)
+
+
+def test_feature_dict_errors_read_in_full():
+    enc = SequenceEncoder()
+    enc.fit_transform([[{"w": "a"}]], FEATURES)
+    with _raises_exactly(
+        TypeError,
+        "Element 1 of X is a dict; feature input needs every element to be a "
+        "list of feature dicts.",
+    ):
+        enc.transform([[{"w": "a"}], {"w": "a"}], FEATURES)
+    with _raises_exactly(
+        ValueError, "Feature 'n' of step 1 of element 0 is inf; weights must be finite."
+    ):
+        enc.transform([[{"w": "a"}, {"n": np.inf}]], FEATURES)
+    with _raises_exactly(
+        TypeError,
+        "Feature 'w' of step 0 of element 0 is a list; feature values must be "
+        "str (categorical) or numbers (weights).",
+    ):
+        enc.transform([[{"w": ["a"]}]], FEATURES)
+
+
+def test_callable_analyzer_reads_each_string():
+    enc = SequenceEncoder(analyzer=lambda text: text.split("-"))
+    records = enc.fit_transform(["ab-c", "c-ab-ab"], "text")
+    assert enc.vocabulary_ == {"ab": 1, "c": 2}
+    assert records.values.tolist() == [1, 2, 2, 1, 1]
+    for returned, name in [("abc", "str"), (b"abc", "bytes"), (3, "int")]:
+        enc = SequenceEncoder(analyzer=lambda text, r=returned: r)
+        with _raises_exactly(
+            TypeError,
+            "The analyzer callable must return an iterable of tokens for each "
+            f"string, got {name}.",
+        ):
+            enc.fit_transform(["ab"], "text")
+
+
+def test_ragged_numbers_count_features_of_empty_records_by_their_shape():
+    """Check that an empty 2-D record declares its feature count while an
+    empty 1-D one fits any, and that all-empty records take the fitted
+    width."""
+    enc = SequenceEncoder(standardize=False)
+    records = enc.fit_transform([np.zeros(0), np.ones((2, 3))], NUMERIC_RAGGED)
+    assert records.values.shape == (2, 3) and records.lengths.tolist() == [0, 2]
+    with pytest.raises(ValueError, match=r"features per time step: \[2, 3\]"):
+        enc.transform([np.zeros((0, 2)), np.ones((2, 3))], NUMERIC_RAGGED)
+    for X in ([np.zeros(0)], []):
+        empty = enc.transform(X, NUMERIC_RAGGED).values
+        assert empty.shape == (0, 3) and empty.dtype == np.float32
+
+
+def test_numeric_errors_read_in_full():
+    enc = SequenceEncoder()
+    enc.fit_transform([np.ones(2), np.ones(3)], NUMERIC_RAGGED)
+    cases = [
+        (
+            [np.ones(2), np.ones(2) * 1j],
+            ValueError,
+            "Complex data not supported: sequence 1 is complex.",
+        ),
+        (
+            [np.ones(2), np.array(["a", "b"])],
+            TypeError,
+            "Sequence 1 of X holds <U1 values; numeric sequences must hold real "
+            "numbers (nested lists of uneven depth are not accepted).",
+        ),
+        (
+            [np.ones(2), np.ones((2, 1, 1))],
+            ValueError,
+            "Sequence 1 of X has 3 dimensions; each numeric sequence must have "
+            "shape (len,) or (len, n_features).",
+        ),
+        (
+            [np.ones((2, 2)), np.ones((2, 3))],
+            ValueError,
+            "The numeric sequences in X have different numbers of features per "
+            "time step: [2, 3]. Every sequence must have the same number of "
+            "features.",
+        ),
+        (
+            [np.ones(2), np.array([1e39, 0.0])],
+            ValueError,
+            "Input X holds values too large for float32 (|x| > 3.4e38); rescale X.",
+        ),
+    ]
+    for X, exc, message in cases:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # overflow is reported in words only
+            with _raises_exactly(exc, message):
+                enc.transform(X, NUMERIC_RAGGED)
+    with pytest.raises(ValueError, match="^Sequence 1 of X is not a rectangular"):
+        enc.transform([np.ones(2), [[1.0, 2.0], [3.0]]], NUMERIC_RAGGED)
+
+
+def test_encoder_defaults():
+    assert vars(SequenceEncoder()) == {
+        "analyzer": "char",
+        "ngram_range": (1, 1),
+        "standardize": True,
+        "max_ngrams": 2000,
+        "word_features": False,
+        "wide_ngram_range": None,
+        "max_wide_ngrams": 20_000,
+    }
+
+
+def test_refitting_an_encoder_forgets_the_previous_fit():
+    """Check that fit_transform starts afresh: no moments, wide n-grams or
+    vocabulary carried over from an earlier fit of another kind."""
+    enc = SequenceEncoder(wide_ngram_range=(1, 2))
+    enc.fit_transform(["ab", "ba"], "text")
+    assert enc.wide_ is not None and enc.step_width_ == 1
+    enc.fit_scaling(enc.fit_transform([np.ones(2) * 5, np.ones(3)], NUMERIC_RAGGED))
+    assert enc.wide_ is None and enc.step_width_ is None and enc.mean_ is not None
+    enc.standardize = False
+    records = enc.fit_scaling(enc.fit_transform([np.ones(2) * 5], NUMERIC_RAGGED))
+    assert enc.mean_ is None and enc.scale_ is None
+    assert records.values.ravel().tolist() == [5.0, 5.0]
+    assert enc.transform([np.ones(1) * 5], NUMERIC_RAGGED).values.tolist() == [[5.0]]
+
+
+def test_wide_columns_follow_the_step_symbols():
+    """Check each encoded step: its own ids padded to ``step_width_`` columns,
+    then the record's wide n-gram ids (the same on every step)."""
+    enc = SequenceEncoder(ngram_range=(1, 2), wide_ngram_range=(1, 1))
+    records = enc.fit_transform(["ab", "b"], "text")
+    assert enc.step_width_ == 2
+    wide = enc.wide_.transform(["ab", "b"])
+    steps = enc._encode_steps([enc._steps(s) for s in ["ab", "b"]]).values
+    assert_array_equal(records.values[:, :2], steps)
+    assert_array_equal(records.values[:, 2:], wide)
+    assert records.values.shape[1] == 2 + wide.shape[1]
+    single = SequenceEncoder(wide_ngram_range=(1, 1))
+    values = single.fit_transform(["ab"], "text").values
+    assert single.step_width_ == 1 and values[:, 0].tolist() == [1, 2]
+
+
+def test_symbol_errors_read_in_full():
+    text = SequenceEncoder()
+    text.fit_transform(["ab"], "text")
+    tokens = SequenceEncoder()
+    tokens.fit_transform([["a"]], "tokens")
+    feats = SequenceEncoder()
+    feats.fit_transform([[{"w": "a"}]], FEATURES)
+    numbers = SequenceEncoder()
+    numbers.fit_transform([np.ones((2, 3))], NUMERIC_RAGGED)
+    cases = [
+        (
+            tokens,
+            [["a"], "b"],
+            "tokens",
+            TypeError,
+            "Element 1 of X is a str; token input needs every element to be a "
+            "list or tuple of tokens.",
+        ),
+        (
+            tokens,
+            [["a", ["b"]]],
+            "tokens",
+            TypeError,
+            "Element 0 of X holds a list token; tokens must be hashable scalars "
+            "such as str (nested lists of uneven depth are not sequences of "
+            "tokens).",
+        ),
+        (
+            tokens,
+            [["a", {"b"}]],
+            "tokens",
+            TypeError,
+            "Element 0 of X holds a set token; tokens must be hashable scalars "
+            "such as str (nested lists of uneven depth are not sequences of "
+            "tokens).",
+        ),
+        (
+            feats,
+            [["a"]],
+            "tokens",
+            ValueError,
+            "The model was fitted on features input but X holds tokens; pass "
+            "the same kind of input as in fit.",
+        ),
+        (
+            text,
+            [[{"w": "a"}]],
+            FEATURES,
+            ValueError,
+            "The model was fitted on text input but X holds features; pass the "
+            "same kind of input as in fit.",
+        ),
+        (
+            text,
+            [np.ones(2)],
+            NUMERIC_RAGGED,
+            ValueError,
+            "The model was fitted on symbol sequences but X holds numeric "
+            "sequences; pass the same kind of input as in fit.",
+        ),
+        (
+            numbers,
+            ["ab"],
+            "text",
+            ValueError,
+            "The model was fitted on numeric sequences but X holds symbol "
+            "sequences; pass the same kind of input as in fit.",
+        ),
+        (
+            numbers,
+            [np.ones((2, 2))],
+            NUMERIC_RAGGED,
+            ValueError,
+            "X has 2 features per time step, but the model was fitted with 3 "
+            "features per time step.",
+        ),
+    ]
+    for enc, X, kind, exc, message in cases:
+        with _raises_exactly(exc, message):
+            enc.transform(X, kind)
+
+
+def test_token_input_of_arrays_and_series():
+    """Check that token sequences given as arrays, and a pandas Series of
+    token lists, encode as the same lists do; bare empty sequences after a
+    numeric fit are empty numeric records."""
+    enc = SequenceEncoder()
+    expected = enc.fit_transform([["a", "b"], ["b"]], "tokens").values.tolist()
+    as_arrays = [np.array(["a", "b"]), np.array(["b"])]
+    assert enc.transform(as_arrays, "tokens").values.tolist() == expected
+    assert enc._symbol_sequences(as_arrays, "tokens") == [["a", "b"], ["b"]]
+    assert all(type(s) is list for s in enc._symbol_sequences(as_arrays, "tokens"))
+    pd = pytest.importorskip("pandas")
+    series = pd.Series([["a", "b"], ["b"]])
+    assert enc.transform(series, "tokens").values.tolist() == expected
+    numbers = SequenceEncoder()
+    numbers.fit_transform([np.ones((2, 3))], NUMERIC_RAGGED)
+    empty = numbers.transform([[], []], "tokens")
+    assert empty.values.shape == (0, 3) and empty.lengths.tolist() == [0, 0]
+
+
+def test_vocabulary_caps_ngrams_and_word_features_only():
+    """Check max_ngrams exactly: ids from 1 in order of first appearance; the
+    n-grams held by most records kept, ties in first-seen order; every single
+    symbol kept with min_n 1, none exempt with min_n 2; word features capped
+    like n-grams; None keeps everything."""
+    X = ["abab", "abba", "bcbc", "cd"]
+    enc = SequenceEncoder(ngram_range=(1, 2), max_ngrams=3)
+    enc.fit_transform(X, "text")
+    # "ab" and "ba" are held by 2 records, then "bb", "bc", "cb", "cd" by
+    # one: "bb" is seen first.
+    expected = {"a": 1, "b": 2, "ab": 3, "ba": 4, "bb": 5, "c": 6, "d": 7}
+    assert enc.vocabulary_ == expected
+    enc = SequenceEncoder(ngram_range=(2, 2), max_ngrams=2)
+    enc.fit_transform(X, "text")
+    assert enc.vocabulary_ == {"ab": 1, "ba": 2}
+    enc = SequenceEncoder(ngram_range=(1, 2), max_ngrams=None)
+    enc.fit_transform(X, "text")
+    assert len(enc.vocabulary_) == 4 + 6
+    enc = SequenceEncoder(word_features=True, max_ngrams=1)
+    enc.fit_transform([["Dog", "dog"], ["cat"]], "tokens")
+    # ("shape", "x") is the one feature both records hold.
+    assert list(enc.vocabulary_) == ["Dog", "dog", ("shape", "x"), "cat"]
+    enc = SequenceEncoder(max_ngrams=1)
+    enc.fit_transform(X, "text")  # one symbol a step: nothing to cap
+    assert list(enc.vocabulary_) == list("abcd")

@@ -7,7 +7,13 @@ from numpy.testing import assert_allclose
 from skorch.callbacks import Callback
 
 from sklearn_rnn import RNNSequenceClassifier
-from sklearn_rnn._fitting import batch_indices
+from sklearn_rnn._encoding import Records
+from sklearn_rnn._fitting import (
+    SequenceDataset,
+    SequenceLoader,
+    batch_indices,
+)
+from sklearn_rnn._tasks import Targets
 
 from .conftest import FAST_PARAMS
 
@@ -109,6 +115,56 @@ def test_bucketing_groups_similar_lengths_and_covers_every_record():
     padded = sum(len(b) * lengths[b].max() for b in batches)
     plain = batch_indices(lengths, 32, shuffle=True, bucket=False, rng=rng)
     assert padded < 0.7 * sum(len(b) * lengths[b].max() for b in plain)
+
+
+def test_batch_indices_in_every_mode():
+    """Check the batches exactly: in order without shuffling; sorted by length
+    (stably) within chunks of 50 batches when bucketing; shuffled records and
+    batch order (reproducibly) with shuffle; the last batch shorter."""
+    lengths = np.array([3, 1, 2, 1, 3, 2, 5])
+    plain = batch_indices(lengths, 3, shuffle=False, bucket=False, rng=None)
+    assert [b.tolist() for b in plain] == [[0, 1, 2], [3, 4, 5], [6]]
+    bucketed = batch_indices(lengths, 3, shuffle=False, bucket=True, rng=None)
+    assert [b.tolist() for b in bucketed] == [[1, 3, 2], [5, 0, 4], [6]]
+    # Sorting stays within a chunk of 50 batches: 2 x 50 x 2 records whose
+    # lengths fall, so sorting across chunks would change the first batch.
+    falling = np.repeat([2, 1], 100)
+    chunked = batch_indices(falling, 2, shuffle=False, bucket=True, rng=None)
+    assert [b.tolist() for b in chunked] == [[i, i + 1] for i in range(0, 200, 2)]
+
+    def shuffled(bucket, seed):
+        rng = np.random.default_rng(seed)
+        return batch_indices(lengths, 3, shuffle=True, bucket=bucket, rng=rng)
+
+    for bucket in (False, True):
+        batches = shuffled(bucket, 0)
+        assert sorted(np.concatenate(batches).tolist()) == list(range(7))
+        assert [b.tolist() for b in batches] == [
+            b.tolist() for b in shuffled(bucket, 0)
+        ]
+        orders = {tuple(np.concatenate(shuffled(bucket, s))) for s in range(10)}
+        assert len(orders) > 5
+    # With bucketing, shuffle also moves the short last batch around.
+    assert {len(shuffled(True, s)[-1]) for s in range(10)} == {1, 3}
+
+
+def test_sequence_loader_batches():
+    """Check the loader's batches: count, left-padded X with lengths, the
+    targets and float32 weights of the batch's records."""
+    records = Records.from_list(
+        [np.array([1, 2]), np.array([3]), np.array([4, 5, 6])], np.zeros(0, np.int64)
+    )
+    targets = Targets(np.array([0, 1, 0]))
+    dataset = SequenceDataset(records, targets, np.array([1.0, 2.0, 0.5]))
+    loader = SequenceLoader(dataset, 2, bucket=False)
+    assert len(loader) == 2
+    (first, y0), (second, y1) = list(loader)
+    assert first.X.tolist() == [[1, 2], [0, 3]] and first.lengths.tolist() == [2, 1]
+    assert y0.tolist() == [0, 1] and first.weight.tolist() == [1.0, 2.0]
+    assert first.weight.dtype == torch.float32 and len(first) == 2
+    assert second.X.tolist() == [[4, 5, 6]] and y1.tolist() == [0]
+    assert len(SequenceLoader(dataset, 3)) == 1
+    assert len(SequenceLoader(dataset, 1)) == 3
 
 
 def test_early_stopping_holds_out_data_only_when_asked(language_words):
