@@ -420,7 +420,7 @@ class SequenceEncoder:
         return {tok: i for i, tok in enumerate(symbols, start=1)}
 
     def _standardized(self, records: Records) -> Records:
-        if getattr(self, "mean_", None) is None:
+        if self.mean_ is None:  # numeric input, standardize=False
             return records
         values = (records.values - self.mean_) / self.scale_
         return Records(_to_float32(values), records.lengths, records.offsets)

@@ -11,7 +11,13 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.estimator_checks import check_estimator
 
 from sklearn_rnn import RNNEmbeddingTransformer, RNNSequenceClassifier
-from sklearn_rnn._encoding import SequenceEncoder, word_feature_symbols, word_shape
+from sklearn_rnn._encoding import (
+    Records,
+    SequenceEncoder,
+    channel_moments,
+    word_feature_symbols,
+    word_shape,
+)
 from sklearn_rnn._input_kinds import FEATURES, NUMERIC_RAGGED
 from sklearn_rnn.datasets import make_wave_classification
 from sklearn_rnn.preprocessing import SequenceStandardScaler
@@ -331,6 +337,38 @@ def test_callable_analyzer_reads_each_string():
             f"string, got {name}.",
         ):
             enc.fit_transform(["ab"], "text")
+
+
+def test_channel_moments_are_weighted_per_channel():
+    """Check the weighted mean and standard deviation of every step, scale 1
+    for a (numerically) constant channel, and the fallback when the weights
+    sum to zero."""
+    records = Records.from_list(
+        [
+            np.array([[0.0, 5.0, 1e8], [2.0, 5.0, 1e8 + 1e-7]]),
+            np.array([[4.0, 5.0, 1e8]]),
+        ],
+        np.zeros((0, 3)),
+    )
+    mean, scale = channel_moments(records)
+    assert_allclose(mean[:2], [2.0, 5.0])
+    assert_allclose(scale[0], np.sqrt(8 / 3))
+    # 5.0 is constant; 1e8 +- 1e-7 is constant to within ten float64 ulps.
+    assert scale[1:].tolist() == [1.0, 1.0]
+    # Weights as small as you like: only their ratios count.
+    mean, _ = channel_moments(records, np.array([0.1, 0.3]))
+    assert mean[0] == pytest.approx((0.1 * 2 + 0.3 * 4) / 0.5)
+    # Close to zero, a spread just above ten ulps is a real spread.
+    tiny = Records.from_list([np.array([[-3e-15], [3e-15]])], np.zeros((0, 1)))
+    assert channel_moments(tiny)[1][0] == pytest.approx(3e-15)
+    mean, scale = channel_moments(records, np.zeros(2))
+    assert mean.tolist() == [0.0] * 3 and scale.tolist() == [1.0] * 3
+
+
+def test_numeric_records_that_are_all_empty_have_one_feature():
+    enc = SequenceEncoder(standardize=False)
+    records = enc.fit_transform([np.zeros(0), []], NUMERIC_RAGGED)
+    assert enc.n_inputs_ == 1 and records.values.shape == (0, 1)
 
 
 def test_ragged_numbers_count_features_of_empty_records_by_their_shape():
