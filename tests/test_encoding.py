@@ -365,6 +365,26 @@ def test_channel_moments_are_weighted_per_channel():
     assert mean.tolist() == [0.0] * 3 and scale.tolist() == [1.0] * 3
 
 
+@pytest.mark.parametrize(
+    "X,kind",
+    [(["abc", "ab", "ca"], "text"), ([["a", "b"], ["b"], ["c", "a"]], "tokens")],
+)
+def test_encoder_state_from_before_word_features_and_wide_ngrams(X, kind):
+    """Check that an encoder saved by version 0.1, whose state has no
+    word_features, wide_ngram_range or wide_, still encodes as it did."""
+    enc = SequenceEncoder(ngram_range=(1, 2))
+    enc.fit_transform(X, kind)
+    expected = enc.transform(X, kind)
+    state = pickle.loads(pickle.dumps(enc)).__dict__
+    for name in ("word_features", "wide_ngram_range", "max_wide_ngrams", "wide_"):
+        state.pop(name, None)
+    old = SequenceEncoder.__new__(SequenceEncoder)
+    old.__dict__.update(state)
+    records = old.transform(X, kind)
+    assert_array_equal(records.values, expected.values)
+    assert_array_equal(records.lengths, expected.lengths)
+
+
 def test_numeric_records_that_are_all_empty_have_one_feature():
     enc = SequenceEncoder(standardize=False)
     records = enc.fit_transform([np.zeros(0), []], NUMERIC_RAGGED)
