@@ -385,6 +385,18 @@ def test_encoder_state_from_before_word_features_and_wide_ngrams(X, kind):
     assert_array_equal(records.lengths, expected.lengths)
 
 
+def test_only_streaming_grows_the_wide_vocabulary():
+    """Check that transform (predict) never gives unseen wide n-grams ids,
+    even when a streaming fit reserved columns for them; partial_fit does."""
+    enc = SequenceEncoder(wide_ngram_range=(1, 2))
+    enc.fit_transform(["ab"], "text", streaming=True)
+    seen = dict(enc.wide_.vocabulary_)
+    enc.transform(["xy"], "text")
+    assert enc.wide_.vocabulary_ == seen
+    enc.transform(["xy"], "text", streaming=True)
+    assert set(enc.wide_.vocabulary_) > set(seen)
+
+
 def test_numeric_records_that_are_all_empty_have_one_feature():
     enc = SequenceEncoder(standardize=False)
     records = enc.fit_transform([np.zeros(0), []], NUMERIC_RAGGED)
@@ -507,6 +519,14 @@ def test_symbol_errors_read_in_full():
             "tokens",
             TypeError,
             "Element 1 of X is a str; token input needs every element to be a "
+            "list or tuple of tokens.",
+        ),
+        (
+            tokens,
+            [["a"], 5],
+            "tokens",
+            TypeError,
+            "Element 1 of X is a int; token input needs every element to be a "
             "list or tuple of tokens.",
         ),
         (
