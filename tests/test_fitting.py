@@ -131,6 +131,11 @@ def test_batch_indices_in_every_mode():
     falling = np.repeat([2, 1], 100)
     chunked = batch_indices(falling, 2, shuffle=False, bucket=True, rng=None)
     assert [b.tolist() for b in chunked] == [[i, i + 1] for i in range(0, 200, 2)]
+    # Equal lengths keep their order (numpy's default sort is not stable
+    # beyond 16 elements), so batches are the same with any numpy.
+    mixed = np.random.default_rng(0).integers(1, 4, 100)
+    stable = batch_indices(mixed, 10, shuffle=False, bucket=True, rng=None)
+    assert np.concatenate(stable).tolist() == np.argsort(mixed, kind="stable").tolist()
 
     def shuffled(bucket, seed):
         rng = np.random.default_rng(seed)
