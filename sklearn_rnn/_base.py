@@ -339,7 +339,8 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
             )
             if not continuing:
                 records = encoder.fit_scaling(records, sample_weight)
-            task = self._make_task(y, symbolic=kind in SYMBOLIC_KINDS)
+            if not continuing:  # else built above; reset=False kept the kind
+                task = self._make_task(y, symbolic=kind in SYMBOLIC_KINDS)
             if task.kind == "next" and self.bidirectional:
                 raise ValueError(
                     "objective='next' predicts each step from the steps before it; "
