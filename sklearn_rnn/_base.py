@@ -5,6 +5,7 @@ loss, decoding) is a task object from ``_tasks.py``."""
 from __future__ import annotations
 
 import copy
+import sys
 import warnings
 from numbers import Integral, Real
 
@@ -58,8 +59,19 @@ def _check_ngram_range(name: str, ngram) -> None:
         )
 
 
-def _comparable(value):
-    return tuple(value) if isinstance(value, list | tuple) else value
+def _caller_stacklevel() -> int:
+    """The ``stacklevel`` at which a warning raised by the caller of this
+    function points at the user's line: the first frame outside this library
+    and scikit-learn (``fit`` runs inside sklearn's ``_fit_context``, and a
+    user may call it through a Pipeline or a search)."""
+    frame, level = sys._getframe(1), 1
+    while frame is not None and _package_of(frame) in ("sklearn_rnn", "sklearn"):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
+def _package_of(frame) -> str:
+    return frame.f_globals.get("__name__", "").partition(".")[0]
 
 
 class BaseRNN(PersistenceMixin, BaseEstimator):
@@ -463,12 +475,13 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
     def _warn_on_poor_fit(self, net, task, train_set) -> None:
         """sklearn's ConvergenceWarning when max_iter cut training short, and a
         warning when the loss never got below that of a constant prediction."""
+        stacklevel = _caller_stacklevel()
         if not stopped_early(net):
             warnings.warn(
                 f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached "
                 "and the optimization hasn't converged yet.",
                 ConvergenceWarning,
-                stacklevel=3,
+                stacklevel=stacklevel,
             )
         baseline = task.baseline_loss(train_set.targets, train_set.sample_weight)
         best = min(self.loss_curve_)
@@ -480,7 +493,7 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
                 "larger learning_rate_init, pooling='mean' or cell='gru' for long "
                 "sequences, or check that X carries the signal.",
                 ConvergenceWarning,
-                stacklevel=3,
+                stacklevel=stacklevel,
             )
 
     _ARCHITECTURE = (
@@ -503,14 +516,14 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
         changed += [
             p
             for p in self._ENCODING
-            if _comparable(getattr(encoder, p))
-            != _comparable(settings.get(p, getattr(self, p)))
+            if getattr(encoder, p) != settings.get(p, getattr(self, p))
         ]
         changed += [
             p
             for p, value in self._encoder_options().items()
             if p not in self._ENCODING
-            and _comparable(getattr(encoder, p, None)) != _comparable(value)
+            # None: an encoder pickled before the option existed.
+            and getattr(encoder, p, None) != value
         ]
         if changed:
             raise ValueError(

@@ -13,7 +13,11 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, cross_val_score, train_test_split
 from sklearn.pipeline import Pipeline, make_pipeline
 
-from sklearn_rnn import RNNEmbeddingTransformer, RNNSequenceClassifier
+from sklearn_rnn import (
+    RNNEmbeddingTransformer,
+    RNNSequenceClassifier,
+    RNNSequenceRegressor,
+)
 from sklearn_rnn.datasets import load_surnames, make_sequence_classification
 
 from .conftest import make_anagram_task
@@ -276,6 +280,32 @@ def test_wide_ngram_range_is_checked_and_fixed_by_warm_start(language_words):
         clf.fit(X, y)
     clf.set_params(wide_ngram_range=(1, 4), wide=False)
     with pytest.raises(ValueError, match="wide_ngram_range"):
+        clf.fit(X, y)
+
+
+def test_only_the_classifier_adds_a_wide_term(language_words):
+    """Check that the wide term (``V_bag``) belongs to the classifier's
+    ``wide``: regressors and embeddings of strings are the network alone."""
+    X, y = language_words
+    params = dict(hidden_size=4, max_iter=1, random_state=0)
+    assert hasattr(RNNSequenceClassifier(**params).fit(X, y).module_, "V_bag")
+    plain = RNNSequenceClassifier(wide=False, **params).fit(X, y).module_
+    regressor = RNNSequenceRegressor(**params).fit(X, np.arange(len(X)) % 3).module_
+    embedding = RNNEmbeddingTransformer(**params).fit(X, y).module_
+    for module in (plain, regressor, embedding):
+        assert not module.wide and not hasattr(module, "V_bag")
+
+
+def test_warm_start_of_an_encoder_without_wide_settings_names_them(language_words):
+    """Check that continuing a model whose encoder predates the wide settings
+    (pickled before they existed) names them instead of an AttributeError."""
+    X, y = language_words
+    clf = RNNSequenceClassifier(hidden_size=4, max_iter=1, warm_start=True)
+    clf.fit(X, y)
+    del clf.encoder_.wide_ngram_range, clf.encoder_.max_wide_ngrams
+    with pytest.raises(
+        ValueError, match=r"\['wide_ngram_range', 'max_wide_ngrams'\] changed"
+    ):
         clf.fit(X, y)
 
 

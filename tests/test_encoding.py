@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.pipeline import make_pipeline
 from sklearn.utils.estimator_checks import check_estimator
 
 from sklearn_rnn import RNNEmbeddingTransformer, RNNSequenceClassifier
@@ -169,10 +170,12 @@ def test_fit_that_learned_nothing_says_so():
     rng = np.random.default_rng(0)
     X = ["".join(rng.choice(list("ab"), size=5)) for _ in range(200)]
     y = rng.integers(2, size=200)  # labels independent of X
-    with pytest.warns(ConvergenceWarning, match="learned next to nothing"):
-        RNNSequenceClassifier(
-            hidden_size=4, max_iter=3, learning_rate_init=1e-6, random_state=0
-        ).fit(X, y)
+    clf = RNNSequenceClassifier(
+        hidden_size=4, max_iter=3, learning_rate_init=1e-6, random_state=0
+    )
+    with pytest.warns(ConvergenceWarning, match="learned next to nothing") as caught:
+        make_pipeline(clf).fit(X, y)  # through sklearn: still the caller's line
+    assert {w.filename for w in caught} == {__file__}
 
 
 def test_default_fit_that_stops_early_does_not_warn():

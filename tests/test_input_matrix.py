@@ -6,8 +6,13 @@ from functools import partial
 import numpy as np
 import pytest
 from sklearn.exceptions import NotFittedError
+from sklearn.utils import get_tags
 
-from sklearn_rnn import RNNEmbeddingTransformer, RNNSequenceClassifier
+from sklearn_rnn import (
+    RNNEmbeddingTransformer,
+    RNNSequenceClassifier,
+    RNNSequenceRegressor,
+)
 
 TINY = dict(hidden_size=4, max_iter=1, random_state=0)
 WORDS, LABELS = ["cat", "chat", "katze", "kat"], ["en", "fr", "en", "fr"]
@@ -279,6 +284,42 @@ def test_divergence_is_detected_and_leaves_no_nan_model():
         clf.fit(X, y)
     with pytest.raises(NotFittedError):
         clf.predict(X)
+
+
+def test_a_diverged_refit_forgets_the_fit_and_keeps_the_parameters():
+    """Check that a new fit (not a warm start) that diverges leaves an unfitted
+    estimator: no fitted attribute of the previous fit, every parameter kept."""
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(40, 6)), np.arange(40) % 2
+    clf = RNNSequenceClassifier(
+        hidden_size=8, cell="rnn", max_iter=2, early_stopping=False, random_state=0
+    ).fit(X, y)
+    assert hasattr(clf, "module_") and hasattr(clf, "n_features_in_")
+    diverging = dict(nonlinearity="relu", clip_grad_norm=None, learning_rate_init=1e30)
+    clf.set_params(**diverging)
+    params = clf.get_params()
+    with pytest.raises(ValueError, match="Training diverged"):
+        clf.fit(X * 1e30, y)
+    assert [a for a in vars(clf) if a.endswith("_")] == []
+    assert clf.get_params() == params
+    with pytest.raises(NotFittedError):
+        clf.predict(X)
+
+
+@pytest.mark.parametrize(
+    "estimator, needs_y",
+    [
+        (RNNSequenceClassifier(), True),
+        (RNNSequenceRegressor(), True),
+        (RNNEmbeddingTransformer(), False),  # y=None learns without labels
+    ],
+)
+def test_tags_declare_three_d_input_and_whether_fit_needs_y(estimator, needs_y):
+    """Check the tags sklearn's checks and meta-estimators read: (n, steps,
+    features) arrays are valid input; the supervised estimators need y."""
+    tags = get_tags(estimator)
+    assert tags.input_tags.three_d_array is True
+    assert tags.target_tags.required is needs_y
 
 
 # --------------------------------------------------------------------------

@@ -6,6 +6,7 @@ fails when that behaviour breaks.
 """
 
 import pickle
+import re
 import threading
 
 import numpy as np
@@ -261,7 +262,12 @@ def test_warm_start_applies_new_training_settings(language_words):
 def test_warm_start_refuses_changed_encoding_or_architecture(language_words, change):
     X, y = language_words
     clf = _fit(X, y, max_iter=1, warm_start=True)
-    with pytest.raises(ValueError, match=list(change)[0]):
+    message = (
+        f"warm_start=True continues the fitted network, but {list(change)} "
+        "changed since the last fit; set warm_start=False to train a new "
+        "network with these values."
+    )
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
         clf.set_params(**change).fit(X, y)
 
 
@@ -378,8 +384,9 @@ def test_predicting_one_record_never_touches_the_whole_vocabulary():
     from torch.utils._python_dispatch import TorchDispatchMode
 
     vocab = [f"w{i}" for i in range(100_000)]
+    # Large batches: the fit only has to build the vocabulary, not learn.
     clf = RNNSequenceClassifier(
-        hidden_size=8, max_iter=1, early_stopping=False, random_state=0
+        hidden_size=8, max_iter=1, batch_size=4096, early_stopping=False, random_state=0
     ).fit([[w] for w in vocab], np.arange(100_000) % 2)
     largest = []
 
@@ -432,8 +439,11 @@ def test_convergence_warning_only_when_max_iter_cut_training_short(language_word
     from sklearn.exceptions import ConvergenceWarning
 
     X, y = language_words
-    with pytest.warns(ConvergenceWarning, match=r"Maximum iterations \(2\)"):
+    message = r"^Stochastic Optimizer: Maximum iterations \(2\) reached and the optimization hasn't converged yet\.$"
+    with pytest.warns(ConvergenceWarning, match=message) as caught:
         RNNSequenceClassifier(hidden_size=4, max_iter=2, random_state=0).fit(X, y)
+    # The warning points at the line that called fit, not inside the library.
+    assert [w.filename for w in caught] == [__file__]
     stopped = RNNSequenceClassifier(
         hidden_size=4,
         max_iter=200,
