@@ -221,7 +221,6 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
         X,
         *,
         reset: bool,
-        fitting: bool = False,
         streaming: bool = False,
         ngram_range=None,
     ):
@@ -271,10 +270,6 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
         else:
             encoder = self.encoder_
             records = encoder.transform(X, kind, streaming=streaming)
-        if fitting and len(records) == 0:
-            raise ValueError(
-                "Found array with 0 sample(s) while a minimum of 1 is required."
-            )
         return records, kind, out_dtype, encoder
 
     def _encoder_options(self) -> dict:
@@ -339,7 +334,6 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
             records, kind, _, encoder = self._validate_X(
                 X,
                 reset=not continuing,
-                fitting=True,
                 streaming=partial,
                 ngram_range=settings["ngram_range"],
             )

@@ -1,6 +1,7 @@
 """The input matrix: each bad case raises a clear error naming the problem, and
 each odd-but-legitimate case (at the end) gets a correct result."""
 
+import re
 from functools import partial
 
 import numpy as np
@@ -90,7 +91,8 @@ FIT_ERRORS = [
         [[[[1.0]]], [[[2.0]]], [[[3.0]]]],
         [0, 1, 0],
         ValueError,
-        "Found array with dim 4",
+        r"^Found array with dim 4\. RNN\w+ expected <= 3: "
+        r"\(n_samples, n_steps\) or \(n_samples, n_steps, n_features\)\.$",
     ),
     (
         "ragged feature counts",
@@ -160,7 +162,8 @@ PREDICT_ERRORS = [
         NUM_Y,
         ["abc"],
         ValueError,
-        "fitted on a numeric array",
+        r"^RNN\w+ was fitted on a numeric array with 5 steps; "
+        r"X must be such an array too\.$",
     ),
     (
         "numeric after strings",
@@ -244,13 +247,31 @@ def test_invalid_parameters(param, value, match):
 @pytest.mark.parametrize(
     "params,match",
     [
-        ({"cell": "gru", "nonlinearity": "relu"}, "applies to cell='rnn' only"),
-        ({"fit_mode": "packed", "bptt_steps": 5}, "bptt_steps"),
+        (
+            {"cell": "gru", "nonlinearity": "relu"},
+            "nonlinearity='relu' applies to cell='rnn' only; cell='gru' has "
+            "fixed gate nonlinearities.",
+        ),
+        *(
+            (
+                {"fit_mode": "packed", name: value},
+                f"{name} needs a step-by-step fit_mode ('sgd', 'minibatch' or "
+                "'vectorized'); torch's packed kernels run every step of every "
+                "record inside one call.",
+            )
+            for name, value in (("bptt_steps", 5), ("recurrent_dropout", 0.1))
+        ),
+        (
+            {"ngram_range": (2, 1)},
+            "ngram_range must be a tuple (min_n, max_n) of integers with "
+            "1 <= min_n <= max_n, got (2, 1).",
+        ),
     ],
 )
 def test_inconsistent_parameters(params, match):
-    """Check the rules that involve two parameters."""
-    with pytest.raises(ValueError, match=match):
+    """Check the rules that involve two parameters (and the n-gram range's
+    order, which the constraints cannot express), message and all."""
+    with pytest.raises(ValueError, match=f"^{re.escape(match)}$"):
         RNNSequenceClassifier(**{**TINY, **params}).fit(WORDS, LABELS)
 
 
@@ -424,3 +445,31 @@ def test_dataframe_input_keeps_feature_names():
     assert list(clf.feature_names_in_) == ["t0", "t1", "t2"]
     with pytest.warns(UserWarning, match="feature names"):
         clf.predict(X.to_numpy())
+
+
+def test_object_array_of_equal_shape_records_reads_as_a_numeric_array():
+    """Check records held one per element of an object array (what pandas and
+    dask hand over): the same model as the stacked array, n_features_in_ set."""
+    rng = np.random.default_rng(0)
+    stacked = rng.normal(size=(12, 4, 2))
+    held = np.empty(12, dtype=object)
+    held[:] = list(stacked)
+    y = np.arange(12) % 2
+    from_stacked = RNNSequenceClassifier(**TINY).fit(stacked, y)
+    from_held = RNNSequenceClassifier(**TINY).fit(held, y)
+    assert from_held.n_features_in_ == from_stacked.n_features_in_ == 4
+    np.testing.assert_array_equal(
+        from_held.predict_proba(held), from_stacked.predict_proba(stacked)
+    )
+
+
+def test_refit_on_symbols_forgets_the_numeric_shape():
+    """Check that a refit on strings drops the n_features_in_ and
+    feature_names_in_ of an earlier fit on a numeric DataFrame."""
+    pd = pytest.importorskip("pandas")
+    X = pd.DataFrame(np.random.default_rng(0).normal(size=(8, 3)), columns=list("abc"))
+    clf = RNNSequenceClassifier(**TINY).fit(X, np.arange(8) % 2)
+    clf.fit(WORDS, LABELS)
+    assert not hasattr(clf, "n_features_in_")
+    assert not hasattr(clf, "feature_names_in_")
+    assert clf.predict(["abc"]).shape == (1,)
