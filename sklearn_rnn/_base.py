@@ -40,6 +40,7 @@ from sklearn_rnn._input_kinds import (
 )
 from sklearn_rnn._module import GATES, POOLINGS, MatrixRNN
 from sklearn_rnn._persistence import PersistenceMixin
+from sklearn_rnn._stacklevel import user_stacklevel
 from sklearn_rnn._tasks import split_for_validation
 
 # early_stopping="auto" holds out a validation set from this many records on:
@@ -57,21 +58,6 @@ def _check_ngram_range(name: str, ngram) -> None:
             f"{name} must be a tuple (min_n, max_n) of integers with "
             f"1 <= min_n <= max_n, got {ngram!r}."
         )
-
-
-def _caller_stacklevel() -> int:
-    """The ``stacklevel`` at which a warning raised by the caller of this
-    function points at the user's line: the first frame outside this library
-    and scikit-learn (``fit`` runs inside sklearn's ``_fit_context``, and a
-    user may call it through a Pipeline or a search)."""
-    frame, level = sys._getframe(1), 1
-    while frame is not None and _package_of(frame) in ("sklearn_rnn", "sklearn"):
-        frame, level = frame.f_back, level + 1
-    return level
-
-
-def _package_of(frame) -> str:
-    return frame.f_globals.get("__name__", "").partition(".")[0]
 
 
 class BaseRNN(PersistenceMixin, BaseEstimator):
@@ -469,7 +455,8 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
     def _warn_on_poor_fit(self, net, task, train_set) -> None:
         """sklearn's ConvergenceWarning when max_iter cut training short, and a
         warning when the loss never got below that of a constant prediction."""
-        stacklevel = _caller_stacklevel()
+        # This frame, not the caller's: a wrapper may sit between the two.
+        stacklevel = user_stacklevel(sys._getframe())
         if not stopped_early(net):
             warnings.warn(
                 f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached "

@@ -7,12 +7,14 @@ fails when that behaviour breaks.
 
 import pickle
 import re
+import sys
 import threading
 
 import numpy as np
 import pytest
 import torch
 from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.exceptions import ConvergenceWarning
 from skorch.callbacks import Callback
 
 from sklearn_rnn import RNNSequenceClassifier
@@ -436,8 +438,6 @@ def test_convergence_warning_only_when_max_iter_cut_training_short(language_word
     early stopping ended training first."""
     import warnings
 
-    from sklearn.exceptions import ConvergenceWarning
-
     X, y = language_words
     message = r"^Stochastic Optimizer: Maximum iterations \(2\) reached and the optimization hasn't converged yet\.$"
     with pytest.warns(ConvergenceWarning, match=message) as caught:
@@ -456,3 +456,20 @@ def test_convergence_warning_only_when_max_iter_cut_training_short(language_word
         warnings.simplefilter("error", ConvergenceWarning)
         stopped.fit(X, y)
     assert stopped.n_iter_ < 200
+
+
+def test_warnings_point_at_the_callers_line_through_wrappers(monkeypatch):
+    """Check that a wrapper from elsewhere between two library frames (a
+    decorator, mutmut's trampolines) does not stop the warning from pointing
+    at the line that called fit."""
+    fit = RNNSequenceClassifier._fit
+
+    def wrapped(self, *args, **kwargs):  # a frame of this test module
+        return fit(self, *args, **kwargs)
+
+    monkeypatch.setattr(RNNSequenceClassifier, "_fit", wrapped)
+    clf = RNNSequenceClassifier(hidden_size=4, max_iter=1, random_state=0)
+    with pytest.warns(ConvergenceWarning) as caught:
+        line = sys._getframe().f_lineno + 1
+        clf.fit(["ab", "ba"] * 10, [0, 1] * 10)
+    assert {(w.filename, w.lineno) for w in caught} == {(__file__, line)}
