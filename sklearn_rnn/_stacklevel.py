@@ -10,22 +10,22 @@ _OURS = ("sklearn_rnn", "sklearn")
 
 def user_stacklevel(frame: FrameType | None = None) -> int:
     """The ``stacklevel`` that makes a warning raised in ``frame`` (default:
-    the caller's) point at the first frame outside this library and
+    the caller's) point at the line that called into this library or
     scikit-learn: ``fit`` runs inside sklearn's ``_fit_context``, and a user
     may call it through a Pipeline or a search.
 
-    A frame from elsewhere between two of ours (a decorator's wrapper, a
-    tool's trampoline such as mutmut's) counts as ours: the line to show is
-    the one that called into the library, not one inside it.
+    The line shown is the caller of the outermost frame of ours, so frames
+    from elsewhere between two of ours (joblib under a search, a decorator's
+    wrapper, a tool's trampolines such as mutmut's) are stepped over.
     """
     frame = frame if frame is not None else sys._getframe(1)
-    level = 1
-    while frame is not None and (_ours(frame) or _ours(frame.f_back)):
+    level, outermost = 1, 0
+    while frame is not None:
+        if _ours(frame):
+            outermost = level
         frame, level = frame.f_back, level + 1
-    return level
+    return outermost + 1
 
 
-def _ours(frame: FrameType | None) -> bool:
-    if frame is None:
-        return False
+def _ours(frame: FrameType) -> bool:
     return frame.f_globals.get("__name__", "").partition(".")[0] in _OURS

@@ -15,6 +15,8 @@ import pytest
 import torch
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import FunctionTransformer
 from skorch.callbacks import Callback
 
 from sklearn_rnn import RNNSequenceClassifier
@@ -458,18 +460,26 @@ def test_convergence_warning_only_when_max_iter_cut_training_short(language_word
     assert stopped.n_iter_ < 200
 
 
-def test_warnings_point_at_the_callers_line_through_wrappers(monkeypatch):
-    """Check that a wrapper from elsewhere between two library frames (a
-    decorator, mutmut's trampolines) does not stop the warning from pointing
-    at the line that called fit."""
+@pytest.mark.parametrize("wrappers", [1, 2])
+def test_warnings_point_at_the_callers_line_through_wrappers(monkeypatch, wrappers):
+    """Check that frames from elsewhere between two library frames (a
+    decorator, joblib under a search, mutmut's two-frame trampolines) do not
+    stop the warning from pointing at the line that called fit."""
     fit = RNNSequenceClassifier._fit
-
-    def wrapped(self, *args, **kwargs):  # a frame of this test module
-        return fit(self, *args, **kwargs)
-
-    monkeypatch.setattr(RNNSequenceClassifier, "_fit", wrapped)
+    for _ in range(wrappers):
+        fit = _wrapped(fit)  # frames of this test module inside fit
+    monkeypatch.setattr(RNNSequenceClassifier, "_fit", fit)
     clf = RNNSequenceClassifier(hidden_size=4, max_iter=1, random_state=0)
-    with pytest.warns(ConvergenceWarning) as caught:
-        line = sys._getframe().f_lineno + 1
-        clf.fit(["ab", "ba"] * 10, [0, 1] * 10)
-    assert {(w.filename, w.lineno) for w in caught} == {(__file__, line)}
+    pipe = make_pipeline(FunctionTransformer(), clf)
+    for estimator in (clf, pipe):
+        with pytest.warns(ConvergenceWarning) as caught:
+            line = sys._getframe().f_lineno + 1
+            estimator.fit(["ab", "ba"] * 10, [0, 1] * 10)
+        assert {(w.filename, w.lineno) for w in caught} == {(__file__, line)}
+
+
+def _wrapped(function):
+    def wrapper(*args, **kwargs):
+        return function(*args, **kwargs)
+
+    return wrapper
