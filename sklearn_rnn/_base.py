@@ -5,7 +5,6 @@ loss, decoding) is a task object from ``_tasks.py``."""
 from __future__ import annotations
 
 import copy
-import sys
 import warnings
 from numbers import Integral, Real
 
@@ -455,8 +454,7 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
     def _warn_on_poor_fit(self, net, task, train_set) -> None:
         """sklearn's ConvergenceWarning when max_iter cut training short, and a
         warning when the loss never got below that of a constant prediction."""
-        # This frame, not the caller's: a wrapper may sit between the two.
-        stacklevel = user_stacklevel(sys._getframe())
+        stacklevel = user_stacklevel()
         if not stopped_early(net):
             warnings.warn(
                 f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached "

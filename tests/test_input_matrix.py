@@ -13,6 +13,7 @@ from sklearn_rnn import (
     RNNEmbeddingTransformer,
     RNNSequenceClassifier,
     RNNSequenceRegressor,
+    RNNSequenceTagger,
 )
 
 TINY = dict(hidden_size=4, max_iter=1, random_state=0)
@@ -332,6 +333,7 @@ def test_a_diverged_refit_forgets_the_fit_and_keeps_the_parameters():
     [
         (RNNSequenceClassifier(), True),
         (RNNSequenceRegressor(), True),
+        (RNNSequenceTagger(), True),  # no ClassifierMixin: BaseRNN says so
         (RNNEmbeddingTransformer(), False),  # y=None learns without labels
     ],
 )
