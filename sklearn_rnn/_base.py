@@ -211,8 +211,8 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
     ):
         """Validate and encode X; return ``(records, kind, dtype, encoder)``.
 
-        A new encoder (``reset``) reads ``ngram_range`` (default: the
-        parameter's value).
+        A new encoder (``reset``) is built with ``ngram_range``: fit passes
+        the value it resolved (the transformer's ``"auto"``).
 
         Nothing on ``self`` but sklearn's ``n_features_in_``/``feature_names_in_``
         changes here: ``fit`` stores the returned encoder once everything passed.
@@ -246,7 +246,7 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
         if reset:
             encoder = SequenceEncoder(
                 self.analyzer,
-                tuple(self.ngram_range if ngram_range is None else ngram_range),
+                tuple(ngram_range),
                 self.standardize,
                 self.max_ngrams,
                 **self._encoder_options(),

@@ -333,6 +333,10 @@ def test_streaming_grows_the_wide_vocabulary_into_reserved_columns():
     assert {g: after[g] for g in before} == before  # old ids kept
     assert "xy" in after and " xy " in after and len(after) <= 50
     assert clf.module_.V_bag[:, after["xy"]].abs().sum() > 0  # and trained
+    # Predicting is no streaming step: new n-grams read as unseen, the
+    # vocabulary stays as partial_fit left it.
+    clf.predict_proba(["pq", "qp"])
+    assert clf.encoder_.wide_.vocabulary_ == after and "pq" not in after
 
 
 def test_wide_false_is_the_plain_head_and_numbers_ignore_it(language_words):

@@ -221,13 +221,12 @@ def test_validation_split_is_stratified():
     assert len(valid) == 101 and len(np.intersect1d(train, valid)) == 0
 
 
-def test_early_stopping_auto_depends_on_size(language_words):
-    """Check that "auto" holds out data for larger sets only."""
-    X, y = language_words
-    small = _fit(X, y, max_iter=2)  # 180 records
+def test_early_stopping_auto_depends_on_size():
+    """Check that "auto" holds out data from 500 records on, as documented."""
+    X, y = make_anagram_task(500)
+    small = _fit(X[:499], y[:499], max_iter=2)
     assert not hasattr(small, "validation_loss_curve_")
-    X_big, y_big = make_anagram_task(600)
-    big = _fit(X_big, y_big, max_iter=2)
+    big = _fit(X, y, max_iter=2)
     assert len(big.validation_loss_curve_) == 2
 
 
