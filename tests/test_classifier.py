@@ -255,6 +255,37 @@ def test_wide_term_adds_the_record_ngram_counts_times_v_bag(language_words):
         np.testing.assert_allclose(scores[i], deep[i] + V_bag @ counts, atol=1e-5)
 
 
+def test_wide_term_of_feature_dicts_adds_each_features_weight_times_v_bag():
+    """Check weighted bags: for feature-dict records the wide term is V_bag
+    times each feature's weight summed over the steps (ids and weights are the
+    two halves of a step's columns); an unseen feature adds nothing."""
+    X = [
+        [{"a": 1.0, "b": 2.0}, {"c": 0.5}, {"a": 0.25}],
+        [{"a": 1.0}],
+        [{"b": 1.0, "c": 1.0}],
+        [{"c": 3.0}, {"b": 0.5}],
+    ] * 3
+    clf = RNNSequenceClassifier(hidden_size=4, max_iter=3, random_state=0)
+    clf.fit(X, [0, 1, 0, 1] * 3)
+    module, vocab = clf.module_, clf.encoder_.vocabulary_
+    tests = X[:4] + [[{"a": 2.0, "zz": 5.0}, {"zz": 1.0, "c": 1.0}]]
+    module.wide = False
+    try:
+        deep = clf._logits(tests)
+    finally:
+        module.wide = True
+    V_bag = module.V_bag.detach().double().numpy()
+    assert np.abs(V_bag[:, 1:]).sum() > 0  # trained
+    scores = clf._logits(tests)
+    for i, record in enumerate(tests):
+        totals = np.zeros(V_bag.shape[1])
+        for step in record:
+            for feature, weight in step.items():
+                totals[vocab.get(feature, 0)] += weight
+        totals[0] = 0
+        np.testing.assert_allclose(scores[i], deep[i] + V_bag @ totals, atol=1e-5)
+
+
 def test_wide_ngrams_of_tokens_are_token_tuples():
     """Check token input: the wide term counts tuples of tokens with the
     empty string as boundary, and the steps keep their own symbols."""

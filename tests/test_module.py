@@ -95,6 +95,54 @@ def test_forward_modes_agree(symbolic, cell, pooling, layers, bidirectional):
     assert np.all(out["vectorized"][np.asarray(L) == 0] == 0)
 
 
+@pytest.mark.parametrize("method", ["embed", "embed_steps"])
+def test_each_forward_mode_runs_its_own_implementation(method, monkeypatch):
+    """Check that forward_mode picks the code that runs: the modes compute the
+    same function, so the agreement tests above would compare one
+    implementation with itself if the dispatch were wrong."""
+    import sklearn_rnn._module as core
+
+    calls = []
+
+    def spy(name, function):
+        def spied(*args, **kwargs):
+            calls.append(name)
+            return function(*args, **kwargs)
+
+        return spied
+
+    monkeypatch.setattr(core, "embed_packed", spy("packed", core.embed_packed))
+    for name, attr in (("loop", "_one_record_at_a_time"), ("layers", "_run_layers")):
+        monkeypatch.setattr(MatrixRNN, attr, spy(name, getattr(MatrixRNN, attr)))
+    module = _module(True)
+    X, L, _ = _batch(True)
+    expected = {
+        "loop": ["loop"] + ["layers"] * len(L),  # the vectorized path per record
+        "vectorized": ["layers"],
+        "packed": ["packed"],
+    }
+    for mode, path in expected.items():
+        module.forward_mode = mode
+        calls.clear()
+        with torch.no_grad():
+            getattr(module, method)(X, L)
+        assert calls == path, mode
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+@pytest.mark.parametrize("method", ["embed", "embed_steps"])
+def test_loop_mode_of_an_empty_batch(method, dtype):
+    """Check Parr's per-record loop on no records: an empty float array of the
+    embedding's width in the module's dtype, as the other modes give."""
+    module = _module(True, bidirectional=True).to(dtype)
+    X, L, _ = _batch(True, lengths=[])
+    for mode in ("loop", "vectorized"):
+        module.forward_mode = mode
+        with torch.no_grad():
+            out = getattr(module, method)(X, L)
+        assert out.shape == (0, 12) and out.dtype == dtype, mode
+
+
 @pytest.mark.parametrize("symbolic", [True, False])
 def test_embedding_independent_of_batch_composition(symbolic):
     """Check that a record's embedding does not depend on its batch mates.

@@ -301,11 +301,12 @@ def test_bptt_steps_cuts_gradients_for_every_pooling(pooling):
 def test_fits_leave_global_rngs_alone(language_words):
     """Check that fitting with dropout neither reads nor reseeds torch's RNG."""
     X, y = language_words
+    dropouts = dict(dropout=0.3, recurrent_dropout=0.3, symbol_dropout=0.3)
     before = torch.get_rng_state()
-    a = _fit(X, y, max_iter=2, dropout=0.3, recurrent_dropout=0.3)
+    a = _fit(X, y, max_iter=2, **dropouts)
     assert torch.equal(torch.get_rng_state(), before)
     torch.manual_seed(12345)  # another global state: same model
-    b = _fit(X, y, max_iter=2, dropout=0.3, recurrent_dropout=0.3)
+    b = _fit(X, y, max_iter=2, **dropouts)
     assert_array_equal(a.predict_proba(X), b.predict_proba(X))
 
 
