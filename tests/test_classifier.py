@@ -255,7 +255,10 @@ def test_wide_term_adds_the_record_ngram_counts_times_v_bag(language_words):
         np.testing.assert_allclose(scores[i], deep[i] + V_bag @ counts, atol=1e-5)
 
 
-def test_wide_term_of_feature_dicts_adds_each_features_weight_times_v_bag():
+@pytest.mark.parametrize("inference_dtype", ["float32", "float64"])
+def test_wide_term_of_feature_dicts_adds_each_features_weight_times_v_bag(
+    inference_dtype,
+):
     """Check weighted bags: for feature-dict records the wide term is V_bag
     times each feature's weight summed over the steps (ids and weights are the
     two halves of a step's columns); an unseen feature adds nothing."""
@@ -265,9 +268,12 @@ def test_wide_term_of_feature_dicts_adds_each_features_weight_times_v_bag():
         [{"b": 1.0, "c": 1.0}],
         [{"c": 3.0}, {"b": 0.5}],
     ] * 3
-    clf = RNNSequenceClassifier(hidden_size=4, max_iter=3, random_state=0)
+    clf = RNNSequenceClassifier(
+        hidden_size=4, max_iter=3, inference_dtype=inference_dtype, random_state=0
+    )
     clf.fit(X, [0, 1, 0, 1] * 3)
-    module, vocab = clf.module_, clf.encoder_.vocabulary_
+    # The network predictions run through (a float64 copy for "float64").
+    module, vocab = clf._inference_module(), clf.encoder_.vocabulary_
     tests = X[:4] + [[{"a": 2.0, "zz": 5.0}, {"zz": 1.0, "c": 1.0}]]
     module.wide = False
     try:
