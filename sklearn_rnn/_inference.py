@@ -88,9 +88,29 @@ def module_in_dtype(module, inference_dtype: str):
         return module
     # Converted once per fitted module, not per call (a copy of U alone is
     # vocabulary-sized), and kept off the estimator: predict must not
-    # change its __dict__, and pickles stay free of the copy. Threads
-    # racing here build equal copies.
+    # change its __dict__, and pickles stay free of the copy. A copy is
+    # remade once the module changes (weights loaded or updated in place,
+    # settings set): predictions must never come from stale weights.
+    # Threads racing here build equal copies.
     copies = _CONVERTED_MODULES.setdefault(module, {})
-    if wanted not in copies:
-        copies[wanted] = copy.deepcopy(module).to(wanted)  # module_ unchanged
-    return copies[wanted]
+    stamp = _stamp(module)
+    if wanted not in copies or copies[wanted][0] != stamp:
+        copies[wanted] = stamp, copy.deepcopy(module).to(wanted)  # module_ unchanged
+    return copies[wanted][1]
+
+
+def _stamp(module) -> tuple:
+    """What a converted copy depends on, cheap to read on every call: each
+    tensor's storage and in-place version counter (bumped by optimizer steps,
+    ``load_state_dict`` and in-place edits under ``no_grad``; not by edits
+    through ``.data``, which bypass it), and the module's plain settings."""
+    tensors = tuple(
+        (name, t.data_ptr(), t._version)
+        for name, t in module.state_dict(keep_vars=True).items()
+    )
+    settings = tuple(
+        (k, v)
+        for k, v in sorted(vars(module).items())
+        if isinstance(v, (bool, int, float, str)) or v is None
+    )
+    return tensors, settings

@@ -382,6 +382,26 @@ def test_cpu_inference_runs_in_float32_by_default(language_words):
     assert_allclose(f32, f64, atol=1e-5)
 
 
+def test_float64_predictions_follow_weights_changed_after_predicting(language_words):
+    """Check that the float64 copy is remade when the fitted module changes:
+    weights loaded or edited in place, or a setting changed, after a first
+    predict must not leave predictions on the old weights."""
+    X, y = language_words
+    clf = _fit(X, y, max_iter=1, inference_dtype="float64")
+    other = _fit(X, y, max_iter=3, random_state=1)
+    clf.predict_proba(X)  # the float64 copy exists now
+    with torch.no_grad():
+        clf.module_.load_state_dict(other.module_.state_dict())
+    expected = other.set_params(inference_dtype="float64").predict_proba(X)
+    assert_array_equal(clf.predict_proba(X), expected)
+    with torch.no_grad():
+        clf.module_.V[0] += 1.0
+    assert not np.allclose(clf.predict_proba(X), expected)
+    clf.module_.load_state_dict(other.module_.state_dict())
+    clf.module_.pooling = "max"
+    assert not np.allclose(clf.predict_proba(X), expected)
+
+
 def test_predicting_one_record_never_touches_the_whole_vocabulary():
     """Check that inference cost follows the tokens read, not the vocabulary:
     no operation produces a tensor as large as the (vocabulary, H) table."""
