@@ -1,6 +1,7 @@
 """The input matrix: each bad case raises a clear error naming the problem, and
 each odd-but-legitimate case (at the end) gets a correct result."""
 
+import inspect
 import re
 from functools import partial
 
@@ -326,6 +327,26 @@ def test_a_diverged_refit_forgets_the_fit_and_keeps_the_parameters():
     assert clf.get_params() == params
     with pytest.raises(NotFittedError):
         clf.predict(X)
+
+
+@pytest.mark.parametrize(
+    "Estimator",
+    [
+        RNNSequenceClassifier,
+        RNNSequenceRegressor,
+        RNNSequenceTagger,
+        RNNEmbeddingTransformer,
+    ],
+)
+def test_init_stores_every_argument_as_given(Estimator):
+    """Check sklearn's contract for __init__: each argument stored, unchanged
+    and unvalidated, under its own name (get_params, clone and set_params
+    rely on it)."""
+    names = [n for n in inspect.signature(Estimator.__init__).parameters if n != "self"]
+    given = {name: object() for name in names}
+    params = Estimator(**given).get_params()
+    assert sorted(params) == sorted(names)
+    assert [n for n in names if params[n] is not given[n]] == []
 
 
 @pytest.mark.parametrize(

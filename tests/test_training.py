@@ -444,6 +444,19 @@ def test_symbol_dropout_drops_only_a_steps_own_symbol():
     assert (single == 0).float().mean().item() == pytest.approx(0.3, abs=0.02)
 
 
+@pytest.mark.parametrize("ngram_range", [(1, 1), (1, 2)])
+def test_the_unknown_symbols_column_stays_zero_through_symbol_dropout(
+    language_words, ngram_range
+):
+    """Check that U's column 0 (unknown symbols, and the symbols word dropout
+    hides) never trains, with one symbol a step and with bags: dropped steps
+    must read as unknown, not teach the unknown symbol a meaning."""
+    X, y = language_words
+    clf = _fit(X, y, max_iter=3, symbol_dropout=0.5, ngram_range=ngram_range, alpha=0.0)
+    U = clf.module_.U.detach()
+    assert torch.all(U[:, 0] == 0) and torch.all(U[:, 1:].abs().sum(0) > 0)
+
+
 def test_symbol_dropout_changes_training_not_prediction(language_words):
     """Check that symbol_dropout takes part in fit and predictions stay
     deterministic."""
