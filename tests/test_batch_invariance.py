@@ -8,9 +8,11 @@ the batch; these tests would catch any operation that does.
 
 import numpy as np
 import pytest
-from numpy.testing import assert_array_equal
+import torch
+from numpy.testing import assert_allclose, assert_array_equal
 
 from sklearn_rnn import RNNEmbeddingTransformer, RNNSequenceClassifier
+from sklearn_rnn._module import ROW_BLOCK, rowwise_matmul
 
 
 def _records(kind, n=70, seed=0):
@@ -78,3 +80,34 @@ def test_every_fit_mode_predicts_through_the_invariant_path_on_the_cpu(fit_mode)
     ).fit(X, y)
     assert clf.module_.forward_mode == "vectorized"
     _assert_batch_invariant(clf, "predict_proba", X)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+@pytest.mark.parametrize("add", [None, "bias", "per_row"])
+@pytest.mark.parametrize("training", [False, True])
+def test_rowwise_matmul_is_the_product_and_each_row_its_own(dtype, add, training):
+    """Check ``a @ W.T + add`` (no add, a bias, a term per row) for row counts
+    below, at and above one block and a summed width that needs padding; at
+    inference each row is bitwise the same alone as in the batch."""
+    gen = torch.Generator().manual_seed(0)
+    W = torch.randn(7, 13, generator=gen, dtype=dtype)
+    for n in (1, 5, ROW_BLOCK, ROW_BLOCK + 6):
+        a = torch.randn(n, 13, generator=gen, dtype=dtype)
+        term = {
+            None: None,
+            "bias": torch.randn(7, generator=gen, dtype=dtype),
+            "per_row": torch.randn(n, 7, generator=gen, dtype=dtype),
+        }[add]
+        with torch.set_grad_enabled(training):
+            out = rowwise_matmul(a, W, term)
+            rows = [
+                rowwise_matmul(
+                    a[i : i + 1], W, term[i : i + 1] if add == "per_row" else term
+                )
+                for i in range(n)
+            ]
+        expected = a.double() @ W.double().t() + (0 if term is None else term.double())
+        assert out.shape == (n, 7) and out.dtype == dtype
+        assert_allclose(out.double().numpy(), expected.numpy(), rtol=1e-5, atol=1e-5)
+        if not training:
+            assert_array_equal(torch.cat(rows).numpy(), out.numpy())
