@@ -407,7 +407,9 @@ class MatrixRNN(nn.Module):
 
     # ----------------------------------------------------------- vectorized
     def _embed_vectorized(self, X: torch.Tensor, lengths: np.ndarray) -> torch.Tensor:
-        keep = self.num_layers > 1 or self.pooling != "last"
+        # The last layer's outputs only for pooling over steps (the layers
+        # below keep theirs anyway: they are the next layer's input).
+        keep = self.pooling != "last"
         plan, flat, finals = self._run_layers(X, lengths, keep_outputs=keep)
         device = self.V.device
         n_records = len(lengths)

@@ -129,6 +129,31 @@ def test_each_forward_mode_runs_its_own_implementation(method, monkeypatch):
         assert calls == path, mode
 
 
+@pytest.mark.parametrize("mode", ["loop", "vectorized"])
+def test_dropout_reaches_every_layers_input_and_the_head(mode):
+    """Check where dropout acts, as documented: the input term U x_t of every
+    layer and direction, and the embedding the head reads; at this rate, and
+    nowhere at predict time."""
+    module = _module(True, cell="rnn", num_layers=2, bidirectional=True, dropout=0.4)
+    module.forward_mode = mode
+    module.dropout_generator = torch.Generator().manual_seed(0)
+    masks = []
+    draw = module.dropout_mask
+    module.dropout_mask = lambda shape, p, like: (
+        masks.append((tuple(shape), p)) or (draw(shape, p, like))
+    )
+    X, L, _ = _batch(True, lengths=[3, 5, 1])
+    module.train()(X, L)
+    # 2 layers x 2 directions of (tokens, hidden) input terms, per record in
+    # Parr's loop; then one (records, 2 x hidden) mask before the head.
+    inputs = [(n, 6) for n in (3, 5, 1)] if mode == "loop" else [(9, 6)]
+    expected = [(shape, 0.4) for shape in inputs * 4] + [((3, 12), 0.4)]
+    assert sorted(masks) == sorted(expected)
+    masks.clear()
+    module.eval()(X, L)
+    assert masks == []
+
+
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
 @pytest.mark.parametrize("method", ["embed", "embed_steps"])
 def test_loop_mode_of_an_empty_batch(method, dtype):
