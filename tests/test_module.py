@@ -154,6 +154,32 @@ def test_dropout_reaches_every_layers_input_and_the_head(mode):
     assert masks == []
 
 
+def test_recurrent_dropout_draws_one_mask_row_per_record():
+    """Check variational dropout's mask: one row per record, the records that
+    enter at the last step included, and none for an empty batch."""
+    module = _module(False, recurrent_dropout=0.3)
+    module.dropout_generator = torch.Generator().manual_seed(0)
+    masks = []
+    draw = module.dropout_mask
+    module.dropout_mask = lambda shape, p, like: (
+        masks.append((tuple(shape), p)) or (draw(shape, p, like))
+    )
+    for lengths in ([3, 5, 1], [4]):
+        masks.clear()
+        X, L, _ = _batch(False, lengths=lengths)
+        module.train()(X, L)
+        assert masks == [((len(lengths), 6), 0.3)]
+
+
+def test_a_module_built_with_defaults_drops_nothing():
+    """Check MatrixRNN's defaults: no dropout of any kind, so training mode
+    computes what predict computes."""
+    module = _module(True)
+    X, L, _ = _batch(True)
+    with torch.no_grad():
+        assert_allclose(module.train()(X, L), module.eval()(X, L), rtol=1e-6)
+
+
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
 @pytest.mark.parametrize("method", ["embed", "embed_steps"])
 def test_loop_mode_of_an_empty_batch(method, dtype):
@@ -212,18 +238,21 @@ def test_gradients_match_finite_differences():
         assert numeric == pytest.approx(grad[i, j].item(), rel=1e-5, abs=1e-8)
 
 
-def test_truncated_bptt_cuts_gradient_to_early_steps():
-    """Check that bptt_steps keeps h exact but stops gradients into early inputs."""
-    module = _module(False, bptt_steps=2).train()
+@pytest.mark.parametrize("cell", ["rnn", "gru", "lstm"])
+@pytest.mark.parametrize("bptt_steps", [1, 2])
+def test_truncated_bptt_cuts_gradient_to_early_steps(cell, bptt_steps):
+    """Check that bptt_steps keeps h (and an LSTM's c) exact but stops
+    gradients into early inputs."""
+    module = _module(False, cell=cell, bptt_steps=bptt_steps).train()
     X, L, _ = _batch(False, lengths=[6])
     X = X.clone().requires_grad_(True)
-    full = _module(False).train()
+    full = _module(False, cell=cell).train()
     with torch.no_grad():
         assert_allclose(module(X, L).numpy(), full(X, L).numpy(), rtol=1e-6)
     module(X, L).sum().backward()
     grad_per_step = X.grad.abs().sum(dim=2)[0]
-    assert torch.all(grad_per_step[:-2] == 0)
-    assert torch.all(grad_per_step[-2:] > 0)
+    assert torch.all(grad_per_step[:-bptt_steps] == 0)
+    assert torch.all(grad_per_step[-bptt_steps:] > 0)
 
 
 def test_unknown_symbol_column_is_zero():
