@@ -36,6 +36,8 @@ from sklearn_rnn._plan import Plan, make_plan
 
 GATES = {"rnn": 1, "gru": 3, "lstm": 4}
 POOLINGS = ("last", "mean", "max")
+NONLINEARITIES = ("tanh", "relu")
+FORWARD_MODES = ("loop", "vectorized", "packed")
 
 
 def lookup_columns(
@@ -257,6 +259,16 @@ class MatrixRNN(nn.Module):
         step_width: int | None = None,
     ):
         super().__init__()
+        # A misspelt choice would otherwise run as another one (an unknown
+        # pooling as max, a nonlinearity as relu) or fail deep in a forward.
+        for name, value, options in (
+            ("cell", cell, tuple(GATES)),
+            ("nonlinearity", nonlinearity, NONLINEARITIES),
+            ("pooling", pooling, POOLINGS),
+            ("forward_mode", forward_mode, FORWARD_MODES),
+        ):
+            if value not in options:
+                raise ValueError(f"{name} must be one of {options}; got {value!r}.")
         self.per_step = per_step
         self.step_width = step_width
         self.n_inputs, self.n_outputs, self.hidden_size = (

@@ -1,5 +1,7 @@
 """The torch core: Parr's equations, exact padding, mode equivalence."""
 
+import re
+
 import numpy as np
 import pytest
 import torch
@@ -34,6 +36,33 @@ def _module(symbolic, seed=1, **kwargs):
         generator=torch.Generator().manual_seed(seed),
         **kwargs,
     ).eval()
+
+
+@pytest.mark.parametrize(
+    "name, options",
+    [
+        ("cell", "('rnn', 'gru', 'lstm')"),
+        ("nonlinearity", "('tanh', 'relu')"),
+        ("pooling", "('last', 'mean', 'max')"),
+        ("forward_mode", "('loop', 'vectorized', 'packed')"),
+    ],
+)
+def test_module_refuses_unknown_choices_by_name(name, options):
+    """Check the torch core's own validation (it is usable without the
+    estimators): a misspelt choice is named, not run as another one."""
+    message = f"{name} must be one of {options}; got 'Max'."
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        MatrixRNN(3, 2, 4, symbolic=False, **{name: "Max"})
+
+
+def test_a_cell_changed_after_construction_is_refused_at_the_step():
+    """Check the guard of the step function: a cell set on a built module
+    (the estimators set attributes such as forward_mode after building)."""
+    module = _module(False)
+    module.cell = "Max"
+    X, L, _ = _batch(False)
+    with pytest.raises(ValueError, match=r"^Unknown cell 'Max'\.$"):
+        module(X, L)
 
 
 def test_module_parameters_use_parr_names():
