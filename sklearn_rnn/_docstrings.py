@@ -35,10 +35,11 @@ recurrent_dropout : float, default=0.0
     dropout). Not available with ``fit_mode="packed"``.
 
 symbol_dropout : float, default=0.0
-    Symbol input: during training, each symbol of a step (a character, word,
-    n-gram or word feature) reads as unknown with this probability ("word
-    dropout"), so the network learns to use the rest of the evidence, as it
-    must for symbols never seen in ``fit``.
+    Symbol input: during training, each step's own symbol (its character or
+    word) reads as unknown with this probability ("word dropout"), while its
+    n-grams and word features stay, so the network learns to use the rest of
+    the evidence, as it must for symbols never seen in ``fit``. Feature dicts
+    have no symbol of their own: each of their features may drop.
 
 pooling : {"last", "mean", "max"}, default="last"
     The embedding of a sequence: the final state ``h_T`` or the mean/max of its

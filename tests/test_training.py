@@ -448,6 +448,29 @@ def test_symbol_dropout_drops_only_a_steps_own_symbol():
     assert (single == 0).float().mean().item() == pytest.approx(0.3, abs=0.02)
 
 
+@pytest.mark.parametrize("weighted", [False, True])
+def test_symbol_dropout_in_the_input_term(weighted, monkeypatch):
+    """Check word dropout where the input term applies it: in a bag of
+    n-grams only the step's own symbol (the first id) drops; in a weighted
+    feature bag, which has no symbol of its own, any feature may."""
+    import sklearn_rnn._module as core
+
+    gen = torch.Generator().manual_seed(0)
+    ids = torch.randint(1, 50, (4000, 3), generator=gen)
+    tokens = torch.cat([ids.float(), torch.ones(4000, 3)], dim=1) if weighted else ids
+    module = MatrixRNN(50, 2, 4, symbolic=True, symbol_dropout=0.3).train()
+    module.dropout_generator = gen
+    looked_up = []
+    lookup = core.lookup_columns
+    monkeypatch.setattr(
+        core, "lookup_columns", lambda U, i, w: looked_up.append(i) or lookup(U, i, w)
+    )
+    module._project_input(tokens, "")
+    dropped = (looked_up[0] == 0).float().mean(dim=0)
+    expected = [0.3, 0.3, 0.3] if weighted else [0.3, 0.0, 0.0]
+    assert dropped.tolist() == pytest.approx(expected, abs=0.03)
+
+
 @pytest.mark.parametrize("ngram_range", [(1, 1), (1, 2)])
 def test_the_unknown_symbols_column_stays_zero_through_symbol_dropout(
     language_words, ngram_range
