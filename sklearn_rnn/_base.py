@@ -37,7 +37,7 @@ from sklearn_rnn._input_kinds import (
     infer_input_kind,
     text_column,
 )
-from sklearn_rnn._module import GATES, POOLINGS, MatrixRNN
+from sklearn_rnn._module import GATES, NONLINEARITIES, POOLINGS, MatrixRNN
 from sklearn_rnn._persistence import PersistenceMixin
 from sklearn_rnn._stacklevel import user_stacklevel
 from sklearn_rnn._tasks import split_for_validation
@@ -65,7 +65,7 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
     _parameter_constraints: dict = {
         "hidden_size": [Interval(Integral, 1, None, closed="left")],
         "cell": [StrOptions(set(GATES))],
-        "nonlinearity": [StrOptions({"tanh", "relu"})],
+        "nonlinearity": [StrOptions(set(NONLINEARITIES))],
         "num_layers": [Interval(Integral, 1, None, closed="left")],
         "bidirectional": ["boolean"],
         "dropout": [Interval(Real, 0, 1, closed="left")],

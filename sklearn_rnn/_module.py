@@ -268,7 +268,7 @@ class MatrixRNN(nn.Module):
             ("forward_mode", forward_mode, FORWARD_MODES),
         ):
             if value not in options:
-                raise ValueError(f"{name} must be one of {options}; got {value!r}.")
+                raise ValueError(f"{name} must be one of {options}, got {value!r}.")
         self.per_step = per_step
         self.step_width = step_width
         self.n_inputs, self.n_outputs, self.hidden_size = (

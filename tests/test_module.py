@@ -50,7 +50,7 @@ def _module(symbolic, seed=1, **kwargs):
 def test_module_refuses_unknown_choices_by_name(name, options):
     """Check the torch core's own validation (it is usable without the
     estimators): a misspelt choice is named, not run as another one."""
-    message = f"{name} must be one of {options}; got 'Max'."
+    message = f"{name} must be one of {options}, got 'Max'."
     with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
         MatrixRNN(3, 2, 4, symbolic=False, **{name: "Max"})
 
