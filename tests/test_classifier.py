@@ -241,13 +241,7 @@ def test_wide_term_adds_the_record_ngram_counts_times_v_bag(language_words):
     assert module.V_bag.shape == (len(clf.classes_), len(vocab) + 1)
     assert torch.all(module.V_bag[:, 0] == 0)  # unknown n-grams add nothing
     tests = X[:5] + ["zzqq", "", "a"]
-    module.wide = False
-    try:
-        deep = clf._logits(tests)  # V h_T + c alone
-    finally:
-        module.wide = True
-    V_bag = module.V_bag.detach().double().numpy()
-    scores = clf._logits(tests)
+    deep, scores, V_bag = _deep_and_wide_logits(clf, tests)
     for i, text in enumerate(tests):
         ids = [vocab.get(g, 0) for g in _boundary_ngrams(text, 1, 4)]
         counts = np.bincount(ids, minlength=V_bag.shape[1])
@@ -272,17 +266,10 @@ def test_wide_term_of_feature_dicts_adds_each_features_weight_times_v_bag(
         hidden_size=4, max_iter=3, inference_dtype=inference_dtype, random_state=0
     )
     clf.fit(X, [0, 1, 0, 1] * 3)
-    # The network predictions run through (a float64 copy for "float64").
-    module, vocab = clf._inference_module(), clf.encoder_.vocabulary_
+    vocab = clf.encoder_.vocabulary_
     tests = X[:4] + [[{"a": 2.0, "zz": 5.0}, {"zz": 1.0, "c": 1.0}]]
-    module.wide = False
-    try:
-        deep = clf._logits(tests)
-    finally:
-        module.wide = True
-    V_bag = module.V_bag.detach().double().numpy()
+    deep, scores, V_bag = _deep_and_wide_logits(clf, tests)
     assert np.abs(V_bag[:, 1:]).sum() > 0  # trained
-    scores = clf._logits(tests)
     for i, record in enumerate(tests):
         totals = np.zeros(V_bag.shape[1])
         for step in record:
@@ -290,6 +277,18 @@ def test_wide_term_of_feature_dicts_adds_each_features_weight_times_v_bag(
                 totals[vocab.get(feature, 0)] += weight
         totals[0] = 0
         np.testing.assert_allclose(scores[i], deep[i] + V_bag @ totals, atol=1e-5)
+
+
+def _deep_and_wide_logits(clf, X):
+    """``(V h_T + c, the full scores, V_bag)`` of the network predictions run
+    through (the float64 copy for ``inference_dtype="float64"``)."""
+    module = clf._inference_module()
+    module.wide = False
+    try:
+        deep = clf._logits(X)
+    finally:
+        module.wide = True
+    return deep, clf._logits(X), module.V_bag.detach().double().numpy()
 
 
 def test_wide_ngrams_of_tokens_are_token_tuples():

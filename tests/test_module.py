@@ -158,6 +158,17 @@ def test_each_forward_mode_runs_its_own_implementation(method, monkeypatch):
         assert calls == path, mode
 
 
+def _record_masks(module):
+    """The (shape, p) of every dropout mask ``module`` draws from now on
+    (from a seeded local generator)."""
+    module.dropout_generator = torch.Generator().manual_seed(0)
+    masks, draw = [], module.dropout_mask
+    module.dropout_mask = lambda shape, p, like: (
+        masks.append((tuple(shape), p)) or draw(shape, p, like)
+    )
+    return masks
+
+
 @pytest.mark.parametrize("mode", ["loop", "vectorized"])
 def test_dropout_reaches_every_layers_input_and_the_head(mode):
     """Check where dropout acts, as documented: the input term U x_t of every
@@ -165,12 +176,7 @@ def test_dropout_reaches_every_layers_input_and_the_head(mode):
     nowhere at predict time."""
     module = _module(True, cell="rnn", num_layers=2, bidirectional=True, dropout=0.4)
     module.forward_mode = mode
-    module.dropout_generator = torch.Generator().manual_seed(0)
-    masks = []
-    draw = module.dropout_mask
-    module.dropout_mask = lambda shape, p, like: (
-        masks.append((tuple(shape), p)) or (draw(shape, p, like))
-    )
+    masks = _record_masks(module)
     X, L, _ = _batch(True, lengths=[3, 5, 1])
     module.train()(X, L)
     # 2 layers x 2 directions of (tokens, hidden) input terms, per record in
@@ -187,12 +193,7 @@ def test_recurrent_dropout_draws_one_mask_row_per_record():
     """Check variational dropout's mask: one row per record, the records that
     enter at the last step included, and none for an empty batch."""
     module = _module(False, recurrent_dropout=0.3)
-    module.dropout_generator = torch.Generator().manual_seed(0)
-    masks = []
-    draw = module.dropout_mask
-    module.dropout_mask = lambda shape, p, like: (
-        masks.append((tuple(shape), p)) or (draw(shape, p, like))
-    )
+    masks = _record_masks(module)
     for lengths in ([3, 5, 1], [4]):
         masks.clear()
         X, L, _ = _batch(False, lengths=lengths)
