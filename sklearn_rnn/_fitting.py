@@ -368,7 +368,15 @@ def train(
     try:
         if config.optimizer_state is not None:
             net.initialize()
-            net.optimizer_.load_state_dict(config.optimizer_state)
+            # AdamW's moments continue; its settings (learning_rate_init,
+            # alpha) are this fit's: a whole state dict would bring back the
+            # previous fit's, and a changed learning rate would go unheard.
+            net.optimizer_.load_state_dict(
+                {
+                    "state": config.optimizer_state["state"],
+                    "param_groups": net.optimizer_.state_dict()["param_groups"],
+                }
+            )
             net.partial_fit(train_set, y=None, epochs=config.max_iter)
         else:
             net.fit(train_set, y=None)

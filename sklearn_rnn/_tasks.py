@@ -162,7 +162,8 @@ class ClassificationTask:
         elif len(classes) < 2:
             raise ValueError(
                 f"{name} needs samples of at least 2 classes in the data, but the "
-                f"data contains only one class: {classes[0]!r}."
+                # .tolist(): 'en', not numpy 2's np.str_('en').
+                f"data contains only one class: {classes.tolist()[0]!r}."
             )
         if previous is None and len(np.unique(labels[sample_weight > 0])) < 2:
             raise ValueError(

@@ -7,6 +7,7 @@ from functools import partial
 
 import numpy as np
 import pytest
+import torch
 from sklearn.exceptions import NotFittedError
 from sklearn.utils import get_tags
 
@@ -57,8 +58,21 @@ FIT_ERRORS = [
         ValueError,
         "inconsistent numbers of samples",
     ),
-    ("single class", WORDS, ["en"] * 4, ValueError, "only one class"),
-    ("y is None", WORDS, None, ValueError, "requires y to be passed"),
+    (
+        "single class",
+        WORDS,
+        ["en"] * 4,
+        ValueError,
+        r"^RNN\w+ needs samples of at least 2 classes in the data, but the "
+        r"data contains only one class: 'en'\.$",
+    ),
+    (
+        "y is None",
+        WORDS,
+        None,
+        ValueError,
+        r"^RNN\w+ requires y to be passed, but the target y is None\.$",
+    ),
     ("y with NaN", WORDS, [0.0, 1.0, np.nan, 1.0], ValueError, "Input y contains NaN"),
     ("continuous y", NUM, np.linspace(0, 1, 6), ValueError, "Unknown label type"),
     (
@@ -279,8 +293,6 @@ def test_inconsistent_parameters(params, match):
 
 def test_unavailable_cuda_is_a_clear_error(monkeypatch):
     """Check that asking for a missing GPU fails at fit, before any torch error."""
-    import torch
-
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     with pytest.raises(ValueError, match="CUDA is not available"):
         RNNSequenceClassifier(**{**TINY, "device": "cuda:0"}).fit(WORDS, LABELS)
@@ -327,6 +339,29 @@ def test_a_diverged_refit_forgets_the_fit_and_keeps_the_parameters():
     assert clf.get_params() == params
     with pytest.raises(NotFittedError):
         clf.predict(X)
+
+
+def test_a_diverged_warm_start_keeps_the_previous_fit():
+    """Check that a warm start that diverges leaves the fitted network as it
+    was (it trains a copy): same weights, same predictions, same counts."""
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(40, 6)), np.arange(40) % 2
+    clf = RNNSequenceClassifier(
+        hidden_size=8,
+        cell="rnn",
+        nonlinearity="relu",
+        max_iter=2,
+        early_stopping=False,
+        warm_start=True,
+        random_state=0,
+    ).fit(X, y)
+    proba, n_iter = clf.predict_proba(X), clf.n_iter_
+    clf.set_params(clip_grad_norm=None, learning_rate_init=1e30)
+    with pytest.raises(ValueError, match="Training diverged"):
+        clf.fit(X * 1e30, y)
+    assert all(torch.isfinite(p).all() for p in clf.module_.parameters())
+    np.testing.assert_array_equal(clf.predict_proba(X), proba)
+    assert clf.n_iter_ == n_iter
 
 
 @pytest.mark.parametrize(

@@ -9,6 +9,7 @@ import pickle
 import re
 import sys
 import threading
+import warnings
 
 import numpy as np
 import pytest
@@ -221,6 +222,33 @@ def test_validation_split_is_stratified():
     assert len(valid) == 101 and len(np.intersect1d(train, valid)) == 0
 
 
+class _ValidationRecords(Callback):
+    """Keeps the encoded targets of the validation set each fit held out."""
+
+    def __init__(self):
+        self.seen = []
+
+    def on_epoch_begin(self, net, dataset_valid=None, **kwargs):
+        self.seen.append(dataset_valid.targets.values.copy())
+
+
+def test_fit_holds_out_a_stratified_reproducible_validation_set():
+    """Check that early stopping's validation records keep the class
+    proportions whatever the seed, and that the same random_state holds out
+    the same records."""
+    X = np.random.default_rng(0).normal(size=(80, 4))
+    y = np.repeat([0, 1], [60, 20])
+    params = dict(max_iter=1, early_stopping=True, validation_fraction=0.25)
+    recorder = _ValidationRecords()
+    for seed in range(5):
+        _fit(X, y, random_state=seed, callbacks=[recorder], **params)
+    assert [np.bincount(v).tolist() for v in recorder.seen] == [[15, 5]] * 5
+    assert len({v.tobytes() for v in recorder.seen}) > 1  # other seeds, others
+    again = _ValidationRecords()
+    _fit(X, y, random_state=4, callbacks=[again], **params)
+    assert_array_equal(again.seen[0], recorder.seen[-1])
+
+
 def test_early_stopping_auto_depends_on_size():
     """Check that "auto" holds out data from 500 records on, as documented."""
     X, y = make_anagram_task(500)
@@ -228,6 +256,25 @@ def test_early_stopping_auto_depends_on_size():
     assert not hasattr(small, "validation_loss_curve_")
     big = _fit(X, y, max_iter=2)
     assert len(big.validation_loss_curve_) == 2
+
+
+@pytest.mark.parametrize(
+    "architecture",
+    [
+        dict(cell="rnn", nonlinearity="relu", pooling="mean", hidden_size=5),
+        dict(cell="lstm", num_layers=2, bidirectional=True, pooling="max"),
+    ],
+)
+def test_the_network_is_built_as_asked(language_words, architecture):
+    """Check that every architecture parameter reaches the fitted network."""
+    X, y = language_words
+    clf = _fit(X, y, max_iter=1, **architecture)
+    for name, value in architecture.items():
+        assert getattr(clf.module_, name) == value, name
+    layers = 2 if architecture.get("num_layers") == 2 else 1
+    names = {name for name, _ in clf.module_.named_parameters()}
+    assert ("W_l1" in names) == (layers == 2)
+    assert ("W_reverse" in names) == architecture.get("bidirectional", False)
 
 
 # ---------------------------------------------------------------- warm start
@@ -243,20 +290,54 @@ def test_warm_start_continues_optimizer_and_counts(language_words):
     assert clf.loss_curve_[3] <= first[-1] * 1.05  # no restart from scratch
 
 
+def test_warm_start_extends_the_validation_curve(language_words):
+    """Check that a warm start with early stopping appends to the validation
+    curve (one value per epoch validated) as it does to the training curve."""
+    X, y = language_words
+    clf = _fit(X, y, max_iter=2, warm_start=True, early_stopping=True)
+    first = list(clf.validation_loss_curve_)
+    clf.fit(X, y)
+    assert len(clf.validation_loss_curve_) == clf.n_iter_ == 4
+    assert clf.validation_loss_curve_[:2] == first
+    # Started without a validation set: the curve holds the epochs validated.
+    clf = _fit(X, y, max_iter=2, warm_start=True, early_stopping=False)
+    clf.set_params(early_stopping=True).fit(X, y)
+    assert clf.n_iter_ == 4 and len(clf.validation_loss_curve_) == 2
+    # And without one again: no curve of an earlier fit is left behind.
+    assert not hasattr(
+        clf.set_params(early_stopping=False).fit(X, y), "validation_loss_curve_"
+    )
+
+
 def test_warm_start_applies_new_training_settings(language_words):
-    """Check that dropout and bptt_steps set between warm fits take effect."""
+    """Check that dropout, bptt_steps, the learning rate and the weight decay
+    set between warm fits (or partial_fit calls) take effect, while AdamW's
+    moments continue."""
     X, y = language_words
     base = _fit(X, y, max_iter=2, warm_start=True, early_stopping=False)
     state = pickle.dumps(base)
-    curves = {}
-    for params in ({}, {"dropout": 0.5}, {"bptt_steps": 1}):
+    changes = [
+        {},
+        {"dropout": 0.5},
+        {"bptt_steps": 1},
+        {"learning_rate_init": 0.2},
+        {"alpha": 0.5},
+    ]
+    curves = []
+    for params in changes:
         clf = pickle.loads(state).set_params(**params).fit(X, y)
         assert clf.module_.dropout == params.get("dropout", 0.25)  # 0.25: default
         assert clf.module_.bptt_steps == params.get("bptt_steps")
-        curves[str(params)] = clf.loss_curve_[2:]
-    values = list(curves.values())
-    assert not np.allclose(values[0], values[1])
-    assert not np.allclose(values[0], values[2])
+        (group,) = clf.net_.optimizer_.param_groups
+        assert group["lr"] == params.get("learning_rate_init", 0.02)  # SMALL's
+        assert group["weight_decay"] == params.get("alpha", 1e-4)  # the default
+        curves.append(clf.loss_curve_[2:])
+    for changed in curves[1:]:
+        assert not np.allclose(curves[0], changed)
+    stream = pickle.loads(state).set_params(learning_rate_init=0.2)
+    stream.partial_fit(X, y)
+    assert stream.net_.optimizer_.param_groups[0]["lr"] == 0.2
+    assert stream.net_.optimizer_.state_dict()["state"][0]["step"].item() > 0
 
 
 @pytest.mark.parametrize(
@@ -347,6 +428,36 @@ def test_failed_refit_leaves_the_model_usable(language_words):
     with pytest.raises(ValueError, match="only one class"):
         num.fit(np.zeros((4, 7)), np.zeros(4))
     assert num.n_features_in_ == 5 and num.predict(X_num).shape == (20,)
+
+
+def test_failed_fit_keeps_the_input_shape_fitted():
+    """Check that a fit that fails after reading X leaves n_features_in_ and
+    feature_names_in_ as they were: the names and shape fitted before, or none
+    at all where there were none (validate_data sets them as it goes)."""
+    pd = pytest.importorskip("pandas")
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(rng.normal(size=(20, 5)), columns=list("abcde"))
+    other = pd.DataFrame(np.zeros((4, 3)), columns=["x", "y", "z"])
+    one_class = np.zeros(4)
+    clf = _fit(frame, np.arange(20) % 2, max_iter=1)
+    with pytest.raises(ValueError, match="only one class"):
+        clf.fit(other, one_class)
+    assert list(clf.feature_names_in_) == list("abcde")
+    assert clf.n_features_in_ == 5
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert clf.predict(frame).shape == (20,)
+    # Fitted on an unnamed array: the failed refit's names must not stay.
+    clf = _fit(frame.to_numpy(), np.arange(20) % 2, max_iter=1)
+    with pytest.raises(ValueError, match="only one class"):
+        clf.fit(other, one_class)
+    assert not hasattr(clf, "feature_names_in_") and clf.n_features_in_ == 5
+    # Never fitted: nothing stays.
+    clf = RNNSequenceClassifier(**SMALL)
+    with pytest.raises(ValueError, match="only one class"):
+        clf.fit(other, one_class)
+    assert not hasattr(clf, "feature_names_in_")
+    assert not hasattr(clf, "n_features_in_")
 
 
 def test_negative_sample_weight_is_refused(language_words):

@@ -1,5 +1,7 @@
 """RNNEmbeddingTransformer: shapes, feature names, pandas output, pooling."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -80,6 +82,10 @@ def test_objective_auto_follows_y(language_words):
         "numbers": "regression",
     }
     assert not hasattr(RNNEmbeddingTransformer(**params).fit(X), "classes_")
+    # A refit for another objective forgets the classes of the previous one.
+    rnn = RNNEmbeddingTransformer(**params).fit(X, y)
+    assert list(rnn.classes_) == sorted(set(y))
+    assert not hasattr(rnn.fit(X), "classes_")
 
 
 def test_next_objective_ignores_y(language_words):
@@ -134,19 +140,33 @@ def test_next_objective_refuses_a_backward_reader(language_words):
     """Check that objective="next" with bidirectional=True is refused: the
     backward direction has already read the step it should predict."""
     X, _ = language_words
-    with pytest.raises(ValueError, match="Set bidirectional=False"):
+    message = (
+        "objective='next' predicts each step from the steps before it; a "
+        "bidirectional network would read the answer from the backward "
+        "direction. Set bidirectional=False."
+    )
+    with pytest.raises(ValueError, match=re.escape(message)):
         RNNEmbeddingTransformer(objective="next", bidirectional=True).fit(X)
 
 
 def test_continuing_refuses_another_objective(language_words):
-    """Check that a warm start or partial_fit cannot switch the objective."""
+    """Check that a warm start or partial_fit cannot switch the objective,
+    while both continue the same objective, resolved from the same y."""
     X, y = language_words
     rnn = RNNEmbeddingTransformer(hidden_size=6, max_iter=2, warm_start=True)
     rnn.fit(X, y)
-    with pytest.raises(ValueError, match="trained for 'classification'.*'next'"):
+    message = re.escape(
+        "The fitted network was trained for 'classification'; continuing it "
+        "(warm_start or partial_fit) asks for 'next'. Call fit with "
+        "warm_start=False to train a new network."
+    )
+    with pytest.raises(ValueError, match=message):
         rnn.fit(X)
-    with pytest.raises(ValueError, match="trained for 'classification'.*'next'"):
+    with pytest.raises(ValueError, match=message):
         rnn.partial_fit(X)
+    rnn.fit(X, y)
+    rnn.partial_fit(X, y)
+    assert rnn.task_.kind == "classification" and rnn.n_iter_ == 5
 
 
 def test_continuing_compares_the_resolved_ngram_range(language_words):
