@@ -227,8 +227,10 @@ class MatrixRNN(nn.Module):
     Attributes
     ----------
     dropout_generator : torch.Generator or None
-        Source of the dropout masks while training (set by the training loop,
-        on the module's device); no draw ever touches torch's global RNG.
+        Source of the dropout masks while training. The estimators' training
+        loop sets one, seeded from ``random_state`` on the module's device, so
+        their fits never touch torch's global RNG; None (a module trained on
+        its own) draws from torch's default generator, as ``nn.Dropout`` does.
     """
 
     # Defaults for modules pickled before the wide term had its own n-grams.

@@ -210,6 +210,23 @@ def test_a_module_built_with_defaults_drops_nothing():
         assert_allclose(module.train()(X, L), module.eval()(X, L), rtol=1e-6)
 
 
+def test_a_module_used_on_its_own_drops_out_like_torch():
+    """Check that a MatrixRNN trained outside the estimators (no dropout
+    generator set) draws its masks from torch's default generator, as
+    nn.Dropout does: seeded there, the same masks; and predicts without any."""
+    module = _module(False, dropout=0.5, recurrent_dropout=0.5)
+    assert module.dropout_generator is None
+    X, L, _ = _batch(False)
+    outputs = []
+    for _ in range(2):
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(0)
+            outputs.append(module.train()(X, L).detach())
+    assert torch.equal(outputs[0], outputs[1])
+    with torch.no_grad():
+        assert not torch.allclose(outputs[0], module.eval()(X, L))
+
+
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
 @pytest.mark.parametrize("method", ["embed", "embed_steps"])
 def test_loop_mode_of_an_empty_batch(method, dtype):
