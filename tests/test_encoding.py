@@ -405,6 +405,36 @@ def test_only_streaming_grows_the_wide_vocabulary():
     assert enc.wide_.vocabulary_ == seen
     enc.transform(["xy"], "text", streaming=True)
     assert set(enc.wide_.vocabulary_) > set(seen)
+    # A plain fit (the default) reserves no columns for n-grams to come.
+    plain = SequenceEncoder(wide_ngram_range=(1, 2))
+    plain.fit_transform(["ab"], "text")
+    assert plain.wide_.n_inputs_ == len(plain.wide_.vocabulary_) + 1 == 6
+
+
+@pytest.mark.parametrize(
+    "X, kind",
+    [
+        (["ab", "bca"], "text"),
+        ([["the", "cat"], ["a", "cat"]], "tokens"),
+        ([[{"w": 1.0, "x": 2.0}], [{"w": 1.0}, {"y": 1.0}]], FEATURES),
+    ],
+)
+def test_inputs_are_the_vocabulary_and_the_unknown_symbol(X, kind):
+    """Check n_inputs_ (the columns of U): one per symbol, plus id 0."""
+    enc = SequenceEncoder()
+    enc.fit_transform(X, kind)
+    assert enc.n_inputs_ == len(enc.vocabulary_) + 1 == 4
+    assert sorted(enc.vocabulary_.values()) == [1, 2, 3]
+
+
+def test_a_batch_of_no_records_has_no_steps():
+    """Check left_padded on no records: T = 0, whatever the record width."""
+    none = np.array([], dtype=np.int64)
+    symbols = SequenceEncoder().fit_transform(["ab", "c"], "text")
+    X, lengths = symbols.left_padded(none)
+    assert X.shape == (0, 0) and lengths.shape == (0,)
+    numbers = SequenceEncoder().fit_transform([np.ones((2, 3))], NUMERIC_RAGGED)
+    assert numbers.left_padded(none)[0].shape == (0, 0, 3)
 
 
 def test_numeric_records_that_are_all_empty_have_one_feature():
