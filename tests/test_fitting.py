@@ -1,5 +1,7 @@
 """Training: update counts per fit mode, reproducibility, global RNG, callbacks."""
 
+import re
+
 import numpy as np
 import pytest
 import torch
@@ -278,6 +280,29 @@ def test_class_weight_raises_the_weighted_class(language_words):
         y[:150],  # 60 en, 60 fr, 30 de: "de" counts double
     )
     assert balanced.net_.criterion_.weight[col].item() == pytest.approx(150 / (3 * 30))
+
+
+class _BreakTheWeights(Callback):
+    """Leaves a weight infinite after the last update, as an update that
+    overflows after a finite loss would (no loss is computed after it)."""
+
+    def on_train_end(self, net, **kwargs):
+        with torch.no_grad():
+            net.module_.V[0, 0] = float("inf")
+
+
+def test_weights_that_end_non_finite_are_refused(language_words):
+    """Check the check after training: non-finite final weights stop the fit
+    with their own message, and nothing is fitted."""
+    X, y = language_words
+    clf = RNNSequenceClassifier(**FAST_PARAMS, callbacks=[_BreakTheWeights()])
+    message = (
+        "Training diverged: the weights became non-finite in the last update. "
+        "Lower learning_rate_init, keep clip_grad_norm on, or rescale X."
+    )
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        clf.fit(X, y)
+    assert not hasattr(clf, "module_")
 
 
 def test_verbose_prints_progress(language_words, capsys):
