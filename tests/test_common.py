@@ -30,17 +30,17 @@ REGRESSOR_PARAMS = {
 # 40% of the suite at 20 epochs; it computes the vectorized path's updates
 # exactly (tests/test_exactness.py), so it gets fewer, smaller-batch epochs.
 MINIBATCH_PARAMS = {"max_iter": 8, "batch_size": 16}
-EPOCHS = {"sgd": {"max_iter": 3}, "minibatch": MINIBATCH_PARAMS}
+MODE_PARAMS = {"sgd": {"max_iter": 3}, "minibatch": MINIBATCH_PARAMS}
 
 ESTIMATORS = (
     [
-        Estimator(fit_mode=mode, **{**FAST_PARAMS, **EPOCHS.get(mode, {})})
+        Estimator(fit_mode=mode, **{**FAST_PARAMS, **MODE_PARAMS.get(mode, {})})
         for Estimator in (RNNSequenceClassifier, RNNEmbeddingTransformer)
         for mode in FIT_MODES
     ]
     + [
         RNNSequenceRegressor(
-            fit_mode=mode, **{**REGRESSOR_PARAMS, **EPOCHS.get(mode, {})}
+            fit_mode=mode, **{**REGRESSOR_PARAMS, **MODE_PARAMS.get(mode, {})}
         )
         for mode in FIT_MODES
         if mode != "sgd"
