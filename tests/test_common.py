@@ -29,8 +29,7 @@ REGRESSOR_PARAMS = {
 # Parr's minibatch loop runs each record through Python, so its checks took
 # 40% of the suite at 20 epochs; it computes the vectorized path's updates
 # exactly (tests/test_exactness.py), so it gets fewer, smaller-batch epochs.
-MINIBATCH_PARAMS = {"max_iter": 8, "batch_size": 16}
-MODE_PARAMS = {"sgd": {"max_iter": 3}, "minibatch": MINIBATCH_PARAMS}
+MODE_PARAMS = {"sgd": {"max_iter": 3}, "minibatch": {"max_iter": 8, "batch_size": 16}}
 
 ESTIMATORS = (
     [

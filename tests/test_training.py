@@ -271,9 +271,8 @@ def test_the_network_is_built_as_asked(language_words, architecture):
     clf = _fit(X, y, max_iter=1, **architecture)
     for name, value in architecture.items():
         assert getattr(clf.module_, name) == value, name
-    layers = 2 if architecture.get("num_layers") == 2 else 1
     names = {name for name, _ in clf.module_.named_parameters()}
-    assert ("W_l1" in names) == (layers == 2)
+    assert ("W_l1" in names) == (architecture.get("num_layers", 1) == 2)
     assert ("W_reverse" in names) == architecture.get("bidirectional", False)
 
 
