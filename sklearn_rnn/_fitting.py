@@ -207,17 +207,20 @@ class _WeightAveraging(Callback):
         self.decay = decay
 
     def on_train_begin(self, net, **kwargs):
-        self.params_ = list(net.module_.parameters())
-        self.average_ = [p.detach().clone() for p in self.params_]
-        self.raw_ = None  # the raw weights while the module holds the average
+        # Each parameter beside the weights the module does not hold: the
+        # average while training runs, the raw weights while the module holds
+        # the average (validation, the end of an epoch). Pairs, not parallel
+        # lists, so a parameter can never meet another's copy.
+        self.slots_ = [(p, p.detach().clone()) for p in net.module_.parameters()]
+        self.aside_is_average_ = True
         self.n_updates_ = 0
 
     def on_epoch_begin(self, net, **kwargs):
-        if self.raw_ is not None:
+        if not self.aside_is_average_:  # training resumes from the raw weights
             self._swap()
 
     def on_batch_begin(self, net, batch=None, training=None, **kwargs):
-        if not training and self.raw_ is None:  # validation sees the average
+        if not training and self.aside_is_average_:  # validation sees the average
             self._swap()
 
     def on_batch_end(self, net, batch=None, training=None, **kwargs):
@@ -227,31 +230,28 @@ class _WeightAveraging(Callback):
         n, eta = self.n_updates_, self.ETA
         decay = min(self.decay, 1.0 - (eta + 1) / (n + eta))
         with torch.no_grad():
-            for average, param in zip(self.average_, self.params_, strict=True):
+            for param, average in self.slots_:
                 average.lerp_(param, 1.0 - decay)
 
     def on_epoch_end(self, net, **kwargs):
         # Without a validation set no batch has swapped yet. This callback
         # runs before early stopping, which then keeps the average as best.
-        if self.raw_ is None:
+        if self.aside_is_average_:
             self._swap()
 
     def on_train_end(self, net, **kwargs):
         # The module keeps the average (or the best average, restored by
         # early stopping); the copies are not part of the fitted model.
-        self.params_ = self.average_ = self.raw_ = None
+        self.slots_ = None
 
     def _swap(self) -> None:
-        """Average into the module, raw weights aside; or back."""
+        """Exchange the module's weights with those set aside."""
         with torch.no_grad():
-            if self.raw_ is None:
-                self.raw_ = [p.detach().clone() for p in self.params_]
-                for param, average in zip(self.params_, self.average_, strict=True):
-                    param.copy_(average)
-            else:
-                for param, raw in zip(self.params_, self.raw_, strict=True):
-                    param.copy_(raw)
-                self.raw_ = None
+            for param, aside in self.slots_:
+                held = param.detach().clone()
+                param.copy_(aside)
+                aside.copy_(held)
+        self.aside_is_average_ = not self.aside_is_average_
 
 
 class _StopOnDivergence(Callback):

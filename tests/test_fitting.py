@@ -523,7 +523,7 @@ def test_averaging_keeps_no_copies_in_the_fitted_model(language_words):
     X, y = language_words
     clf = RNNSequenceClassifier(hidden_size=4, max_iter=2, random_state=0).fit(X, y)
     averaging = dict(clf.net_.callbacks_)["averaging"]
-    assert averaging.average_ is None and averaging.raw_ is None
+    assert averaging.slots_ is None
 
 
 @pytest.mark.parametrize("value", [1.0, -0.1, "0.9"])
