@@ -131,7 +131,7 @@ class SequenceLoader:
     ):
         self.dataset, self.batch_size = dataset, batch_size
         self.shuffle, self.bucket, self.device = shuffle, bucket, device
-        self.rng = rng if rng is not None else np.random.default_rng(0)
+        self.rng = rng  # read only to shuffle: skorch's validation loader does not
 
     def __len__(self) -> int:
         return -(-len(self.dataset) // self.batch_size)
@@ -148,7 +148,7 @@ class SequenceLoader:
             X, lengths = ds.records.left_padded(idx)
             y, weight = ds.targets.rows(ds.records, idx, ds.sample_weight)
             batch = SequenceBatch(
-                torch.as_tensor(X).to(self.device, non_blocking=True),
+                torch.as_tensor(X).to(self.device),
                 lengths,
                 torch.as_tensor(weight, dtype=torch.float32).to(self.device),
             )
@@ -161,7 +161,7 @@ class _SequenceNet(NeuralNet):
     def infer(self, x, **fit_params):
         return self.module_(x.X, x.lengths)
 
-    def get_loss(self, y_pred, y_true, X=None, training=False):
+    def get_loss(self, y_pred, y_true, X, **kwargs):  # training or not: one loss
         per_row = self.criterion_(y_pred, y_true)  # class weights applied here
         weight = X.weight
         # A batch whose rows all weigh 0 contributes nothing (not 0/0).
@@ -377,9 +377,9 @@ def train(
                     "param_groups": net.optimizer_.state_dict()["param_groups"],
                 }
             )
-            net.partial_fit(train_set, y=None, epochs=config.max_iter)
+            net.partial_fit(train_set)  # max_epochs more epochs
         else:
-            net.fit(train_set, y=None)
+            net.fit(train_set)  # the targets are in the data set
     finally:
         module.dropout_generator = None  # not part of the fitted model
         # The validation records must not travel with the fitted model.

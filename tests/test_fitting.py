@@ -11,6 +11,7 @@ from skorch.callbacks import Callback
 from sklearn_rnn import RNNSequenceClassifier
 from sklearn_rnn._encoding import Records
 from sklearn_rnn._fitting import (
+    _FIT_MODES,
     SequenceDataset,
     SequenceLoader,
     batch_indices,
@@ -172,6 +173,33 @@ def test_sequence_loader_batches():
     assert second.X.tolist() == [[4, 5, 6]] and y1.tolist() == [0]
     assert len(SequenceLoader(dataset, 3)) == 1
     assert len(SequenceLoader(dataset, 1)) == 3
+
+
+def test_sequence_loader_puts_batches_on_its_device():
+    """Check that X, the weights and the targets of a batch land on the
+    loader's device (torch's "meta" device holds shapes without data, so no
+    GPU is needed to tell) while the lengths stay a numpy array."""
+    records = Records.from_list(
+        [np.array([1, 2]), np.array([3])], np.zeros(0, np.int64)
+    )
+    dataset = SequenceDataset(records, Targets(np.array([0, 1])), np.ones(2))
+    [(batch, y)] = SequenceLoader(dataset, 2, device=torch.device("meta"))
+    assert {batch.X.device.type, batch.weight.device.type, y.device.type} == {"meta"}
+    assert batch.X.shape == (2, 2) and batch.weight.dtype == torch.float32
+    assert isinstance(batch.lengths, np.ndarray)
+
+
+@pytest.mark.parametrize("fit_mode", ["sgd", "minibatch", "vectorized", "packed"])
+def test_inference_path_for_each_device(fit_mode):
+    """Check the forward path predict and transform take: on a GPU, models
+    trained by torch's packed kernels keep them (cuDNN); on the CPU, and for
+    every other mode, the batch-invariant vectorized path. The choice reads
+    only the device type, so it is checked here without a GPU."""
+    mode = _FIT_MODES[fit_mode]
+    assert mode.inference_mode(torch.device("cpu")) == "vectorized"
+    on_gpu = "packed" if fit_mode == "packed" else "vectorized"
+    assert mode.inference_mode(torch.device("cuda", 0)) == on_gpu
+    assert mode.inference_mode(torch.device("mps")) == on_gpu
 
 
 def test_early_stopping_holds_out_data_only_when_asked(language_words):
