@@ -24,6 +24,7 @@ from sklearn_rnn._devices import resolve_device
 from sklearn_rnn._encoding import SequenceEncoder
 from sklearn_rnn._fitting import (
     _FIT_MODES,
+    LIBRARY_CALLBACKS,
     SequenceDataset,
     TrainingConfig,
     TrainingDiverged,
@@ -199,6 +200,13 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
                     )
         if self.ngram_range != "auto":
             _check_ngram_range("ngram_range", self.ngram_range)
+        for item in self.callbacks or []:
+            if isinstance(item, tuple) and item[0] in LIBRARY_CALLBACKS:
+                raise ValueError(
+                    f"callbacks: the name {item[0]!r} belongs to one of the "
+                    f"library's own callbacks ({', '.join(LIBRARY_CALLBACKS)}); "
+                    "give yours another name."
+                )
         return resolve_device(self.device)
 
     def _validate_X(

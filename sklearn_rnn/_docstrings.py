@@ -161,6 +161,11 @@ inference_dtype : {"auto", "float64", "float32"}, default="auto"
 
 callbacks : list of skorch callbacks or None, default=None
     Extra skorch callbacks (or ``(name, callback)`` tuples) for the training loop.
+    They run after the library's own, which are named "divergence" (stops
+    on a non-finite loss), "averaging" (``ema_decay``), "clip"
+    (``clip_grad_norm``) and "stopping" (early stopping); those names are
+    taken. A callback without a name is called ``user_<i>``, ``i`` its
+    position in the list. After fit all of them are in ``net_.callbacks_``.
 
 verbose : int, default=0
     Print a progress table (epoch, loss, time) when positive.

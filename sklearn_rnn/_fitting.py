@@ -53,6 +53,11 @@ _FIT_MODES = {
 _BUCKET_CHUNK_BATCHES = 50
 
 
+# The names of the library's own callbacks in ``net_.callbacks_`` (documented
+# with the ``callbacks`` parameter); a user callback may not take one.
+LIBRARY_CALLBACKS = ("divergence", "averaging", "clip", "stopping")
+
+
 class TrainingDiverged(RuntimeError):
     """The training loss became NaN or infinite."""
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 from numpy.testing import assert_allclose
-from skorch.callbacks import Callback
+from skorch.callbacks import Callback, EarlyStopping
 
 from sklearn_rnn import RNNSequenceClassifier
 from sklearn_rnn._encoding import Records
@@ -371,6 +371,32 @@ def test_user_callbacks_keep_their_names(language_words):
     assert isinstance(names["mine"], CountSteps)
     assert isinstance(names["user_1"], CountSteps)
     assert names["mine"].steps > 0 and names["user_1"].steps > 0
+
+
+def test_library_callbacks_have_their_documented_names(language_words):
+    """Check the names of the library's callbacks in ``net_.callbacks_``, as
+    the ``callbacks`` parameter documents them, and that a user callback
+    which takes one is refused before anything is fitted or changed."""
+    X, y = language_words
+    clf = RNNSequenceClassifier(
+        hidden_size=4, max_iter=1, ema_decay=0.9, clip_grad_norm=1.0, random_state=0
+    ).fit(X, y)
+    names = dict(clf.net_.callbacks_)
+    assert type(names["divergence"]).__name__ == "_StopOnDivergence"
+    assert names["averaging"].decay == 0.9
+    assert names["clip"].max_norm == 1.0
+    assert isinstance(names["stopping"], EarlyStopping)
+    proba = clf.predict_proba(X)
+    for name in ("divergence", "averaging", "clip", "stopping"):
+        clf.set_params(callbacks=[("mine", CountSteps()), (name, CountSteps())])
+        message = (
+            f"callbacks: the name '{name}' belongs to one of the library's own "
+            "callbacks (divergence, averaging, clip, stopping); give yours "
+            "another name."
+        )
+        with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+            clf.fit(X, y)
+        assert_allclose(clf.predict_proba(X), proba)
 
 
 def test_cpu_training_uses_the_fused_optimizer(language_words):
