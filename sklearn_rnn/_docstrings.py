@@ -102,7 +102,8 @@ length_bucketing : bool, default=True
 early_stopping : bool or "auto", default="auto"
     Hold out ``validation_fraction`` of the data (stratified where every class
     has two records) and stop when the validation loss has not improved by
-    ``tol`` for ``n_iter_no_change`` epochs; the weights of the best epoch are
+    ``tol`` for ``n_iter_no_change`` epochs; the weights of the best epoch
+    (the last to improve on the best loss so far by at least ``tol``) are
     restored. When False, no data is held out and training stops when the
     training loss stops improving. "auto" is True from 500 records on.
 

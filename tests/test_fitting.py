@@ -379,13 +379,27 @@ def test_library_callbacks_have_their_documented_names(language_words):
     which takes one is refused before anything is fitted or changed."""
     X, y = language_words
     clf = RNNSequenceClassifier(
-        hidden_size=4, max_iter=1, ema_decay=0.9, clip_grad_norm=1.0, random_state=0
+        hidden_size=4,
+        max_iter=20,
+        ema_decay=0.9,
+        clip_grad_norm=1.0,
+        early_stopping=True,
+        n_iter_no_change=2,
+        learning_rate_init=0.2,
+        random_state=0,
     ).fit(X, y)
     names = dict(clf.net_.callbacks_)
     assert type(names["divergence"]).__name__ == "_StopOnDivergence"
     assert names["averaging"].decay == 0.9
     assert names["clip"].max_norm == 1.0
     assert isinstance(names["stopping"], EarlyStopping)
+    # The epoch whose weights early stopping kept, as documented: the last
+    # one to lower the validation loss by at least tol (here not the last).
+    best_loss, best_epoch = np.inf, None
+    for epoch, loss in enumerate(clf.validation_loss_curve_, start=1):
+        if loss < best_loss - clf.tol:
+            best_loss, best_epoch = loss, epoch
+    assert names["stopping"].best_epoch_ == best_epoch < clf.n_iter_
     proba = clf.predict_proba(X)
     for name in ("divergence", "averaging", "clip", "stopping"):
         clf.set_params(callbacks=[("mine", CountSteps()), (name, CountSteps())])
