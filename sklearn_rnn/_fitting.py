@@ -217,15 +217,15 @@ class _WeightAveraging(Callback):
         # the average (validation, the end of an epoch). Pairs, not parallel
         # lists, so a parameter can never meet another's copy.
         self.slots_ = [(p, p.detach().clone()) for p in net.module_.parameters()]
-        self.aside_is_average_ = True
+        self.module_holds_ = "raw"
         self.n_updates_ = 0
 
     def on_epoch_begin(self, net, **kwargs):
-        if not self.aside_is_average_:  # training resumes from the raw weights
+        if self.module_holds_ == "average":  # training resumes from the raw weights
             self._swap()
 
     def on_batch_begin(self, net, batch=None, training=None, **kwargs):
-        if not training and self.aside_is_average_:  # validation sees the average
+        if not training and self.module_holds_ == "raw":  # validation sees the average
             self._swap()
 
     def on_batch_end(self, net, batch=None, training=None, **kwargs):
@@ -241,7 +241,7 @@ class _WeightAveraging(Callback):
     def on_epoch_end(self, net, **kwargs):
         # Without a validation set no batch has swapped yet. This callback
         # runs before early stopping, which then keeps the average as best.
-        if self.aside_is_average_:
+        if self.module_holds_ == "raw":
             self._swap()
 
     def on_train_end(self, net, **kwargs):
@@ -256,7 +256,7 @@ class _WeightAveraging(Callback):
                 held = param.detach().clone()
                 param.copy_(aside)
                 aside.copy_(held)
-        self.aside_is_average_ = not self.aside_is_average_
+        self.module_holds_ = "average" if self.module_holds_ == "raw" else "raw"
 
 
 class _StopOnDivergence(Callback):
@@ -326,7 +326,7 @@ def train(
                 threshold=config.tol,
                 threshold_mode="abs",
                 load_best=valid_set is not None,
-                sink=print if config.verbose else _silent,
+                sink=print,  # see the print log's sink below
             ),
         )
     )
@@ -360,10 +360,12 @@ def train(
         callbacks=callbacks,
         device=config.device,
         verbose=config.verbose,
-        # skorch's epoch table stays quiet at verbose=0 only while its sink is
-        # the very builtin print it imported; Ray's driver replaces
-        # builtins.print, and the table then printed on every refit.
-        callbacks__print_log__sink=print if config.verbose else _silent,
+        # skorch stays quiet at verbose=0 only while a sink is the very print
+        # it sees. A default sink is the print of skorch's import time; Ray's
+        # driver replaces builtins.print later, and the epoch table and early
+        # stopping's "Restoring best model" then printed on every fit. Here
+        # print is looked up at fit time.
+        callbacks__print_log__sink=print,
     )
     # Dropout masks come from a generator of the module's own, seeded here:
     # torch's global RNGs (CPU and CUDA) are never read or reseeded.
@@ -396,10 +398,6 @@ def train(
             "Lower learning_rate_init, keep clip_grad_norm on, or rescale X."
         )
     return net
-
-
-def _silent(*args, **kwargs) -> None:
-    pass
 
 
 def stopped_early(net: NeuralNet) -> bool:

@@ -456,14 +456,28 @@ def test_length_bucketing_groups_similar_lengths():
 def test_quiet_when_print_is_replaced(language_words, capsys, monkeypatch):
     """Check that verbose=0 prints nothing when builtins.print has been
     replaced after import, as Ray's driver does (skorch then printed its
-    epoch table on every fit)."""
+    epoch table, and early stopping its "Restoring best model", on every
+    fit); verbose=1 still prints both."""
     import builtins
 
     original = builtins.print
     monkeypatch.setattr(builtins, "print", lambda *a, **k: original(*a, **k))
     X, y = language_words
-    RNNSequenceClassifier(hidden_size=4, max_iter=2, random_state=0).fit(X, y)
+    # Early stopping ends this fit two epochs after its best one, whose
+    # weights it then restores.
+    params = dict(
+        hidden_size=4,
+        max_iter=20,
+        early_stopping=True,
+        n_iter_no_change=2,
+        learning_rate_init=0.2,
+        random_state=0,
+    )
+    RNNSequenceClassifier(**params).fit(X, y)
     assert capsys.readouterr().out == ""
+    RNNSequenceClassifier(**params, verbose=1).fit(X, y)
+    out = capsys.readouterr().out
+    assert "valid_loss" in out and "Restoring best model from epoch" in out
 
 
 class TraceWeights(Callback):
