@@ -68,7 +68,7 @@ class SequenceDataset(Dataset):
     def __init__(self, records: Records, targets: Targets, sample_weight: np.ndarray):
         self.records = records
         self.targets = targets
-        self.sample_weight = np.asarray(sample_weight, dtype=np.float32)
+        self.sample_weight = np.asarray(sample_weight)  # float32 per batch
 
     def subset(self, idx) -> SequenceDataset:
         """Records ``idx`` with their targets (per-step targets follow them)."""
