@@ -384,15 +384,18 @@ def test_encoder_state_from_before_word_features_and_wide_ngrams(X, kind):
     word_features, wide_ngram_range or wide_, still encodes as it did."""
     enc = SequenceEncoder(ngram_range=(1, 2))
     enc.fit_transform(X, kind)
-    expected = enc.transform(X, kind)
     state = pickle.loads(pickle.dumps(enc)).__dict__
     for name in ("word_features", "wide_ngram_range", "max_wide_ngrams", "wide_"):
         state.pop(name, None)
     old = SequenceEncoder.__new__(SequenceEncoder)
     old.__dict__.update(state)
-    records = old.transform(X, kind)
-    assert_array_equal(records.values, expected.values)
-    assert_array_equal(records.lengths, expected.lengths)
+    # Records of one step as well: their bags hold only the unigram, and the
+    # width must still be that of ngram_range, not of the longest bag.
+    for records_in in (X, [record[:1] for record in X]):
+        records = old.transform(records_in, kind)
+        expected = enc.transform(records_in, kind)
+        assert_array_equal(records.values, expected.values)
+        assert_array_equal(records.lengths, expected.lengths)
 
 
 def test_only_streaming_grows_the_wide_vocabulary():
