@@ -317,6 +317,12 @@ def train(
     if config.clip_grad_norm is not None:
         callbacks.append(("clip", _ClipGradNorm(config.clip_grad_norm)))
     monitor = "valid_loss" if valid_set is not None else "train_loss"
+    # skorch's own output (the epoch table, early stopping's messages) goes to
+    # a module-level sink: it pickles with the fitted net by name, and stays
+    # quiet at verbose=0 however builtins.print is replaced (Ray replaces it
+    # with functions that do not pickle, and skorch's default sink, the print
+    # of its import time, then printed on every fit).
+    sink = _print if config.verbose else _silent
     callbacks.append(
         (
             "stopping",
@@ -326,7 +332,7 @@ def train(
                 threshold=config.tol,
                 threshold_mode="abs",
                 load_best=valid_set is not None,
-                sink=print,  # see the print log's sink below
+                sink=sink,
             ),
         )
     )
@@ -360,12 +366,7 @@ def train(
         callbacks=callbacks,
         device=config.device,
         verbose=config.verbose,
-        # skorch stays quiet at verbose=0 only while a sink is the very print
-        # it sees. A default sink is the print of skorch's import time; Ray's
-        # driver replaces builtins.print later, and the epoch table and early
-        # stopping's "Restoring best model" then printed on every fit. Here
-        # print is looked up at fit time.
-        callbacks__print_log__sink=print,
+        callbacks__print_log__sink=sink,
     )
     # Dropout masks come from a generator of the module's own, seeded here:
     # torch's global RNGs (CPU and CUDA) are never read or reseeded.
@@ -398,6 +399,14 @@ def train(
             "Lower learning_rate_init, keep clip_grad_norm on, or rescale X."
         )
     return net
+
+
+def _print(*args, **kwargs) -> None:
+    print(*args, **kwargs)  # whichever print is current when skorch writes
+
+
+def _silent(*args, **kwargs) -> None:
+    pass  # also the sink of models pickled by 0.1, which refer to it by name
 
 
 def stopped_early(net: NeuralNet) -> bool:

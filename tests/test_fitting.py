@@ -1,5 +1,6 @@
 """Training: update counts per fit mode, reproducibility, global RNG, callbacks."""
 
+import pickle
 import re
 
 import numpy as np
@@ -455,9 +456,10 @@ def test_length_bucketing_groups_similar_lengths():
 
 def test_quiet_when_print_is_replaced(language_words, capsys, monkeypatch):
     """Check that verbose=0 prints nothing when builtins.print has been
-    replaced after import, as Ray's driver does (skorch then printed its
-    epoch table, and early stopping its "Restoring best model", on every
-    fit); verbose=1 still prints both."""
+    replaced after import, as Ray does (skorch then printed its epoch table,
+    and early stopping its "Restoring best model", on every fit); that
+    verbose=1 prints both through the replacement; and that either model
+    pickles although the replacement does not."""
     import builtins
 
     original = builtins.print
@@ -473,11 +475,15 @@ def test_quiet_when_print_is_replaced(language_words, capsys, monkeypatch):
         learning_rate_init=0.2,
         random_state=0,
     )
-    RNNSequenceClassifier(**params).fit(X, y)
+    quiet = RNNSequenceClassifier(**params).fit(X, y)
     assert capsys.readouterr().out == ""
-    RNNSequenceClassifier(**params, verbose=1).fit(X, y)
+    verbose = RNNSequenceClassifier(**params, verbose=1).fit(X, y)
     out = capsys.readouterr().out
     assert "valid_loss" in out and "Restoring best model from epoch" in out
+    for clf in (quiet, verbose):
+        assert_allclose(
+            pickle.loads(pickle.dumps(clf)).predict_proba(X), clf.predict_proba(X)
+        )
 
 
 class TraceWeights(Callback):
