@@ -401,8 +401,8 @@ def train(
     return net
 
 
-def _print(*args, **kwargs) -> None:
-    print(*args, **kwargs)  # whichever print is current when skorch writes
+def _print(text: str) -> None:
+    print(text)  # whichever print is current when skorch writes
 
 
 def _silent(*args, **kwargs) -> None:
