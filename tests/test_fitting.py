@@ -374,6 +374,24 @@ def test_user_callbacks_keep_their_names(language_words):
     assert names["mine"].steps > 0 and names["user_1"].steps > 0
 
 
+class RecordVerbose(Callback):
+    def on_train_begin(self, net, **kwargs):
+        self.verbose = net.verbose
+
+
+@pytest.mark.parametrize("verbose", [0, 2])
+def test_user_callbacks_see_the_estimators_verbose(verbose, language_words):
+    """Check that ``verbose`` reaches skorch's net, which callbacks read:
+    skorch's own (Checkpoint, LRScheduler...) print through a sink that
+    stays quiet while ``net.verbose`` is 0."""
+    X, y = language_words
+    recorder = RecordVerbose()
+    RNNSequenceClassifier(
+        hidden_size=4, max_iter=1, verbose=verbose, callbacks=[recorder]
+    ).fit(X, y)
+    assert recorder.verbose == verbose
+
+
 def test_library_callbacks_have_their_documented_names(language_words):
     """Check the names of the library's callbacks in ``net_.callbacks_``, as
     the ``callbacks`` parameter documents them, and that a user callback
