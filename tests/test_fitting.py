@@ -21,6 +21,17 @@ from sklearn_rnn._tasks import Targets
 
 from .conftest import FAST_PARAMS
 
+# On language_words, early stopping ends these fits two epochs after their
+# best one, whose weights it then restores.
+STOPS_AFTER_ITS_BEST = dict(
+    hidden_size=4,
+    max_iter=20,
+    early_stopping=True,
+    n_iter_no_change=2,
+    learning_rate_init=0.2,
+    random_state=0,
+)
+
 
 class CountSteps(Callback):
     """Counts optimizer steps through torch's step hook."""
@@ -398,14 +409,7 @@ def test_library_callbacks_have_their_documented_names(language_words):
     which takes one is refused before anything is fitted or changed."""
     X, y = language_words
     clf = RNNSequenceClassifier(
-        hidden_size=4,
-        max_iter=20,
-        ema_decay=0.9,
-        clip_grad_norm=1.0,
-        early_stopping=True,
-        n_iter_no_change=2,
-        learning_rate_init=0.2,
-        random_state=0,
+        **STOPS_AFTER_ITS_BEST, ema_decay=0.9, clip_grad_norm=1.0
     ).fit(X, y)
     names = dict(clf.net_.callbacks_)
     assert type(names["divergence"]).__name__ == "_StopOnDivergence"
@@ -483,19 +487,9 @@ def test_quiet_when_print_is_replaced(language_words, capsys, monkeypatch):
     original = builtins.print
     monkeypatch.setattr(builtins, "print", lambda *a, **k: original(*a, **k))
     X, y = language_words
-    # Early stopping ends this fit two epochs after its best one, whose
-    # weights it then restores.
-    params = dict(
-        hidden_size=4,
-        max_iter=20,
-        early_stopping=True,
-        n_iter_no_change=2,
-        learning_rate_init=0.2,
-        random_state=0,
-    )
-    quiet = RNNSequenceClassifier(**params).fit(X, y)
+    quiet = RNNSequenceClassifier(**STOPS_AFTER_ITS_BEST).fit(X, y)
     assert capsys.readouterr().out == ""
-    verbose = RNNSequenceClassifier(**params, verbose=1).fit(X, y)
+    verbose = RNNSequenceClassifier(**STOPS_AFTER_ITS_BEST, verbose=1).fit(X, y)
     out = capsys.readouterr().out
     assert "valid_loss" in out and "Restoring best model from epoch" in out
     for clf in (quiet, verbose):
