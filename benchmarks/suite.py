@@ -1,0 +1,360 @@
+"""The library's defaults on public data nobody tuned them for: UCR/UEA
+classification and Monash regression sets, beside the baselines a user would
+try first, and the bundled text task.
+
+    pip install aeon sktime          # benchmark only: the data files they ship
+    python benchmarks/suite.py                       # 5 seeds, every set
+    python benchmarks/suite.py --sets GunPoint ArrowHead --seeds 0 1
+    python benchmarks/suite.py --try '{"mean": {"pooling": "mean"}}'
+    python benchmarks/suite.py --markdown docs/_static/suite.md
+
+The data are the files inside the ``aeon`` and ``sktime`` wheels (read
+offline; neither is a dependency of the library). Each set keeps its published
+train/test split; seeds vary ``random_state`` of every model (the RNN's
+initialisation, dropout and batches; the forest's and MiniRocket's draws).
+Scores are test accuracy (classification) and R² (regression), mean ± std over
+the seeds, with fit and predict seconds; one torch thread per fit, ``--n-jobs``
+fits side by side.
+
+Baselines, each given the series as a user would:
+
+- MiniRocket + RidgeClassifierCV / RidgeCV (aeon): the field's strong default;
+  ragged series are resampled to the longest length first.
+- 1-NN, Euclidean distance on each channel resampled to 100 steps.
+- Summary statistics (per channel: mean, std, min, max, mean |step|, and the
+  length) + RandomForest.
+- Text (surnames): char 1-4-gram tf-idf + LogisticRegression.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+import warnings
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+import numpy as np  # noqa: E402
+from joblib import Parallel, delayed  # noqa: E402
+
+# name: (package that ships it, task)
+DATASETS = {
+    "ACSF1": ("aeon", "classification"),
+    "ArrowHead": ("aeon", "classification"),
+    "BasicMotions": ("aeon", "classification"),
+    "GunPoint": ("aeon", "classification"),
+    "ItalyPowerDemand": ("aeon", "classification"),
+    "JapaneseVowels": ("aeon", "classification"),
+    "OSULeaf": ("aeon", "classification"),
+    "PLAID": ("sktime", "classification"),
+    "PickupGestureWiimoteZ": ("aeon", "classification"),
+    "CardanoSentiment": ("aeon", "regression"),
+    "Covid3Month": ("aeon", "regression"),
+    "Tecator": ("sktime", "regression"),
+    "surnames": (None, "classification"),
+}
+
+
+def _ts_file(package: str, name: str, split: str) -> str:
+    import importlib
+
+    root = os.path.dirname(importlib.import_module(package).__file__)
+    return os.path.join(root, "datasets", "data", name, f"{name}_{split}.ts")
+
+
+def _as_records(X):
+    """aeon's (n, channels, length) array or list of (channels, length)
+    arrays as the library's records: (length,) for one channel, else
+    (length, channels)."""
+    records = []
+    for x in X:
+        x = np.asarray(x, dtype=np.float64)
+        records.append(x[0] if x.shape[0] == 1 else x.T)
+    lengths = {len(r) for r in records}
+    return np.stack(records) if len(lengths) == 1 else records
+
+
+def load(name: str):
+    """``X_train, X_test, y_train, y_test`` of a set, as a user would pass them."""
+    package, task = DATASETS[name]
+    if package is None:
+        from sklearn.model_selection import train_test_split
+
+        from sklearn_rnn.datasets import load_surnames
+
+        X, y = load_surnames(return_X_y=True)
+        return train_test_split(X, y, test_size=0.25, stratify=y, random_state=0)
+    from aeon.datasets import load_from_ts_file
+
+    parts = [load_from_ts_file(_ts_file(package, name, s)) for s in ("TRAIN", "TEST")]
+    (X_tr, y_tr), (X_te, y_te) = parts
+    if task == "regression":
+        y_tr, y_te = y_tr.astype(float), y_te.astype(float)
+    return _as_records(X_tr), _as_records(X_te), y_tr, y_te
+
+
+# ------------------------------------------------------------ the baselines
+
+
+def _channels_first(X, length=None):
+    """(n, channels, length) floats, each series linearly resampled to
+    ``length`` steps (default: the longest), for models that need one length."""
+    series = [np.asarray(x, float).reshape(len(x), -1).T for x in X]
+    length = length or max(s.shape[1] for s in series)
+    out = np.empty((len(series), series[0].shape[0], length))
+    grid = np.linspace(0, 1, length)
+    for i, s in enumerate(series):
+        if s.shape[1] == 1:
+            out[i] = s[:, :1]
+            continue
+        old = np.linspace(0, 1, s.shape[1])
+        out[i] = [np.interp(grid, old, c) for c in s]
+    return np.nan_to_num(out)
+
+
+def summary_features(X):
+    """Per channel: mean, std, min, max, mean |step|; and the length."""
+    rows = []
+    for x in X:
+        x = np.nan_to_num(np.asarray(x, float).reshape(len(x), -1))
+        diff = np.abs(np.diff(x, axis=0)) if len(x) > 1 else np.zeros_like(x)
+        rows.append(
+            np.concatenate(
+                [x.mean(0), x.std(0), x.min(0), x.max(0), diff.mean(0), [len(x)]]
+            )
+        )
+    return np.array(rows)
+
+
+def _resampled_flat(X):
+    return _channels_first(X, 100).reshape(len(X), -1)
+
+
+class _MiniRocket:
+    """aeon's MiniRocket + ridge on series resampled to one length."""
+
+    def __init__(self, task, seed):
+        self.task, self.seed = task, seed
+
+    def fit(self, X, y):
+        if self.task == "classification":
+            from aeon.classification.convolution_based import MiniRocketClassifier
+
+            self.model = MiniRocketClassifier(random_state=self.seed, n_jobs=1)
+        else:
+            from aeon.regression.convolution_based import MiniRocketRegressor
+
+            self.model = MiniRocketRegressor(random_state=self.seed, n_jobs=1)
+        # MiniRocket's kernels span 9 dilated steps: give it at least 9.
+        self.length = max(9, max(len(x) for x in X))
+        self.model.fit(_channels_first(X, self.length), y)
+        return self
+
+    def score(self, X, y):
+        from sklearn.metrics import accuracy_score, r2_score
+
+        pred = self.model.predict(_channels_first(X, self.length))
+        metric = accuracy_score if self.task == "classification" else r2_score
+        return metric(y, pred)
+
+
+def baseline(kind, task, seed):
+    from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer
+
+    classify = task == "classification"
+    if kind == "minirocket":
+        return _MiniRocket(task, seed)
+    if kind == "1-nn":
+        knn = KNeighborsClassifier(1) if classify else KNeighborsRegressor(1)
+        return make_pipeline(FunctionTransformer(_resampled_flat), knn)
+    if kind == "stats+rf":
+        forest = RandomForestClassifier if classify else RandomForestRegressor
+        return make_pipeline(
+            FunctionTransformer(summary_features),
+            forest(n_estimators=300, random_state=seed, n_jobs=1),
+        )
+    if kind == "ngram+lr":
+        return make_pipeline(
+            TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 4), lowercase=False),
+            LogisticRegression(C=10, max_iter=3000),
+        )
+    raise ValueError(kind)
+
+
+def rnn(task, seed, **params):
+    from sklearn_rnn import RNNSequenceClassifier, RNNSequenceRegressor
+
+    est = RNNSequenceClassifier if task == "classification" else RNNSequenceRegressor
+    return est(random_state=seed, **params)
+
+
+MODELS = {
+    "defaults": lambda name, task, seed: rnn(task, seed),
+    "MiniRocket": lambda name, task, seed: baseline("minirocket", task, seed),
+    "1-NN": lambda name, task, seed: baseline("1-nn", task, seed),
+    "stats+RF": lambda name, task, seed: baseline("stats+rf", task, seed),
+}
+TEXT_MODELS = {
+    "defaults": MODELS["defaults"],
+    "n-gram LR": lambda name, task, seed: baseline("ngram+lr", task, seed),
+}
+
+
+def run_one(name, model, seed, make):
+    import torch
+
+    torch.set_num_threads(1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        X_tr, X_te, y_tr, y_te = load(name)
+        est = make(name, DATASETS[name][1], seed)
+        start = time.perf_counter()
+        est.fit(X_tr, y_tr)
+        fit_s = time.perf_counter() - start
+        start = time.perf_counter()
+        score = est.score(X_te, y_te)
+        predict_s = time.perf_counter() - start
+    return name, model, seed, float(score), fit_s, predict_s
+
+
+def _applies(name, model):
+    if name == "surnames":
+        return model in TEXT_MODELS
+    return model not in TEXT_MODELS or model in MODELS
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sets", nargs="+", default=list(DATASETS), choices=DATASETS)
+    parser.add_argument("--models", nargs="+", default=None)
+    parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2, 3, 4])
+    parser.add_argument("--n-jobs", type=int, default=1)
+    parser.add_argument("--markdown", help="also write the tables to this file")
+    parser.add_argument("--json", help="also write every run to this file")
+    parser.add_argument(
+        "--try",
+        dest="extra",
+        metavar="JSON",
+        help='RNN settings to compare, e.g. \'{"mean": {"pooling": "mean"}}\'',
+    )
+    args = parser.parse_args(argv)
+    models = dict(MODELS, **{k: v for k, v in TEXT_MODELS.items() if k not in MODELS})
+    if args.extra:
+        for label, params in json.loads(args.extra).items():
+            params = {
+                k: tuple(v) if isinstance(v, list) else v for k, v in params.items()
+            }
+            models[label] = lambda name, task, seed, p=params: rnn(task, seed, **p)
+            TEXT_MODELS[label] = models[label]
+    names = args.models or list(models)
+    jobs = [
+        (s, m, seed)
+        for s in args.sets
+        for m in names
+        for seed in args.seeds
+        if _applies(s, m)
+    ]
+    started = time.perf_counter()
+    results = []
+    for result in Parallel(n_jobs=args.n_jobs, return_as="generator_unordered")(
+        delayed(run_one)(*job, models[job[1]]) for job in jobs
+    ):
+        results.append(result)
+        name, model, seed, score, fit_s, predict_s = result
+        print(
+            f"  {name:<22} {model:<14} seed {seed}: {score:.3f} "
+            f"(fit {fit_s:.1f} s, predict {predict_s:.2f} s)",
+            file=sys.stderr,
+            flush=True,
+        )
+    text = tables(results, args.sets, names, args.seeds)
+    print(text)
+    print(f"\n{len(jobs)} fits in {time.perf_counter() - started:.0f} s")
+    if args.markdown:
+        with open(args.markdown, "w") as f:
+            f.write(text + "\n")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(results, f)
+    return 0
+
+
+def tables(results, sets, models, seeds) -> str:
+    """Scores with spread and times; ranks; the gap to MiniRocket."""
+    import sklearn
+    import torch
+    from machine import cpu_name
+
+    cells = {}
+    for name, model, _, score, fit_s, predict_s in results:
+        cells.setdefault((name, model), []).append((score, fit_s, predict_s))
+    mean = {k: np.mean([r[0] for r in v]) for k, v in cells.items()}
+    lines = [
+        f"Test accuracy (R² for regression), mean ± std over seeds {seeds} "
+        f"(fit / predict seconds, mean); one thread; {cpu_name()}, "
+        f"torch {torch.__version__}, scikit-learn {sklearn.__version__}.",
+        "",
+        "| set | task | " + " | ".join(models) + " |",
+        "|---" * (len(models) + 2) + "|",
+    ]
+    for name in sets:
+        row = []
+        for model in models:
+            runs = cells.get((name, model))
+            if not runs:
+                row.append("n/a")
+                continue
+            score, fit_s, predict_s = np.array(runs).T
+            row.append(
+                f"{score.mean():.3f} ± {score.std():.3f} "
+                f"({fit_s.mean():.1f} / {predict_s.mean():.2f} s)"
+            )
+        lines.append(f"| {name} | {DATASETS[name][1]} | " + " | ".join(row) + " |")
+    # Mean rank over the sets every model ran on (1 = best).
+    common = [n for n in sets if all((n, m) in mean for m in models)]
+    if common:
+        ranks = np.array(
+            [_ranks([mean[(n, m)] for m in models]) for n in common]
+        ).mean(0)
+        lines += [
+            "",
+            f"Mean rank over {len(common)} sets (1 = best): "
+            + ", ".join(f"{m} {r:.2f}" for m, r in zip(models, ranks)),
+        ]
+    ts_sets = [n for n in sets if DATASETS[n][0] is not None]
+    for model in models:
+        if model == "MiniRocket":
+            continue
+        for task in ("classification", "regression"):
+            both = [
+                n
+                for n in ts_sets
+                if DATASETS[n][1] == task
+                and (n, model) in mean
+                and (n, "MiniRocket") in mean
+            ]
+            if both:
+                gap = np.mean([mean[(n, model)] - mean[(n, "MiniRocket")] for n in both])
+                lines.append(
+                    f"{model} minus MiniRocket, mean over {len(both)} {task} sets: "
+                    f"{gap:+.3f}"
+                )
+    return "\n".join(lines)
+
+
+def _ranks(values):
+    """Rank 1 for the highest value; ties share their mean rank."""
+    values = np.asarray(values)
+    return np.array([1 + (values > v).sum() + ((values == v).sum() - 1) / 2 for v in values])
+
+
+if __name__ == "__main__":
+    sys.exit(main())
