@@ -31,7 +31,7 @@ from sklearn_rnn._fitting import (
     stopped_early,
     train,
 )
-from sklearn_rnn._inference import module_in_dtype, run_module
+from sklearn_rnn._inference import INFERENCE_MAX_RECORDS, module_in_dtype, run_module
 from sklearn_rnn._input_kinds import (
     NUMERIC_ARRAY,
     SYMBOLIC_KINDS,
@@ -42,6 +42,7 @@ from sklearn_rnn._module import GATES, NONLINEARITIES, POOLINGS, MatrixRNN
 from sklearn_rnn._persistence import PersistenceMixin
 from sklearn_rnn._stacklevel import user_stacklevel
 from sklearn_rnn._tasks import split_for_validation
+from sklearn_rnn._threads import auto_threads, torch_threads
 
 # early_stopping="auto" holds out a validation set from this many records on:
 # below it, a tenth of the data is too few records to judge an epoch by.
@@ -93,8 +94,10 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
         "ngram_range": [tuple],
         "max_ngrams": [Interval(Integral, 0, None, closed="left"), None],
         "standardize": ["boolean"],
+        "patch_size": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "warm_start": ["boolean"],
         "device": [str, torch.device],
+        "n_threads": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"}), None],
         "inference_dtype": [StrOptions({"auto", "float32", "float64"})],
         "callbacks": [list, None],
         "verbose": ["verbose"],
@@ -136,8 +139,10 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
         ngram_range=(1, 2),
         max_ngrams=2000,
         standardize=True,
+        patch_size="auto",
         warm_start=False,
         device="cpu",
+        n_threads="auto",
         inference_dtype="auto",
         callbacks=None,
         verbose=0,
@@ -175,8 +180,10 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
         self.ngram_range = ngram_range
         self.max_ngrams = max_ngrams
         self.standardize = standardize
+        self.patch_size = patch_size
         self.warm_start = warm_start
         self.device = device
+        self.n_threads = n_threads
         self.inference_dtype = inference_dtype
         self.callbacks = callbacks
         self.verbose = verbose
@@ -216,11 +223,13 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
         reset: bool,
         streaming: bool = False,
         ngram_range=None,
+        patch_size=1,
     ):
         """Validate and encode X; return ``(records, kind, dtype, encoder)``.
 
-        A new encoder (``reset``) is built with ``ngram_range``: fit passes
-        the value it resolved (the transformer's ``"auto"``).
+        A new encoder (``reset``) is built with ``ngram_range`` and
+        ``patch_size``: fit passes the values it resolved (the transformer's
+        ``"auto"``).
 
         Nothing on ``self`` but sklearn's ``n_features_in_``/``feature_names_in_``
         changes here: ``fit`` stores the returned encoder once everything passed.
@@ -257,6 +266,7 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
                 tuple(ngram_range),
                 self.standardize,
                 self.max_ngrams,
+                patch_size=patch_size,
                 **self._encoder_options(),
             )
             records = encoder.fit_transform(X, kind, streaming=streaming)
@@ -277,6 +287,8 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
             "recurrent_dropout": self.recurrent_dropout,
             "batch_size": self.batch_size,
             "ema_decay": self.ema_decay,
+            # The tagger has no patch_size: it labels every single step.
+            "patch_size": getattr(self, "patch_size", 1),
         }
 
     def _continuing(self) -> bool:
@@ -329,6 +341,7 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
                 reset=not continuing,
                 streaming=partial,
                 ngram_range=settings["ngram_range"],
+                patch_size=settings["patch_size"],
             )
             sample_weight = _check_sample_weight(
                 sample_weight,
@@ -378,7 +391,7 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
             module = copy.deepcopy(self.module_)
         else:
             module = MatrixRNN(
-                encoder.n_inputs_,
+                encoder.step_inputs_,
                 task.n_outputs,
                 self.hidden_size,
                 symbolic=kind in SYMBOLIC_KINDS,
@@ -426,7 +439,9 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
             ),
         )
         try:
-            net = train(module, train_set, valid_set, config)
+            threads = self._threads(config.batch_size, device)
+            with torch_threads(threads):
+                net = train(module, train_set, valid_set, config)
         except TrainingDiverged as exc:
             if not continuing:
                 self._forget_fit()
@@ -491,7 +506,7 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
         "bidirectional",
         "pooling",
     )
-    _ENCODING = ("analyzer", "ngram_range", "standardize", "max_ngrams")
+    _ENCODING = ("analyzer", "ngram_range", "standardize", "max_ngrams", "patch_size")
 
     def _check_same_architecture(self, module, settings: dict) -> None:
         """Refuse to continue ``module`` if an architecture or encoding
@@ -503,7 +518,10 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
         changed += [
             p
             for p in self._ENCODING
-            if getattr(encoder, p) != settings.get(p, getattr(self, p))
+            # An encoder pickled before patches existed read single steps,
+            # which is what continuing it keeps doing.
+            if getattr(encoder, p, settings.get(p))
+            != (settings[p] if p in settings else getattr(self, p))
         ]
         changed += [
             p
@@ -533,7 +551,20 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
 
     def _run_module(self, records, output: str, dtype=np.float64) -> np.ndarray:
         """``run_module`` on the fitted module in the inference precision."""
-        return run_module(self._inference_module(), records, output, dtype)
+        module = self._inference_module()
+        rows = min(len(records), INFERENCE_MAX_RECORDS)
+        with torch_threads(self._threads(rows, module.V.device)):
+            return run_module(module, records, output, dtype)
+
+    def _threads(self, batch_rows: int, device) -> int | None:
+        """torch threads for work on batches of ``batch_rows`` records
+        (``n_threads``; None leaves torch's setting alone)."""
+        if self.n_threads != "auto":
+            return self.n_threads
+        if torch.device(device).type != "cpu":
+            return None  # the CPU only feeds the device
+        gates = GATES[self.cell] * (2 if self.bidirectional else 1)
+        return auto_threads(batch_rows, self.hidden_size, gates)
 
     def _inference_module(self):
         return module_in_dtype(self.module_, self.inference_dtype)

@@ -99,6 +99,13 @@ def feature_bag(step: dict, where: str) -> list:
     return bag
 
 
+# patch_size="auto" reads long numeric series in patches so that the longest
+# training record takes at most this many recurrent steps (benchmarks/suite.py:
+# on the public time-series suite a GRU learns series of a few dozen steps far
+# better than of hundreds, and trains faster).
+AUTO_PATCH_STEPS = 32
+
+
 def channel_moments(records: Records, sample_weight=None):
     """Per-channel mean and standard deviation over every step of numeric
     records, each step weighing what its record weighs. Constant channels get
@@ -117,6 +124,34 @@ def channel_moments(records: Records, sample_weight=None):
     std = np.sqrt(weights @ (values - mean) ** 2 / total)
     tiny = 10 * np.finfo(np.float64).eps * np.maximum(np.abs(mean), 1)
     return mean, np.where(std > tiny, std, 1.0)
+
+
+def stacked_steps(records: Records, size: int) -> Records:
+    """Numeric records read ``size`` consecutive steps at a time: step ``j``
+    of the result holds steps ``j*size .. j*size+size-1`` side by side
+    (``size * n_features`` values), so a recurrence over it runs
+    ``ceil(len / size)`` steps. A record whose length is not a multiple of
+    ``size`` repeats its first step in front (the steps nearest the end,
+    which the final state remembers best, keep their alignment); an empty
+    record stays empty."""
+    if size == 1:
+        return records
+    lengths = records.lengths
+    new_lengths = -(-lengths // size)
+    padded = new_lengths * size
+    within = np.arange(padded.sum()) - np.repeat(record_starts(padded), padded)
+    shifted = np.maximum(within - np.repeat(padded - lengths, padded), 0)
+    source = np.repeat(records.offsets, padded) + shifted
+    width = records.values.shape[1]
+    values = records.values[source].reshape(-1, size * width)
+    return Records(values, new_lengths, record_starts(new_lengths))
+
+
+def auto_patch_size(lengths: np.ndarray) -> int:
+    """``patch_size="auto"``: steps read at a time so that the longest
+    training record takes at most ``AUTO_PATCH_STEPS`` recurrent steps."""
+    longest = int(lengths.max()) if len(lengths) else 0
+    return max(1, -(-longest // AUTO_PATCH_STEPS))
 
 
 def record_starts(lengths: np.ndarray) -> np.ndarray:
@@ -222,6 +257,10 @@ class SequenceEncoder:
         extra columns after the step's own symbols.
     max_wide_ngrams : int or None, default=20_000
         Keep at most this many wide n-grams, those held by the most records.
+    patch_size : int or "auto", default=1
+        Numeric input only: consecutive steps read as one (see
+        :func:`stacked_steps`), after standardisation; "auto" is
+        :func:`auto_patch_size` of the training lengths.
 
     Attributes
     ----------
@@ -239,6 +278,8 @@ class SequenceEncoder:
         wide n-grams); None when there are no wide columns.
     mean_, scale_ : ndarray of shape (n_features,) or None
         Per-channel standardisation (numeric input with ``standardize=True``).
+    patch_size_ : int
+        Steps read as one (1 for symbol input).
     """
 
     def __init__(
@@ -250,6 +291,7 @@ class SequenceEncoder:
         word_features: bool = False,
         wide_ngram_range: tuple[int, int] | None = None,
         max_wide_ngrams: int | None = 20_000,
+        patch_size: int | str = 1,
     ):
         self.analyzer = analyzer
         self.ngram_range = ngram_range
@@ -258,6 +300,14 @@ class SequenceEncoder:
         self.word_features = word_features
         self.wide_ngram_range = wide_ngram_range
         self.max_wide_ngrams = max_wide_ngrams
+        self.patch_size = patch_size
+
+    @property
+    def step_inputs_(self) -> int:
+        """Values the network reads per step: the vocabulary size (symbols),
+        or the features of ``patch_size_`` steps side by side (numbers)."""
+        # Encoders pickled before patches existed read one step at a time.
+        return self.n_inputs_ * getattr(self, "patch_size_", 1)
 
     def __repr__(self) -> str:
         if not hasattr(self, "n_inputs_"):
@@ -270,7 +320,8 @@ class SequenceEncoder:
             )
         return (
             f"SequenceEncoder(kind={self.kind_!r}, n_features={self.n_inputs_}, "
-            f"standardize={self.standardize})"
+            f"standardize={self.standardize}, "
+            f"patch_size={getattr(self, 'patch_size_', 1)})"
         )
 
     def fit_transform(self, X, kind: str, *, streaming: bool = False) -> Records:
@@ -280,6 +331,7 @@ class SequenceEncoder:
         self.kind_ = kind
         self.mean_ = self.scale_ = None
         self.wide_ = self.step_width_ = None
+        self.patch_size_ = 1
         if kind == FEATURES:
             sequences = self._feature_sequences(X)
             self.vocabulary_ = {
@@ -309,15 +361,22 @@ class SequenceEncoder:
             return records
         records = self._numeric_records(X, kind)
         self.n_inputs_ = records.values.shape[1]
+        self.patch_size_ = (
+            auto_patch_size(records.lengths)
+            if self.patch_size == "auto"
+            else self.patch_size
+        )
         return records
 
     def fit_scaling(self, records: Records, sample_weight=None) -> Records:
         """Learn the per-channel standardisation (numeric input, when asked)
         from every step, a record's steps weighing what the record weighs;
-        return the standardised records."""
-        if self.kind_ in SYMBOLIC_KINDS or not self.standardize:
+        return the standardised records, read in patches. ``fit_transform``
+        leaves numeric records raw for this step."""
+        if self.kind_ in SYMBOLIC_KINDS:
             return records
-        self.mean_, self.scale_ = channel_moments(records, sample_weight)
+        if self.standardize:
+            self.mean_, self.scale_ = channel_moments(records, sample_weight)
         return self._standardized(records)
 
     def transform(self, X, kind: str, *, streaming: bool = False) -> Records:
@@ -420,10 +479,12 @@ class SequenceEncoder:
         return {tok: i for i, tok in enumerate(symbols, start=1)}
 
     def _standardized(self, records: Records) -> Records:
-        if self.mean_ is None:  # numeric input, standardize=False
-            return records
-        values = (records.values - self.mean_) / self.scale_
-        return Records(_to_float32(values), records.lengths, records.offsets)
+        """Numeric records as the network reads them: standardised (when
+        fitted so) and in patches of ``patch_size_`` steps."""
+        if self.mean_ is not None:  # None: standardize=False
+            values = (records.values - self.mean_) / self.scale_
+            records = Records(_to_float32(values), records.lengths, records.offsets)
+        return stacked_steps(records, getattr(self, "patch_size_", 1))
 
     def _steps(self, sequence: list) -> list:
         """The symbols each step carries: the n-grams that end at it (and, with

@@ -17,7 +17,7 @@ from sklearn_rnn._encoding import Records
 # Inference batches: many records amortise the per-step Python work; a cap on
 # padded cells (records x longest length) keeps memory flat in n_samples and
 # bounded for very long sequences.
-_INFERENCE_MAX_RECORDS = 8192
+INFERENCE_MAX_RECORDS = 8192
 _INFERENCE_MAX_CELLS = 1 << 20
 
 # Fitted module -> {dtype: converted copy for inference}; entries go with the
@@ -31,7 +31,7 @@ def inference_batches(lengths: np.ndarray) -> list[np.ndarray]:
     sorted_len = np.maximum(lengths[order], 1)  # empty records still take a row
     batches, start = [], 0
     while start < len(order):
-        stop = min(start + _INFERENCE_MAX_RECORDS, len(order))
+        stop = min(start + INFERENCE_MAX_RECORDS, len(order))
         # Sorted ascending, so a batch's last record is its longest: shrink the
         # batch until its padded cells fit the cap.
         while stop - start > 1 and (stop - start) * sorted_len[stop - 1] > (

@@ -14,7 +14,7 @@ from sklearn_rnn.metrics import flat_accuracy_score
 
 class RNNSequenceTagger(BaseRNN):
     _parameter_constraints: dict = {
-        **BaseRNN._parameter_constraints,
+        **{k: v for k, v in BaseRNN._parameter_constraints.items() if k != "patch_size"},
         "word_features": ["boolean"],
     }
 
@@ -55,6 +55,7 @@ class RNNSequenceTagger(BaseRNN):
         standardize=True,
         warm_start=False,
         device="cpu",
+        n_threads="auto",
         inference_dtype="auto",
         callbacks=None,
         verbose=0,
@@ -223,6 +224,7 @@ Parameters
             "ngram_range": "(1, 1)",
             "max_ngrams": "None",
         },
+        drop=("patch_size",),
         extra={
             "word_features": '''word_features : bool, default=True
     Token input: each step also carries its word's lowercase form, 1-4 letter

@@ -71,8 +71,10 @@ class RNNEmbeddingTransformer(
         ngram_range="auto",
         max_ngrams=2000,
         standardize=True,
+        patch_size="auto",
         warm_start=False,
         device="cpu",
+        n_threads="auto",
         inference_dtype="auto",
         callbacks=None,
         verbose=0,
@@ -158,6 +160,9 @@ class RNNEmbeddingTransformer(
             else 0.0,
             "batch_size": 32 if language_model else 64,
             "ema_decay": None if language_model else 0.98,
+            # The language model predicts each next step of the input; a
+            # supervised network resolves "auto" from the lengths (encoder).
+            "patch_size": 1 if language_model else "auto",
         }
         return {
             name: auto[name] if value == "auto" else value
@@ -211,6 +216,12 @@ Parameters
     document(
         SHARED_PARAMETERS,
         extra={
+            "patch_size": '''patch_size : int or "auto", default="auto"
+    Numeric input: read this many consecutive time steps as one step of the
+    recurrence (their values side by side), so the network runs
+    ``ceil(length / patch_size)`` steps. "auto" is 1 for ``objective="next"``
+    (it predicts every next step) and otherwise the smallest size that reads
+    the longest training sequence in at most 32 steps.''',
             "recurrent_dropout": '''recurrent_dropout : float or "auto", default="auto"
     During training, zero this fraction of the entries of ``h_{t-1}`` in
     ``W h_{t-1}``, with the same mask at every step of a record (variational

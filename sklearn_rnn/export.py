@@ -17,8 +17,9 @@ from sklearn.utils.validation import check_is_fitted
 from sklearn_rnn._input_kinds import SYMBOLIC_KINDS
 from sklearn_rnn._version import __version__
 
-# 4: the classifier's bag-of-symbols term V_bag; 5: its own n-grams
-FORMAT_VERSION = 5
+# 4: the classifier's bag-of-symbols term V_bag; 5: its own n-grams;
+# 6: numeric steps read in patches (config["patch_size"])
+FORMAT_VERSION = 6
 
 
 def _plain(value):
@@ -91,6 +92,7 @@ or RNNEmbeddingTransformer
             "wide_ngram_range": None if wide is None else list(wide.ngram_range),
             "mean": None if encoder.mean_ is None else encoder.mean_.tolist(),
             "scale": None if encoder.scale_ is None else encoder.scale_.tolist(),
+            "patch_size": int(getattr(encoder, "patch_size_", 1)),
         },
         "state_dict": {
             k: v.detach().cpu().clone() for k, v in module.state_dict().items()

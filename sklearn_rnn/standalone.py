@@ -24,7 +24,7 @@ def load(path):
 
 class StandaloneRNN:
     def __init__(self, artefact):
-        if artefact["format_version"] not in (1, 2, 3, 4, 5):
+        if artefact["format_version"] not in (1, 2, 3, 4, 5, 6):
             raise ValueError(
                 f"Unsupported format_version {artefact['format_version']}."
             )
@@ -133,9 +133,17 @@ class StandaloneRNN:
             if not columns:
                 return U.new_zeros((0, U.shape[0]))
             return torch.stack(columns) + b
-        x = torch.as_tensor(seq, dtype=torch.float64).reshape(len(seq), -1)
+        x = torch.as_tensor(seq, dtype=torch.float64)
+        if len(x) == 0:  # its embedding is h_0
+            return U.new_zeros((0, U.shape[0]))
+        x = x[:, None] if x.ndim == 1 else x  # (len,) is one channel
         if self.mean is not None:
             x = (x - torch.as_tensor(self.mean)) / torch.as_tensor(self.scale)
+        size = self.config.get("patch_size", 1)  # steps read as one
+        if size > 1:
+            # The first step repeated in front up to a multiple of the size.
+            pad = -len(x) % size
+            x = torch.cat([x[:1].expand(pad, -1), x]).reshape(-1, size * x.shape[1])
         return x @ U.T + b
 
     def _run(self, inputs, suffix):

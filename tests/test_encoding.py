@@ -512,6 +512,7 @@ def test_encoder_defaults():
         "word_features": False,
         "wide_ngram_range": None,
         "max_wide_ngrams": 20_000,
+        "patch_size": 1,
     }
 
 

@@ -1,0 +1,138 @@
+"""torch threads during fit and predict (``n_threads``), restored afterwards."""
+
+import threading
+
+import numpy as np
+import pytest
+import torch
+from skorch.callbacks import Callback
+
+import sklearn_rnn._base
+from sklearn_rnn import RNNSequenceClassifier
+from sklearn_rnn import _threads
+from sklearn_rnn._threads import auto_threads, torch_threads
+
+TINY = dict(hidden_size=4, max_iter=2, random_state=0)
+X, Y = ["ab", "ba", "aab", "bba"] * 3, [0, 1, 0, 1] * 3
+
+
+class _SeesThreads(Callback):
+    """Records torch's thread count while training runs."""
+
+    def __init__(self):
+        self.seen = []
+
+    def on_batch_begin(self, net, **kwargs):
+        self.seen.append(torch.get_num_threads())
+
+
+@pytest.fixture
+def callers_threads():
+    """The caller runs torch on 2 threads (the suite pins 1); put 1 back."""
+    torch.set_num_threads(2)
+    yield 2
+    torch.set_num_threads(1)
+
+
+@pytest.mark.parametrize("n_threads, during", [(1, 1), (3, 3), (None, 2), ("auto", 1)])
+def test_fit_runs_on_n_threads_and_restores_the_callers(
+    callers_threads, n_threads, during
+):
+    seen = _SeesThreads()
+    RNNSequenceClassifier(n_threads=n_threads, callbacks=[seen], **TINY).fit(X, Y)
+    assert set(seen.seen) == {during}
+    assert torch.get_num_threads() == callers_threads
+
+
+def test_predict_runs_on_n_threads_and_restores_the_callers(
+    callers_threads, monkeypatch
+):
+    clf = RNNSequenceClassifier(n_threads=3, **TINY).fit(X, Y)
+    seen = []
+    run_module = sklearn_rnn._base.run_module
+
+    def spy(*args, **kwargs):
+        seen.append(torch.get_num_threads())
+        return run_module(*args, **kwargs)
+
+    monkeypatch.setattr(sklearn_rnn._base, "run_module", spy)
+    clf.predict(X)
+    clf.set_params(n_threads=None).predict_proba(X)
+    assert seen == [3, callers_threads]
+    assert torch.get_num_threads() == callers_threads
+
+
+def test_a_failed_fit_restores_the_callers_threads(callers_threads):
+    with pytest.raises(ValueError, match="diverged"):
+        RNNSequenceClassifier(
+            n_threads=1, learning_rate_init=1e30, clip_grad_norm=None, **TINY
+        ).fit(X, Y)
+    assert torch.get_num_threads() == callers_threads
+
+
+def test_auto_uses_one_thread_for_small_products_and_more_for_large(monkeypatch):
+    monkeypatch.setattr(_threads, "idle_cores", lambda: 4)
+    assert auto_threads(64, 64, 3) == 1  # the default GRU's training batch
+    assert auto_threads(8192, 512, 3) == 4  # capped at the idle cores
+    big = _threads._MULTIPLY_ADDS_PER_THREAD
+    assert auto_threads(2, 1, big // 2) == 1
+    assert auto_threads(2, 1, big) == 2
+    monkeypatch.setattr(_threads, "idle_cores", lambda: 1)
+    assert auto_threads(8192, 512, 3) == 1  # busy cores: one thread
+
+
+def test_idle_cores_discounts_the_load(monkeypatch):
+    monkeypatch.setattr(_threads, "available_cores", lambda: 4)
+    monkeypatch.setattr(_threads.os, "getloadavg", lambda: (2.2, 0, 0), raising=False)
+    assert _threads.idle_cores() == 2
+    monkeypatch.setattr(_threads.os, "getloadavg", lambda: (9.0, 0, 0), raising=False)
+    assert _threads.idle_cores() == 1
+
+
+def test_blocks_in_other_threads_leave_the_callers_setting_alone(callers_threads):
+    entered, release = threading.Barrier(3), threading.Event()
+    inside, after = {}, {}
+
+    def work(n):
+        before = torch.get_num_threads()
+        with torch_threads(n):
+            inside[n] = torch.get_num_threads()
+            entered.wait(timeout=10)
+            release.wait(timeout=10)
+        after[n] = torch.get_num_threads() == before
+
+    workers = [threading.Thread(target=work, args=(n,)) for n in (1, 3)]
+    for w in workers:
+        w.start()
+    try:
+        entered.wait(timeout=10)  # both blocks are open
+        assert torch.get_num_threads() == callers_threads
+    finally:
+        release.set()
+        for w in workers:
+            w.join()
+    assert inside == {1: 1, 3: 3}
+    assert after == {1: True, 3: True}
+    assert torch.get_num_threads() == callers_threads
+
+
+def test_concurrent_fits_agree_with_one_fit_and_restore_threads(callers_threads):
+    expected = RNNSequenceClassifier(**TINY).fit(X, Y).predict_proba(X)
+    results = [None] * 4
+
+    def fit(i):
+        results[i] = RNNSequenceClassifier(**TINY).fit(X, Y).predict_proba(X)
+
+    workers = [threading.Thread(target=fit, args=(i,)) for i in range(4)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    for r in results:
+        np.testing.assert_array_equal(r, expected)
+    assert torch.get_num_threads() == callers_threads
+
+
+def test_n_threads_is_validated():
+    with pytest.raises(ValueError, match="'n_threads' parameter"):
+        RNNSequenceClassifier(n_threads=0).fit(X, Y)
