@@ -318,18 +318,18 @@ def tables(results, sets, models, seeds) -> str:
                 f"({fit_s.mean():.1f} / {predict_s.mean():.2f} s)"
             )
         lines.append(f"| {name} | {DATASETS[name][1]} | " + " | ".join(row) + " |")
-    # Mean rank over the sets every model ran on (1 = best).
-    common = [n for n in sets if all((n, m) in mean for m in models)]
-    if common:
+    # Mean rank on the time-series sets, among the models run on all of them.
+    ts_sets = [n for n in sets if DATASETS[n][0] is not None]
+    ranked = [m for m in models if all((n, m) in mean for n in ts_sets)]
+    if ts_sets and len(ranked) > 1:
         ranks = np.array(
-            [_ranks([mean[(n, m)] for m in models]) for n in common]
+            [_ranks([mean[(n, m)] for m in ranked]) for n in ts_sets]
         ).mean(0)
         lines += [
             "",
-            f"Mean rank over {len(common)} sets (1 = best): "
-            + ", ".join(f"{m} {r:.2f}" for m, r in zip(models, ranks)),
+            f"Mean rank over {len(ts_sets)} time-series sets (1 = best): "
+            + ", ".join(f"{m} {r:.2f}" for m, r in zip(ranked, ranks)),
         ]
-    ts_sets = [n for n in sets if DATASETS[n][0] is not None]
     for model in models:
         if model == "MiniRocket":
             continue

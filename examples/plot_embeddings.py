@@ -14,7 +14,6 @@ import warnings
 
 import matplotlib.pyplot as plt
 import numpy as np
-import torch
 from sklearn.decomposition import PCA
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_extraction.text import CountVectorizer
@@ -23,7 +22,6 @@ from sklearn.model_selection import train_test_split
 from sklearn_rnn import RNNEmbeddingTransformer
 from sklearn_rnn.datasets import load_surnames
 
-torch.set_num_threads(1)  # on a busy machine more threads spin: docs' Performance page
 warnings.filterwarnings("ignore", category=ConvergenceWarning)
 FAST = os.environ.get("SKLEARN_RNN_EXAMPLES_FAST") == "1"
 

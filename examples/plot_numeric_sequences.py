@@ -12,14 +12,12 @@ import os
 import warnings
 
 import matplotlib.pyplot as plt
-import torch
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 
 from sklearn_rnn import RNNSequenceClassifier
 from sklearn_rnn.datasets import load_digit_sequences, make_wave_classification
 
-torch.set_num_threads(1)  # on a busy machine more threads spin: docs' Performance page
 warnings.filterwarnings("ignore", category=ConvergenceWarning)
 FAST = os.environ.get("SKLEARN_RNN_EXAMPLES_FAST") == "1"
 

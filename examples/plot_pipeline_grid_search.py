@@ -13,7 +13,6 @@ import os
 import warnings
 
 import pandas as pd
-import torch
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV, train_test_split
@@ -23,7 +22,6 @@ from sklearn.utils import resample
 from sklearn_rnn import RNNEmbeddingTransformer, RNNSequenceClassifier
 from sklearn_rnn.datasets import load_surnames
 
-torch.set_num_threads(1)  # on a busy machine more threads spin: docs' Performance page
 warnings.filterwarnings("ignore", category=ConvergenceWarning)
 FAST = os.environ.get("SKLEARN_RNN_EXAMPLES_FAST") == "1"
 EPOCHS = 1 if FAST else 10

@@ -12,14 +12,12 @@ import os
 
 import matplotlib.pyplot as plt
 import numpy as np
-import torch
 from sklearn.metrics import ConfusionMatrixDisplay
 from sklearn.model_selection import train_test_split
 
 from sklearn_rnn import RNNSequenceClassifier
 from sklearn_rnn.datasets import load_surnames
 
-torch.set_num_threads(1)  # on a busy machine more threads spin: docs' Performance page
 FAST = os.environ.get("SKLEARN_RNN_EXAMPLES_FAST") == "1"
 
 X, y = load_surnames(return_X_y=True)

@@ -15,7 +15,6 @@ import os
 import warnings
 
 import matplotlib.pyplot as plt
-import torch
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import ConfusionMatrixDisplay
 
@@ -23,7 +22,6 @@ from sklearn_rnn import RNNSequenceTagger
 from sklearn_rnn.datasets import fetch_ud_treebank
 from sklearn_rnn.metrics import flat_accuracy_score
 
-torch.set_num_threads(1)  # on a busy machine more threads spin: docs' Performance page
 warnings.filterwarnings("ignore", category=ConvergenceWarning)
 FAST = os.environ.get("SKLEARN_RNN_EXAMPLES_FAST") == "1"
 

@@ -18,7 +18,6 @@ import warnings
 
 import matplotlib.pyplot as plt
 import numpy as np
-import torch
 from sklearn.decomposition import PCA
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
@@ -27,7 +26,6 @@ from sklearn.neighbors import NearestNeighbors
 from sklearn_rnn import RNNEmbeddingTransformer
 from sklearn_rnn.datasets import load_surnames
 
-torch.set_num_threads(1)  # on a busy machine more threads spin: docs' Performance page
 warnings.filterwarnings("ignore", category=ConvergenceWarning)
 FAST = os.environ.get("SKLEARN_RNN_EXAMPLES_FAST") == "1"
 

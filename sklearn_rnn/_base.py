@@ -48,6 +48,12 @@ from sklearn_rnn._threads import auto_threads, torch_threads
 # below it, a tenth of the data is too few records to judge an epoch by.
 _AUTO_EARLY_STOPPING_MIN_SAMPLES = 500
 
+# max_iter="auto" budgets updates, not only epochs: at least this many
+# updates, so that 20 records (one batch, one update an epoch) train as long
+# as 1,300 do, and at most this many epochs.
+_AUTO_MIN_UPDATES = 500
+_AUTO_MAX_EPOCHS = 1000
+
 
 def _check_ngram_range(name: str, ngram) -> None:
     if not (
@@ -76,7 +82,7 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
         "pooling": [StrOptions(set(POOLINGS))],
         "fit_mode": [StrOptions(set(_FIT_MODES))],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
-        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "ema_decay": [Interval(Real, 0, 1, closed="left"), None],
@@ -118,7 +124,7 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
         pooling="last",
         fit_mode="vectorized",
         batch_size=64,
-        max_iter=100,
+        max_iter="auto",
         learning_rate_init=0.005,
         alpha=0.0001,
         ema_decay=0.98,
@@ -294,6 +300,22 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
     def _continuing(self) -> bool:
         return self.warm_start and hasattr(self, "module_")
 
+    # The epochs max_iter="auto" gives at least (the tagger's are fewer).
+    _AUTO_EPOCHS = 100
+
+    def _epoch_budget(self, n_train: int, batch_size: int) -> int:
+        """Epochs of this fit: ``max_iter``, or for "auto" at least
+        ``_AUTO_EPOCHS`` and enough for ``_AUTO_MIN_UPDATES`` updates, at most
+        ``_AUTO_MAX_EPOCHS``."""
+        if self.max_iter != "auto":
+            return self.max_iter
+        if _FIT_MODES[self.fit_mode].per_record_updates:
+            updates = n_train
+        else:
+            updates = -(-n_train // batch_size)
+        needed = -(-_AUTO_MIN_UPDATES // max(updates, 1))
+        return min(_AUTO_MAX_EPOCHS, max(self._AUTO_EPOCHS, needed))
+
     def _uses_early_stopping(self, n_samples: int) -> bool:
         if self.early_stopping == "auto":
             return n_samples >= _AUTO_EARLY_STOPPING_MIN_SAMPLES
@@ -416,7 +438,9 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
         config = TrainingConfig(
             fit_mode=self.fit_mode,
             batch_size=settings["batch_size"],
-            max_iter=1 if partial else self.max_iter,
+            max_iter=1
+            if partial
+            else self._epoch_budget(len(train_set), settings["batch_size"]),
             learning_rate_init=self.learning_rate_init,
             alpha=self.alpha,
             # partial_fit: the caller drives the epochs; each call trains and
@@ -475,10 +499,13 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
         return self
 
     def _warn_on_poor_fit(self, net, task, train_set) -> None:
-        """sklearn's ConvergenceWarning when max_iter cut training short, and a
-        warning when the loss never got below that of a constant prediction."""
+        """sklearn's ConvergenceWarning when a ``max_iter`` the user set cut
+        training short, and a warning when the loss never got below that of a
+        constant prediction, with advice that fits what happened."""
         stacklevel = user_stacklevel()
-        if not stopped_early(net):
+        ran_out = not stopped_early(net)
+        # "auto" ending its budget is the plan, not a sign of trouble.
+        if ran_out and self.max_iter != "auto":
             warnings.warn(
                 f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached "
                 "and the optimization hasn't converged yet.",
@@ -488,15 +515,34 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
         baseline = task.baseline_loss(train_set.targets, train_set.sample_weight)
         best = min(self.loss_curve_)
         if baseline and best > 0.97 * baseline:
+            advice = self._poor_fit_advice(ran_out, len(net.history), task)
             warnings.warn(
                 f"The network learned next to nothing: its best training loss "
                 f"({best:.4f}) stayed at the level of a constant prediction "
-                f"({baseline:.4f}). Try more epochs (max_iter), a "
-                "larger learning_rate_init, pooling='mean' or cell='gru' for long "
-                "sequences, or check that X carries the signal.",
+                f"({baseline:.4f}). Try {advice}, or check that X carries the "
+                "signal.",
                 ConvergenceWarning,
                 stacklevel=stacklevel,
             )
+
+    def _poor_fit_advice(self, ran_out: bool, epochs: int, task) -> str:
+        """Changes worth trying after a fit that learned nothing: only ones
+        that differ from the current settings and fit how training ended."""
+        if ran_out:
+            tips = [
+                f"more epochs (max_iter; it ran all {epochs})",
+                f"a larger learning_rate_init (now {self.learning_rate_init:g})",
+            ]
+        else:
+            tips = [
+                f"a smaller learning_rate_init (now {self.learning_rate_init:g}; "
+                f"training stopped at epoch {epochs} as the loss stalled)"
+            ]
+        if self.cell == "rnn":
+            tips.append("cell='gru'")
+        if self.pooling != "mean" and not task.per_step:
+            tips.append(f"pooling='mean' (now {self.pooling!r})")
+        return ", ".join(tips[:-1]) + (" or " if len(tips) > 1 else "") + tips[-1]
 
     _ARCHITECTURE = (
         "hidden_size",

@@ -60,9 +60,13 @@ fit_mode : {"sgd", "minibatch", "vectorized", "packed"}, default="vectorized"
 batch_size : int, default=64
     Records per update (ignored by ``fit_mode="sgd"``).
 
-max_iter : int, default=100
-    Maximum number of epochs. Reaching it raises sklearn's
-    ``ConvergenceWarning``, as in ``MLPClassifier``.
+max_iter : int or "auto", default="auto"
+    Maximum number of epochs. An int the fit reaches raises sklearn's
+    ``ConvergenceWarning``, as in ``MLPClassifier``. "auto" budgets updates
+    as well as epochs: at least 100 epochs and at least 500 updates, at most
+    1,000 epochs, so that a few dozen records (one batch, one update an
+    epoch) train as long as thousands do; early stopping still ends a fit
+    sooner, and ending the budget raises no warning.
 
 learning_rate_init : float, default=0.005
     AdamW's learning rate.

@@ -76,11 +76,15 @@ def word_feature_symbols(word) -> list:
 def feature_bag(step: dict, where: str) -> list:
     """One step in sklearn-crfsuite's form -> ``[(symbol, weight), ...]``.
 
-    str values are categorical (symbol ``"key=value"``, weight 1); numbers and
-    bools weigh the symbol ``key`` (``True`` = 1; a weight of 0 drops it).
+    str values are categorical (symbol ``"key=value"``, weight 1), and so are
+    bytes, read as UTF-8 as CRFsuite reads them; numbers and bools weigh the
+    symbol ``key`` (``True`` = 1; a weight of 0 drops it).
     """
     bag = []
     for key, value in step.items():
+        if isinstance(value, bytes):
+            # surrogateescape: bytes that are not UTF-8 stay distinct symbols.
+            value = value.decode("utf-8", "surrogateescape")
         if isinstance(value, str):
             bag.append((f"{key}={value}", 1.0))
         elif isinstance(value, bool | int | float | np.number | np.bool_):
@@ -94,7 +98,7 @@ def feature_bag(step: dict, where: str) -> list:
         else:
             raise TypeError(
                 f"Feature {key!r} of {where} is a {describe(value)}; feature values "
-                "must be str (categorical) or numbers (weights)."
+                "must be str or bytes (categorical) or numbers (weights)."
             )
     return bag
 

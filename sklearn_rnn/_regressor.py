@@ -32,7 +32,7 @@ class RNNSequenceRegressor(RegressorMixin, BaseRNN):
         pooling="last",
         fit_mode="vectorized",
         batch_size=64,
-        max_iter=100,
+        max_iter="auto",
         learning_rate_init=0.005,
         alpha=0.0001,
         ema_decay=0.98,

@@ -19,6 +19,7 @@ class RNNSequenceTagger(BaseRNN):
     }
 
     _ENCODING = (*BaseRNN._ENCODING, "word_features")
+    _AUTO_EPOCHS = 10
 
     def __init__(
         self,
@@ -34,7 +35,7 @@ class RNNSequenceTagger(BaseRNN):
         pooling="last",
         fit_mode="vectorized",
         batch_size=32,
-        max_iter=10,
+        max_iter="auto",
         learning_rate_init=0.005,
         alpha=0.0001,
         ema_decay=0.98,
@@ -218,7 +219,6 @@ Parameters
             "bidirectional": "True",
             "symbol_dropout": "0.25",
             "batch_size": "32",
-            "max_iter": "10",
             "early_stopping": "False",
             "n_iter_no_change": "5",
             "ngram_range": "(1, 1)",
@@ -226,6 +226,12 @@ Parameters
         },
         drop=("patch_size",),
         extra={
+            "max_iter": '''max_iter : int or "auto", default="auto"
+    Maximum number of epochs. An int the fit reaches raises sklearn's
+    ``ConvergenceWarning``. "auto" is at least 10 epochs and at least 500
+    updates, at most 1,000 epochs: ten passes over a treebank of thousands
+    of sentences, and enough passes for a handful of sentences to be learnt
+    (one batch, one update an epoch); ending the budget raises no warning.''',
             "word_features": '''word_features : bool, default=True
     Token input: each step also carries its word's lowercase form, 1-4 letter
     prefixes and suffixes and its shape (``"Xxxx"``, ``"dd"``), summed into
@@ -263,9 +269,7 @@ word features with word dropout (``symbol_dropout=0.25``), batches of 32, and
 ten passes over all the data rather than early stopping, because holding out a
 tenth of a small treebank cost more accuracy (0.918 against 0.921) than
 choosing the epoch gained; the validation loss of a tagger bottoms out epochs
-before its accuracy does. Ten epochs end with scikit-learn's
-``ConvergenceWarning`` as any ``max_iter`` does; set ``early_stopping=True``
-for large corpora.
+before its accuracy does. Set ``early_stopping=True`` for large corpora.
 
 Examples
 --------

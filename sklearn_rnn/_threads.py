@@ -22,9 +22,11 @@ from contextlib import contextmanager
 import torch
 
 # A step's recurrent product (batch x hidden) @ (hidden x gates*hidden) must
-# reach this many multiply-adds before a second thread pays for itself; below
-# it one thread is faster even on idle cores (benchmarks/threads.py).
-_MULTIPLY_ADDS_PER_THREAD = 1 << 24
+# reach this many multiply-adds before a second thread pays for itself
+# (benchmarks/threads.py, 2 idle cores: training batches of 64 gained nothing
+# from a second thread up to hidden_size=512, about 5e7; inference batches of
+# thousands of records ran 1.3-2.6x faster on two).
+_MULTIPLY_ADDS_PER_THREAD = 1 << 26
 
 # Makes each block's read-then-set of the setting one step.
 _lock = threading.Lock()

@@ -53,7 +53,7 @@ class RNNEmbeddingTransformer(
         pooling="last",
         fit_mode="vectorized",
         batch_size="auto",
-        max_iter=100,
+        max_iter="auto",
         learning_rate_init=0.005,
         alpha=0.0001,
         ema_decay="auto",

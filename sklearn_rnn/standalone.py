@@ -84,6 +84,8 @@ class StandaloneRNN:
         """One step of sklearn-crfsuite's form: (ids, weights)."""
         ids, weights = [], []
         for key, value in step.items():
+            if isinstance(value, bytes):  # categorical, read as UTF-8
+                value = value.decode("utf-8", "surrogateescape")
             symbol, weight = (
                 (f"{key}={value}", 1.0)
                 if isinstance(value, str)

@@ -176,13 +176,37 @@ def test_fit_that_learned_nothing_says_so():
     message = (
         r"^The network learned next to nothing: its best training loss "
         r"\(0\.\d{4}\) stayed at the level of a constant prediction \(0\.\d{4}\)\. "
-        r"Try more epochs \(max_iter\), a larger learning_rate_init, "
-        r"pooling='mean' or cell='gru' for long sequences, or check that X "
+        r"Try more epochs \(max_iter; it ran all 3\), a larger learning_rate_init "
+        r"\(now 1e-06\) or pooling='mean' \(now 'last'\), or check that X "
         r"carries the signal\.$"
     )
     with pytest.warns(ConvergenceWarning, match=message) as caught:
         make_pipeline(clf).fit(X, y)  # through sklearn: still the caller's line
     assert {w.filename for w in caught} == {__file__}
+
+
+def _poor_fit_advice(**params):
+    """The advice of a fit on labels that X cannot carry (X all the same)."""
+    X, y = ["abab"] * 60, np.random.default_rng(0).integers(2, size=60)
+    clf = RNNSequenceClassifier(hidden_size=4, random_state=0, **params)
+    with pytest.warns(ConvergenceWarning, match="learned next to nothing") as caught:
+        clf.fit(X, y)
+    (message,) = [str(w.message) for w in caught if "next to nothing" in str(w.message)]
+    return message.split(" Try ")[1], clf
+
+
+def test_poor_fit_advice_fits_how_training_ended():
+    """Check that a fit that stopped as its loss stalled is not told to train
+    longer, and that settings already in use are not suggested."""
+    advice, clf = _poor_fit_advice(pooling="mean")
+    assert clf.n_iter_ < 100  # stalled, not out of budget
+    assert advice == (
+        "a smaller learning_rate_init (now 0.005; training stopped at epoch "
+        f"{clf.n_iter_} as the loss stalled), or check that X carries the signal."
+    )
+    advice, _ = _poor_fit_advice(max_iter=2, cell="rnn")
+    assert advice.startswith("more epochs (max_iter; it ran all 2)")
+    assert "cell='gru'" in advice and "pooling='mean' (now 'last')" in advice
 
 
 def test_default_fit_that_stops_early_does_not_warn():
@@ -191,7 +215,7 @@ def test_default_fit_that_stops_early_does_not_warn():
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
         clf = RNNSequenceClassifier(hidden_size=16, random_state=0).fit(X, y)
-    assert clf.n_iter_ < clf.max_iter
+    assert clf.n_iter_ < 100  # the epochs "auto" gives 540 records
 
 
 def test_make_wave_classification_shapes_and_scales():
@@ -329,7 +353,7 @@ def test_feature_dict_errors_read_in_full():
     with _raises_exactly(
         TypeError,
         "Feature 'w' of step 0 of element 0 is a list; feature values must be "
-        "str (categorical) or numbers (weights).",
+        "str or bytes (categorical) or numbers (weights).",
     ):
         enc.transform([[{"w": ["a"]}]], FEATURES)
 

@@ -1,0 +1,106 @@
+"""Default estimators on a handful of records learn them, without warnings.
+
+sklearn-crfsuite's own test data (one ten-step sequence of feature dicts)
+with its test cases, run on the defaults: max_iter="auto" budgets updates,
+so one batch a epoch still trains long enough, and ending that budget is no
+ConvergenceWarning.
+"""
+
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.model_selection import cross_val_score
+
+from sklearn_rnn import RNNSequenceClassifier, RNNSequenceRegressor, RNNSequenceTagger
+
+XSEQ = [
+    {"walk": 1, "shop": 0.5},
+    {"walk": 1},
+    {"walk": 1, "clean": 0.5},
+    {"shop": 0.5, "clean": 0.5},
+    {"walk": 0.5, "clean": 1},
+    {"clean": 1, "shop": 0.1},
+    {"walk": 1, "shop": 0.5},
+    {},
+    {"clean": 1},
+    {"солнце": "не светит".encode(), "clean": 1},
+]
+YSEQ = ["sunny", "sunny", "sunny", "rainy", "rainy", "rainy"]
+YSEQ += ["sunny", "sunny", "rainy", "rainy"]
+
+
+@pytest.fixture(autouse=True)
+def no_warnings():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        yield
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_the_crfsuite_toy_sequence_is_learnt_with_defaults(seed):
+    tagger = RNNSequenceTagger(random_state=seed).fit([XSEQ], [YSEQ])
+    assert list(tagger.predict([XSEQ])[0]) == YSEQ
+    assert tagger.score([XSEQ], [YSEQ]) == 1.0
+    assert tagger.n_iter_ > 10  # more than the ten epochs of a large corpus
+    restored = pickle.loads(pickle.dumps(tagger))
+    assert list(restored.predict([XSEQ])[0]) == YSEQ
+
+
+def test_bytes_feature_values_are_categories_read_as_utf8():
+    tagger = RNNSequenceTagger(random_state=0).fit([XSEQ], [YSEQ])
+    assert "солнце=не светит" in tagger.encoder_.vocabulary_
+    same = [dict(step) for step in XSEQ]
+    same[-1]["солнце"] = "не светит"  # the str form is the same symbol
+    assert list(tagger.predict([same])[0]) == YSEQ
+
+
+def test_cross_val_score_on_copies_of_the_toy_sequence():
+    scores = cross_val_score(
+        RNNSequenceTagger(random_state=0), [XSEQ] * 20, [YSEQ] * 20, cv=5
+    )
+    assert list(scores) == [1.0] * 5
+
+
+def test_a_few_strings_are_learnt_by_the_default_classifier():
+    X = ["ab", "ba", "abb", "bba", "aab", "baa"]
+    y = ["a-first", "b-first"] * 3
+    clf = RNNSequenceClassifier(random_state=0).fit(X, y)
+    assert clf.score(X, y) == 1.0
+
+
+def test_a_few_series_are_learnt_by_the_default_regressor():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(12, 30, 1))
+    y = X[:, -5:, 0].mean(1)  # the mean of the last steps
+    reg = RNNSequenceRegressor(random_state=0).fit(X, y)
+    assert reg.score(X, y) > 0.9
+
+
+@pytest.mark.parametrize(
+    "n_train, fit_mode, epochs",
+    [
+        (20, "vectorized", 500),  # one batch an epoch: 500 epochs of one update
+        (200, "vectorized", 125),  # 4 batches an epoch
+        (6400, "vectorized", 100),  # enough updates: the 100 epochs of old
+        (1, "vectorized", 500),
+        (20, "sgd", 100),  # an update per record
+    ],
+)
+def test_auto_budget_counts_updates(n_train, fit_mode, epochs):
+    clf = RNNSequenceClassifier(fit_mode=fit_mode)
+    assert clf._epoch_budget(n_train, 64) == epochs
+    assert RNNSequenceClassifier(max_iter=7)._epoch_budget(n_train, 64) == 7
+
+
+def test_the_taggers_auto_budget_keeps_ten_epochs_of_a_treebank():
+    assert RNNSequenceTagger()._epoch_budget(2000, 32) == 10
+    assert RNNSequenceTagger()._epoch_budget(20, 32) == 500
+
+
+def test_a_max_iter_the_user_set_warns_when_reached():
+    from sklearn.exceptions import ConvergenceWarning
+
+    with pytest.warns(ConvergenceWarning, match=r"Maximum iterations \(2\) reached"):
+        RNNSequenceTagger(max_iter=2, random_state=0).fit([XSEQ], [YSEQ])
