@@ -1,7 +1,7 @@
 """torch threads during fit and predict: what ``n_threads="auto"`` picks and
 what it saves, on an idle and on a busy machine.
 
-    python benchmarks/threads.py             # ~3 minutes on 2 cores
+    python benchmarks/threads.py             # ~4 minutes on 2 cores
     python benchmarks/threads.py --quick     # fewer sizes
 
 1. Idle machine: fit (5 epochs of 2,000 surnames) and predict (20,000
@@ -107,6 +107,28 @@ def idle_table(hidden_sizes):
         )
 
 
+def idle_default_fit():
+    """A default fit on the idle machine: "auto" against torch's default
+    threads (what 0.1 used) and against one thread."""
+    import torch
+
+    default_threads = torch.get_num_threads()
+    auto, clf = _fit_seconds("auto")
+    torch_default, _ = _fit_seconds(None, before=default_threads)
+    one, _ = _fit_seconds(None, before=1)
+    torch.set_num_threads(default_threads)
+    print(f"\nIdle machine: a default fit of 2,000 surnames ({clf.n_iter_} epochs)")
+    print("| threads | fit seconds | / torch's default |")
+    print("|---|---|---|")
+    for label, s in [
+        ('n_threads="auto" (default)', auto),
+        (f"torch's default ({default_threads}), n_threads=None", torch_default),
+        ("torch.set_num_threads(1), n_threads=None", one),
+    ]:
+        print(f"| {label} | {s:.1f} | {s / torch_default:.2f} |")
+    return auto / torch_default
+
+
 def busy_table():
     import torch
 
@@ -158,8 +180,13 @@ def main(argv=None) -> int:
     print(f"{cpu_name()}")
     first_fit_table()  # also warms up torch for the tables that follow
     idle_table([64, 256] if args.quick else [64, 128, 256, 512])
+    idle_ratio = idle_default_fit()
     ratio = busy_table()
-    print(f"\nbusy-machine ratio, auto / one thread: {ratio:.2f} (target <= 1.5)")
+    print(
+        f"\nidle machine, auto / torch's default threads: {idle_ratio:.2f} "
+        f"(target <= 1.0); busy machine, auto / one thread: {ratio:.2f} "
+        "(target <= 1.5)"
+    )
     return 0
 
 

@@ -171,17 +171,16 @@ device : str, default="cpu"
 
 n_threads : int, "auto" or None, default="auto"
     torch threads during ``fit``, ``partial_fit`` and prediction on the CPU;
-    the caller's setting (``torch.get_num_threads()``) is restored afterwards.
-    "auto" uses one thread unless a time step's matrix product is large
-    enough to share (large ``hidden_size`` times records per batch), and no
-    more threads than cores left idle by other work (load average): the
-    recurrence multiplies small matrices step after step, and torch's default
-    of a thread per core made fits 10-25 times slower on a busy machine.
-    None leaves torch's setting as it is. torch keeps the count per thread
-    (and a default for threads it starts later, also set for the duration):
-    a fit changes the count of the thread it runs in, so fits in several
-    threads at once keep to their own counts, and each thread's setting
-    comes back when its call ends.
+    the calling thread's setting (``torch.get_num_threads()``) is restored
+    afterwards. "auto" uses a thread per 262,144 multiply-adds of a time
+    step's matrix product (tiny networks run on one), never more than the
+    caller's setting (``torch.set_num_threads``, ``OMP_NUM_THREADS``) nor
+    than the cores other work leaves idle right now: the recurrence
+    multiplies small matrices step after step, and torch's default of a
+    thread per core made fits 6x slower on a busy machine. None leaves
+    torch's setting as it is. torch keeps the count per thread (and a
+    default for threads it starts later, also set for the duration): fits
+    in several threads at once keep to their own counts.
 
 inference_dtype : {"auto", "float64", "float32"}, default="auto"
     Precision of ``predict``/``transform`` (training is float32). "auto" is

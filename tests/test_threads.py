@@ -70,9 +70,13 @@ def test_a_failed_fit_restores_the_callers_threads(callers_threads):
     assert torch.get_num_threads() == callers_threads
 
 
-def test_auto_uses_one_thread_for_small_products_and_more_for_large(monkeypatch):
+def test_auto_uses_one_thread_for_small_products_and_more_for_large(
+    monkeypatch, callers_threads
+):
     monkeypatch.setattr(_threads, "idle_cores", lambda: 4)
-    assert auto_threads(64, 64, 3) == 1  # the default GRU's training batch
+    monkeypatch.setattr(torch, "get_num_threads", lambda: 4)
+    assert auto_threads(64, 8, 3) == 1  # a tiny network
+    assert auto_threads(64, 64, 3) == 3  # the default GRU's training batch
     assert auto_threads(8192, 512, 3) == 4  # capped at the idle cores
     big = _threads._MULTIPLY_ADDS_PER_THREAD
     assert auto_threads(2, 1, big // 2) == 1
@@ -81,12 +85,45 @@ def test_auto_uses_one_thread_for_small_products_and_more_for_large(monkeypatch)
     assert auto_threads(8192, 512, 3) == 1  # busy cores: one thread
 
 
-def test_idle_cores_discounts_the_load(monkeypatch):
+def test_auto_never_exceeds_the_callers_setting(monkeypatch):
+    """Check that a limit the caller set (the suite's one thread, a worker
+    pool's OMP_NUM_THREADS) stays a limit, without looking at the machine."""
+    looked = []
+    monkeypatch.setattr(_threads, "idle_cores", lambda: looked.append(1) or 8)
+    assert torch.get_num_threads() == 1  # tests/conftest.py
+    assert auto_threads(8192, 512, 3) == 1
+    assert looked == []
+
+
+def test_idle_cores_reads_the_idle_share_of_cpu_time(monkeypatch):
+    monkeypatch.setattr(_threads, "_kept_sample", None)
+    monkeypatch.setattr(_threads, "available_cores", lambda: 4)
+    monkeypatch.setattr(_threads.os, "cpu_count", lambda: 4)
+    monkeypatch.setattr(_threads, "_SAMPLE_SECONDS", 0)
+    readings = iter([(100, 1000), (130, 1100)])  # 30% of 4 cores idle
+    monkeypatch.setattr(_threads, "_cpu_seconds", lambda: next(readings))
+    assert _threads.idle_cores() == 1
+    # The answer is kept for a moment: no second look.
+    assert _threads.idle_cores() == 1
+    monkeypatch.setattr(_threads, "_kept_sample", None)
+    readings = iter([(100, 1000), (190, 1100)])  # 90% idle
+    monkeypatch.setattr(_threads, "_cpu_seconds", lambda: next(readings))
+    assert _threads.idle_cores() == 4
+
+
+def test_idle_cores_falls_back_to_the_load_average(monkeypatch):
+    def no_proc_stat():
+        raise OSError("no /proc/stat")
+
+    monkeypatch.setattr(_threads, "_kept_sample", None)
+    monkeypatch.setattr(_threads, "_cpu_seconds", no_proc_stat)
     monkeypatch.setattr(_threads, "available_cores", lambda: 4)
     monkeypatch.setattr(_threads.os, "getloadavg", lambda: (2.2, 0, 0), raising=False)
     assert _threads.idle_cores() == 2
-    monkeypatch.setattr(_threads.os, "getloadavg", lambda: (9.0, 0, 0), raising=False)
-    assert _threads.idle_cores() == 1
+
+
+def test_idle_cores_reads_this_machine():
+    assert 1 <= _threads.idle_cores() <= _threads.available_cores()
 
 
 def test_blocks_in_other_threads_leave_the_callers_setting_alone(callers_threads):
