@@ -6,7 +6,8 @@ try first, and the bundled text task.
     python benchmarks/suite.py                       # 5 seeds, every set
     python benchmarks/suite.py --sets GunPoint ArrowHead --seeds 0 1
     python benchmarks/suite.py --try '{"mean": {"pooling": "mean"}}'
-    python benchmarks/suite.py --markdown docs/_static/suite.md
+    python benchmarks/suite.py --n-jobs 2 --json now.json
+    python benchmarks/suite.py --merge now.json before.json --rst docs/_static/suite.rst
 
 The data are the files inside the ``aeon`` and ``sktime`` wheels (read
 offline; neither is a dependency of the library). Each set keeps its published
@@ -201,9 +202,6 @@ MODELS = {
     "MiniRocket": lambda name, task, seed: baseline("minirocket", task, seed),
     "1-NN": lambda name, task, seed: baseline("1-nn", task, seed),
     "stats+RF": lambda name, task, seed: baseline("stats+rf", task, seed),
-}
-TEXT_MODELS = {
-    "defaults": MODELS["defaults"],
     "n-gram LR": lambda name, task, seed: baseline("ngram+lr", task, seed),
 }
 
@@ -225,10 +223,15 @@ def run_one(name, model, seed, make):
     return name, model, seed, float(score), fit_s, predict_s
 
 
+# Baselines that read numbers only, or text only; RNN settings apply to all.
+SERIES_BASELINES = {"MiniRocket", "1-NN", "stats+RF"}
+TEXT_BASELINES = {"n-gram LR"}
+
+
 def _applies(name, model):
     if name == "surnames":
-        return model in TEXT_MODELS
-    return model not in TEXT_MODELS or model in MODELS
+        return model not in SERIES_BASELINES
+    return model not in TEXT_BASELINES
 
 
 def main(argv=None) -> int:
@@ -238,6 +241,13 @@ def main(argv=None) -> int:
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2, 3, 4])
     parser.add_argument("--n-jobs", type=int, default=1)
     parser.add_argument("--markdown", help="also write the tables to this file")
+    parser.add_argument("--rst", help="also write them as reStructuredText")
+    parser.add_argument(
+        "--merge",
+        nargs="+",
+        metavar="JSON",
+        help="print the tables of earlier runs' --json files instead of fitting",
+    )
     parser.add_argument("--json", help="also write every run to this file")
     parser.add_argument(
         "--try",
@@ -246,14 +256,22 @@ def main(argv=None) -> int:
         help='RNN settings to compare, e.g. \'{"mean": {"pooling": "mean"}}\'',
     )
     args = parser.parse_args(argv)
-    models = dict(MODELS, **{k: v for k, v in TEXT_MODELS.items() if k not in MODELS})
+    models = dict(MODELS)
     if args.extra:
         for label, params in json.loads(args.extra).items():
             params = {
                 k: tuple(v) if isinstance(v, list) else v for k, v in params.items()
             }
             models[label] = lambda name, task, seed, p=params: rnn(task, seed, **p)
-            TEXT_MODELS[label] = models[label]
+    if args.merge:
+        results = []
+        for path in args.merge:
+            with open(path) as f:
+                results.extend(tuple(r) for r in json.load(f))
+        names = list(dict.fromkeys(r[1] for r in results))
+        seeds = sorted({r[2] for r in results})
+        _report(tables(results, args.sets, names, seeds), args)
+        return 0
     names = args.models or list(models)
     jobs = [
         (s, m, seed)
@@ -275,16 +293,25 @@ def main(argv=None) -> int:
             file=sys.stderr,
             flush=True,
         )
-    text = tables(results, args.sets, names, args.seeds)
-    print(text)
+    _report(tables(results, args.sets, names, args.seeds), args)
     print(f"\n{len(jobs)} fits in {time.perf_counter() - started:.0f} s")
-    if args.markdown:
-        with open(args.markdown, "w") as f:
-            f.write(text + "\n")
     if args.json:
         with open(args.json, "w") as f:
             json.dump(results, f)
     return 0
+
+
+def _report(text, args):
+    print(text)
+    if args.markdown:
+        with open(args.markdown, "w") as f:
+            f.write(text + "\n")
+    if args.rst:
+        from quality import _rst_table
+
+        notes = [line for line in text.splitlines()[3:] if not line.startswith("|")]
+        with open(args.rst, "w") as f:
+            f.write(_rst_table(text) + "\n\n" + "\n\n".join(n for n in notes if n) + "\n")
 
 
 def tables(results, sets, models, seeds) -> str:

@@ -15,4 +15,5 @@ V01_DEFAULTS = dict(
     batch_size=32,
     learning_rate_init=0.005,
     ema_decay=None,
+    patch_size=1,  # read every step of numeric series
 )
