@@ -40,6 +40,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import numpy as np  # noqa: E402
 from joblib import Parallel, delayed  # noqa: E402
+from quality import summary_features  # noqa: E402  (the same baseline features)
 
 # name: (package that ships it, task)
 DATASETS = {
@@ -114,20 +115,6 @@ def _channels_first(X, length=None):
         old = np.linspace(0, 1, s.shape[1])
         out[i] = [np.interp(grid, old, c) for c in s]
     return np.nan_to_num(out)
-
-
-def summary_features(X):
-    """Per channel: mean, std, min, max, mean |step|; and the length."""
-    rows = []
-    for x in X:
-        x = np.nan_to_num(np.asarray(x, float).reshape(len(x), -1))
-        diff = np.abs(np.diff(x, axis=0)) if len(x) > 1 else np.zeros_like(x)
-        rows.append(
-            np.concatenate(
-                [x.mean(0), x.std(0), x.min(0), x.max(0), diff.mean(0), [len(x)]]
-            )
-        )
-    return np.array(rows)
 
 
 def _resampled_flat(X):

@@ -63,10 +63,10 @@ batch_size : int, default=64
 max_iter : int or "auto", default="auto"
     Maximum number of epochs. An int the fit reaches raises sklearn's
     ``ConvergenceWarning``, as in ``MLPClassifier``. "auto" budgets updates
-    as well as epochs: at least 100 epochs and at least 500 updates, at most
-    1,000 epochs, so that a few dozen records (one batch, one update an
-    epoch) train as long as thousands do; early stopping still ends a fit
-    sooner, and ending the budget raises no warning.
+    as well as epochs: at least 100 epochs and at least 500 updates, so
+    that a few dozen records (one batch, one update an epoch) train as long
+    as thousands do; early stopping, or a training loss that stops falling,
+    still ends a fit sooner, and ending the budget raises no warning.
 
 learning_rate_init : float, default=0.005
     AdamW's learning rate.
@@ -114,8 +114,11 @@ early_stopping : bool or "auto", default="auto"
 validation_fraction : float, default=0.1
     Share of the training data held out when early stopping is on.
 
-n_iter_no_change : int, default=10
+n_iter_no_change : int or "auto", default="auto"
     Epochs without an improvement of at least ``tol`` before stopping.
+    "auto" is at least 10 epochs and at least 50 updates: with a few dozen
+    records, one update an epoch, ten epochs stopped training on the plateau
+    of its first updates.
 
 tol : float, default=1e-4
     Minimum loss improvement that counts.

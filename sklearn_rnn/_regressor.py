@@ -42,7 +42,7 @@ class RNNSequenceRegressor(RegressorMixin, BaseRNN):
         length_bucketing=True,
         early_stopping="auto",
         validation_fraction=0.1,
-        n_iter_no_change=10,
+        n_iter_no_change="auto",
         tol=1e-4,
         analyzer="char",
         ngram_range=(1, 2),

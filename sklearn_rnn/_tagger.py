@@ -20,6 +20,7 @@ class RNNSequenceTagger(BaseRNN):
 
     _ENCODING = (*BaseRNN._ENCODING, "word_features")
     _AUTO_EPOCHS = 10
+    _AUTO_PATIENCE = 5
 
     def __init__(
         self,
@@ -45,7 +46,7 @@ class RNNSequenceTagger(BaseRNN):
         length_bucketing=True,
         early_stopping=False,
         validation_fraction=0.1,
-        n_iter_no_change=5,
+        n_iter_no_change="auto",
         tol=1e-4,
         label_smoothing=0.0,
         class_weight=None,
@@ -220,7 +221,6 @@ Parameters
             "symbol_dropout": "0.25",
             "batch_size": "32",
             "early_stopping": "False",
-            "n_iter_no_change": "5",
             "ngram_range": "(1, 1)",
             "max_ngrams": "None",
         },
@@ -229,9 +229,12 @@ Parameters
             "max_iter": '''max_iter : int or "auto", default="auto"
     Maximum number of epochs. An int the fit reaches raises sklearn's
     ``ConvergenceWarning``. "auto" is at least 10 epochs and at least 500
-    updates, at most 1,000 epochs: ten passes over a treebank of thousands
-    of sentences, and enough passes for a handful of sentences to be learnt
-    (one batch, one update an epoch); ending the budget raises no warning.''',
+    updates: ten passes over a treebank of thousands of sentences, and
+    enough passes for a handful of sentences to be learnt (one batch, one
+    update an epoch); ending the budget raises no warning.''',
+            "n_iter_no_change": '''n_iter_no_change : int or "auto", default="auto"
+    Epochs without an improvement of at least ``tol`` before stopping.
+    "auto" is at least 5 epochs and at least 50 updates.''',
             "word_features": '''word_features : bool, default=True
     Token input: each step also carries its word's lowercase form, 1-4 letter
     prefixes and suffixes and its shape (``"Xxxx"``, ``"dd"``), summed into

@@ -63,7 +63,7 @@ class RNNEmbeddingTransformer(
         length_bucketing=True,
         early_stopping="auto",
         validation_fraction=0.1,
-        n_iter_no_change=10,
+        n_iter_no_change="auto",
         tol=1e-4,
         label_smoothing=0.0,
         class_weight=None,

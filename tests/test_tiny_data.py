@@ -11,6 +11,7 @@ import warnings
 
 import numpy as np
 import pytest
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import cross_val_score
 
 from sklearn_rnn import RNNSequenceClassifier, RNNSequenceRegressor, RNNSequenceTagger
@@ -79,28 +80,41 @@ def test_a_few_series_are_learnt_by_the_default_regressor():
 
 
 @pytest.mark.parametrize(
-    "n_train, fit_mode, epochs",
+    "n_train, fit_mode, epochs, patience",
     [
-        (20, "vectorized", 500),  # one batch an epoch: 500 epochs of one update
-        (200, "vectorized", 125),  # 4 batches an epoch
-        (6400, "vectorized", 100),  # enough updates: the 100 epochs of old
-        (1, "vectorized", 500),
-        (20, "sgd", 100),  # an update per record
+        (20, "vectorized", 500, 50),  # one batch an epoch: one update each
+        (200, "vectorized", 125, 13),  # 4 batches an epoch
+        (6400, "vectorized", 100, 10),  # many updates: 100 epochs, patience 10
+        (1, "vectorized", 500, 50),
+        (20, "sgd", 100, 10),  # an update per record
     ],
 )
-def test_auto_budget_counts_updates(n_train, fit_mode, epochs):
+def test_auto_budget_counts_updates(n_train, fit_mode, epochs, patience):
     clf = RNNSequenceClassifier(fit_mode=fit_mode)
-    assert clf._epoch_budget(n_train, 64) == epochs
-    assert RNNSequenceClassifier(max_iter=7)._epoch_budget(n_train, 64) == 7
+    assert clf._epoch_budget(n_train, 64) == (epochs, patience)
+    mine = RNNSequenceClassifier(max_iter=7, n_iter_no_change=3)
+    assert mine._epoch_budget(n_train, 64) == (7, 3)
 
 
 def test_the_taggers_auto_budget_keeps_ten_epochs_of_a_treebank():
-    assert RNNSequenceTagger()._epoch_budget(2000, 32) == 10
-    assert RNNSequenceTagger()._epoch_budget(20, 32) == 500
+    assert RNNSequenceTagger()._epoch_budget(2000, 32) == (10, 5)
+    assert RNNSequenceTagger()._epoch_budget(20, 32) == (500, 50)
+
+
+def test_a_fit_waits_the_patience_its_budget_gives():
+    """Check that early stopping's patience is the resolved one: 50 updates
+    for 40 records (one batch an epoch), the epochs a user sets otherwise."""
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(40, 20, 1)), np.arange(40) % 2
+    clf = RNNSequenceClassifier(random_state=0, max_iter=3)
+    with pytest.warns(ConvergenceWarning):  # max_iter=3 is reached
+        clf.fit(X, y)
+    assert dict(clf.net_.callbacks_)["stopping"].patience == 50
+    with pytest.warns(ConvergenceWarning):
+        clf.set_params(n_iter_no_change=4).fit(X, y)
+    assert dict(clf.net_.callbacks_)["stopping"].patience == 4
 
 
 def test_a_max_iter_the_user_set_warns_when_reached():
-    from sklearn.exceptions import ConvergenceWarning
-
     with pytest.warns(ConvergenceWarning, match=r"Maximum iterations \(2\) reached"):
         RNNSequenceTagger(max_iter=2, random_state=0).fit([XSEQ], [YSEQ])
