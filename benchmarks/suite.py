@@ -294,11 +294,52 @@ def _report(text, args):
         with open(args.markdown, "w") as f:
             f.write(text + "\n")
     if args.rst:
-        from quality import _rst_table
-
-        notes = [line for line in text.splitlines()[3:] if not line.startswith("|")]
         with open(args.rst, "w") as f:
-            f.write(_rst_table(text) + "\n\n" + "\n\n".join(n for n in notes if n) + "\n")
+            f.write(rst_tables(text) + "\n")
+
+
+def rst_tables(text: str) -> str:
+    """The markdown report as two narrow RST tables (scores; fit seconds),
+    the text task as a sentence and the summary lines as paragraphs, so that
+    a documentation page shows every column without scrolling."""
+    lines = text.splitlines()
+    header = [c.strip() for c in lines[2].strip("|").split("|")]
+    rows = [
+        [c.strip() for c in line.strip("|").split("|")]
+        for line in lines[4:]
+        if line.startswith("|")
+    ]
+    series = [r for r in rows if r[0] != "surnames"]
+    models = [m for i, m in enumerate(header[2:]) if any(r[2 + i] != "n/a" for r in series)]
+    columns = [header.index(m) for m in models]
+
+    def table(caption, cell):
+        out = [f".. list-table:: {caption}", "   :header-rows: 1", ""]
+        out.append("   * - set")
+        out += [f"     - {m}" for m in models]
+        for r in series:
+            name = r[0] + (" (R²)" if r[1] == "regression" else "")
+            out.append(f"   * - {name}")
+            out += [f"     - {cell(r[c])}" for c in columns]
+        return "\n".join(out)
+
+    score = lambda c: c.split(" (")[0]  # noqa: E731
+    fit = lambda c: "n/a" if c == "n/a" else c.split("(")[1].split(" /")[0]  # noqa: E731
+    parts = [
+        lines[0].replace(" (fit / predict seconds, mean)", ""),
+        table("Test accuracy (R² where marked), mean ± std over the seeds", score),
+        table("Fit seconds, mean over the seeds", fit),
+    ]
+    text_rows = [r for r in rows if r[0] == "surnames"]
+    if text_rows:
+        cells = [
+            f"{m} {score(text_rows[0][i + 2])}"
+            for i, m in enumerate(header[2:])
+            if text_rows[0][i + 2] != "n/a"
+        ]
+        parts.append("Text (the bundled surnames, accuracy): " + ", ".join(cells) + ".")
+    parts += [line for line in lines[4 + len(rows) :] if line.strip()]
+    return "\n\n".join(parts)
 
 
 def tables(results, sets, models, seeds) -> str:
