@@ -469,7 +469,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="fit modes compared in the 'modes' part",
     )
     demo.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N, mps or auto")
-    demo.add_argument("--threads", type=int, default=1, help="torch CPU threads")
+    demo.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="most torch CPU threads a fit or prediction may use (the estimators' "
+        "n_threads='auto' never exceeds it); 1 keeps the timings independent of load",
+    )
     demo.add_argument(
         "--random-state", type=int, default=0, help="seed of every network"
     )
