@@ -310,7 +310,9 @@ def rst_tables(text: str) -> str:
         if line.startswith("|")
     ]
     series = [r for r in rows if r[0] != "surnames"]
-    models = [m for i, m in enumerate(header[2:]) if any(r[2 + i] != "n/a" for r in series)]
+    models = [
+        m for i, m in enumerate(header[2:]) if any(r[2 + i] != "n/a" for r in series)
+    ]
     columns = [header.index(m) for m in models]
 
     def table(caption, cell):
@@ -397,7 +399,9 @@ def tables(results, sets, models, seeds) -> str:
                 and (n, "MiniRocket") in mean
             ]
             if both:
-                gap = np.mean([mean[(n, model)] - mean[(n, "MiniRocket")] for n in both])
+                gap = np.mean(
+                    [mean[(n, model)] - mean[(n, "MiniRocket")] for n in both]
+                )
                 lines.append(
                     f"{model} minus MiniRocket, mean over {len(both)} {task} sets: "
                     f"{gap:+.3f}"
@@ -408,7 +412,9 @@ def tables(results, sets, models, seeds) -> str:
 def _ranks(values):
     """Rank 1 for the highest value; ties share their mean rank."""
     values = np.asarray(values)
-    return np.array([1 + (values > v).sum() + ((values == v).sum() - 1) / 2 for v in values])
+    return np.array(
+        [1 + (values > v).sum() + ((values == v).sum() - 1) / 2 for v in values]
+    )
 
 
 if __name__ == "__main__":

@@ -84,6 +84,11 @@ def first_fit_table():
     )
 
 
+def _predict_seconds(clf, X):
+    """The faster of two predictions of X."""
+    return min(_timed(lambda: clf.predict(X)) for _ in range(2))
+
+
 def idle_table(hidden_sizes):
     from sklearn_rnn._threads import available_cores
 
@@ -95,11 +100,9 @@ def idle_table(hidden_sizes):
     for h in hidden_sizes:
         fit1, clf = _fit_seconds(1, hidden_size=h, max_iter=5)
         fitn, _ = _fit_seconds(cores, hidden_size=h, max_iter=5)
-        clf.set_params(n_threads=1)
         clf.predict(X_pred[:100])  # warm
-        pred1 = min(_timed(lambda: clf.predict(X_pred)) for _ in range(2))
-        clf.set_params(n_threads=cores)
-        predn = min(_timed(lambda: clf.predict(X_pred)) for _ in range(2))
+        pred1 = _predict_seconds(clf.set_params(n_threads=1), X_pred)
+        predn = _predict_seconds(clf.set_params(n_threads=cores), X_pred)
         print(
             f"| {h} | {fit1:.2f} | {fitn:.2f} | {fitn / fit1:.2f} | "
             f"{pred1:.2f} | {predn:.2f} | {predn / pred1:.2f} |",

@@ -5,20 +5,33 @@ each of their steps, and turn them into fixed-length embeddings that any
 scikit-learn model can use.
 """
 
-from sklearn_rnn._classifier import RNNSequenceClassifier
-from sklearn_rnn._encoding import SequenceEncoder
-from sklearn_rnn._module import MatrixRNN
-from sklearn_rnn._regressor import RNNSequenceRegressor
-from sklearn_rnn._tagger import RNNSequenceTagger
-from sklearn_rnn._transformer import RNNEmbeddingTransformer
+import importlib
+
 from sklearn_rnn._version import __version__
 
-__all__ = [
-    "MatrixRNN",
-    "RNNEmbeddingTransformer",
-    "RNNSequenceClassifier",
-    "RNNSequenceRegressor",
-    "RNNSequenceTagger",
-    "SequenceEncoder",
-    "__version__",
-]
+# The public names and the modules that define them, imported on first use
+# (PEP 562): ``import sklearn_rnn`` alone, which the command line does, then
+# costs no torch or scikit-learn import, and ``sklearn-rnn --version`` answers
+# at once.
+_LAZY = {
+    "MatrixRNN": "sklearn_rnn._module",
+    "RNNEmbeddingTransformer": "sklearn_rnn._transformer",
+    "RNNSequenceClassifier": "sklearn_rnn._classifier",
+    "RNNSequenceRegressor": "sklearn_rnn._regressor",
+    "RNNSequenceTagger": "sklearn_rnn._tagger",
+    "SequenceEncoder": "sklearn_rnn._encoding",
+}
+
+__all__ = [*sorted(_LAZY), "__version__"]
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value  # later look-ups skip this function
+        return value
+    raise AttributeError(f"module 'sklearn_rnn' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted({*globals(), *_LAZY})

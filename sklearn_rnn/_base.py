@@ -107,10 +107,17 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
         "ngram_range": [tuple],
         "max_ngrams": [Interval(Integral, 0, None, closed="left"), None],
         "standardize": ["boolean"],
-        "patch_size": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
+        "patch_size": [
+            Interval(Integral, 1, None, closed="left"),
+            StrOptions({"auto"}),
+        ],
         "warm_start": ["boolean"],
         "device": [str, torch.device],
-        "n_threads": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"}), None],
+        "n_threads": [
+            Interval(Integral, 1, None, closed="left"),
+            StrOptions({"auto"}),
+            None,
+        ],
         "inference_dtype": [StrOptions({"auto", "float32", "float64"})],
         "callbacks": [list, None],
         "verbose": ["verbose"],
@@ -325,9 +332,7 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
         if epochs == "auto":
             epochs = max(self._AUTO_EPOCHS, -(-_AUTO_MIN_UPDATES // per_epoch))
         if patience == "auto":
-            patience = max(
-                self._AUTO_PATIENCE, -(-_AUTO_PATIENCE_UPDATES // per_epoch)
-            )
+            patience = max(self._AUTO_PATIENCE, -(-_AUTO_PATIENCE_UPDATES // per_epoch))
         return epochs, patience
 
     def _uses_early_stopping(self, n_samples: int) -> bool:

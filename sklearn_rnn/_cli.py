@@ -7,8 +7,6 @@ import sys
 import time
 import warnings
 
-import numpy as np
-
 ALL_MODES = ("sgd", "minibatch", "vectorized", "packed")
 PARTS = ("modes", "wins", "surnames")
 # Parts that need more than the bundled data (run only when asked for).
@@ -112,6 +110,8 @@ def part_modes(args, sizes, say, results):
 
 def _summary_stats(X):
     """Per-channel mean, std, min, max and mean |step| of each series, and its length."""
+    import numpy as np
+
     rows = []
     for x in X:
         x = np.asarray(x, dtype=float).reshape(len(x), -1)
@@ -178,6 +178,8 @@ def part_wins(args, sizes, say, results):
 
 
 def part_surnames(args, sizes, say, results):
+    import numpy as np
+
     from sklearn_rnn.datasets import load_surnames
 
     X, y = load_surnames(return_X_y=True)
@@ -230,6 +232,8 @@ def _load_ewt(args):
 
 
 def part_tagging(args, sizes, say, results):
+    import numpy as np
+
     from sklearn_rnn import RNNSequenceTagger
     from sklearn_rnn._tagging_baselines import crf_features, most_frequent_tag
     from sklearn_rnn.metrics import flat_accuracy_score
@@ -350,6 +354,8 @@ def _plot_curves(ax, curves, MaxNLocator):
 
 
 def _plot_embedding(fig, ax, embedding):
+    import numpy as np
+
     if embedding is None:
         ax.set_axis_off()
         return
@@ -377,6 +383,8 @@ def _plot_embedding(fig, ax, embedding):
 
 
 def _plot_bars(ax, bars):
+    import numpy as np
+
     if not bars:
         ax.set_axis_off()
         return

@@ -14,7 +14,9 @@ from sklearn_rnn.metrics import flat_accuracy_score
 
 class RNNSequenceTagger(BaseRNN):
     _parameter_constraints: dict = {
-        **{k: v for k, v in BaseRNN._parameter_constraints.items() if k != "patch_size"},
+        **{
+            k: v for k, v in BaseRNN._parameter_constraints.items() if k != "patch_size"
+        },
         "word_features": ["boolean"],
     }
 

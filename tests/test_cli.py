@@ -137,3 +137,32 @@ def test_demo_tagging_refuses_a_wrong_file(tmp_path, capsys):
     code = demo("--part", "tagging", "--ud-dir", tmp_path, "--output", "")
     assert code == 2
     assert "is not the r2.16 release's file" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("flag", ["--version", "--help"])
+def test_version_and_help_import_neither_torch_nor_sklearn(flag):
+    """Check that the command answers without its heavy imports (they take
+    seconds): the package's public names load on first use."""
+    code = (
+        "import sys\n"
+        "from sklearn_rnn._cli import main\n"
+        "try:\n"
+        f"    main([{flag!r}])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "heavy = [m for m in ('torch', 'sklearn', 'skorch', 'numpy') if m in sys.modules]\n"
+        "print('heavy:', heavy)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.splitlines()[-1] == "heavy: []"
+
+
+def test_public_names_load_on_first_use():
+    import sklearn_rnn
+
+    assert "RNNSequenceTagger" in dir(sklearn_rnn)
+    assert sklearn_rnn.RNNSequenceTagger.__module__ == "sklearn_rnn._tagger"
+    with pytest.raises(AttributeError, match="has no attribute 'Nope'"):
+        sklearn_rnn.Nope  # noqa: B018

@@ -72,7 +72,9 @@ def test_encoder_standardises_each_channel_before_stacking():
 
 
 def test_symbol_input_reads_one_symbol_a_step():
-    clf = RNNSequenceClassifier(patch_size=3, **TINY).fit(["abc", "bca"] * 4, [0, 1] * 4)
+    clf = RNNSequenceClassifier(patch_size=3, **TINY).fit(
+        ["abc", "bca"] * 4, [0, 1] * 4
+    )
     assert clf.encoder_.patch_size_ == 1
 
 
@@ -105,7 +107,9 @@ def test_the_standalone_network_reads_patches_as_the_library():
     clf = RNNSequenceClassifier(**TINY).fit(X, y)
     artefact = export_network(clf)
     assert artefact["config"]["patch_size"] == 3
-    assert_allclose(StandaloneRNN(artefact).predict_proba(X), clf.predict_proba(X), atol=1e-5)
+    assert_allclose(
+        StandaloneRNN(artefact).predict_proba(X), clf.predict_proba(X), atol=1e-5
+    )
 
 
 def test_a_language_model_and_the_tagger_read_every_step():

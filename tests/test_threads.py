@@ -8,8 +8,7 @@ import torch
 from skorch.callbacks import Callback
 
 import sklearn_rnn._base
-from sklearn_rnn import RNNSequenceClassifier
-from sklearn_rnn import _threads
+from sklearn_rnn import RNNSequenceClassifier, _threads
 from sklearn_rnn._threads import auto_threads, torch_threads
 
 TINY = dict(hidden_size=4, max_iter=2, random_state=0)
