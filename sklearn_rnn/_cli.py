@@ -313,7 +313,7 @@ def _figure(path, results, say) -> None:
     except ImportError:
         say(
             "No figure: matplotlib is missing. Install it with "
-            "`pip install 'sklearn-rnn[plot]'` to get the loss curves, the "
+            "`pip install -e '.[plot]'` (in the clone) to get the loss curves, the "
             "embedding map and the accuracy bars."
         )
         return

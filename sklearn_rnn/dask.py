@@ -1,8 +1,9 @@
 """Predict and embed dask collections partition by partition.
 
-``pip install "sklearn-rnn[dask]"``. A fitted estimator of this library is
-applied to each block of a dask array, each partition of a bag or each
-partition of a dataframe column, on whatever scheduler is active (threads,
+Needs the ``dask`` extra: ``pip install -e ".[dask]"`` in a clone of the
+repository. A fitted estimator of this library is applied to each block of a
+dask array, each partition of a bag or each partition of a dataframe column,
+on whatever scheduler is active (threads,
 processes or a ``distributed`` cluster). The model is shipped once: scattered
 to every worker of a cluster before the work starts, or one key of the graph
 that every block depends on; never once per partition.
@@ -27,7 +28,8 @@ try:
     import dask.dataframe as dd
 except ImportError as exc:  # pragma: no cover - exercised without the extra
     raise ImportError(
-        'sklearn_rnn.dask needs dask: pip install "sklearn-rnn[dask]"'
+        'sklearn_rnn.dask needs dask: pip install -e ".[dask]" in a clone of '
+        "sklearn-rnn (the dask extra)"
     ) from exc
 
 from sklearn.utils.validation import check_is_fitted

@@ -112,7 +112,7 @@ def test_demo_without_matplotlib_explains_how_to_get_the_figure(
     out = tmp_path / "none.png"
     code = demo("--part", "modes", "--fit-mode", "vectorized", "--output", out)
     assert code == 0 and not out.exists()
-    assert "sklearn-rnn[plot]" in capsys.readouterr().out
+    assert "pip install -e '.[plot]'" in capsys.readouterr().out
 
 
 SHARED_UD = Path(__file__).resolve().parents[2] / "shared" / "data" / "ud-en-ewt"
