@@ -381,7 +381,7 @@ class SequenceEncoder:
             return records
         if self.standardize:
             self.mean_, self.scale_ = channel_moments(records, sample_weight)
-        return self._standardized(records)
+        return self._as_network_input(records)
 
     def transform(self, X, kind: str, *, streaming: bool = False) -> Records:
         """Encode X with what ``fit_transform`` learned: unseen symbols take
@@ -431,7 +431,7 @@ class SequenceEncoder:
                 f"X has {records.values.shape[1]} features per time step, but the "
                 f"model was fitted with {self.n_inputs_} features per time step."
             )
-        return self._standardized(records)
+        return self._as_network_input(records)
 
     def _with_wide(self, records: Records, wide: np.ndarray) -> Records:
         """The step's own symbols (``step_width_`` columns), then its wide
@@ -482,7 +482,7 @@ class SequenceEncoder:
                 symbols = {s: None for s in symbols if s in unigrams or s in kept}
         return {tok: i for i, tok in enumerate(symbols, start=1)}
 
-    def _standardized(self, records: Records) -> Records:
+    def _as_network_input(self, records: Records) -> Records:
         """Numeric records as the network reads them: standardised (when
         fitted so) and in patches of ``patch_size_`` steps."""
         if self.mean_ is not None:  # None: standardize=False
