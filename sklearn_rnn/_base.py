@@ -481,8 +481,8 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
             ),
         )
         try:
-            threads = self._threads(config.batch_size, device)
-            with torch_threads(threads):
+            # The module moves to the device inside train: name it here.
+            with torch_threads(self._threads(module, config.batch_size, device)):
                 net = train(module, train_set, valid_set, config)
         except TrainingDiverged as exc:
             if not continuing:
@@ -617,18 +617,20 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
         """``run_module`` on the fitted module in the inference precision."""
         module = self._inference_module()
         rows = min(len(records), INFERENCE_MAX_RECORDS)
-        with torch_threads(self._threads(rows, module.V.device)):
+        with torch_threads(self._threads(module, rows, module.V.device)):
             return run_module(module, records, output, dtype)
 
-    def _threads(self, batch_rows: int, device) -> int | None:
-        """torch threads for work on batches of ``batch_rows`` records
-        (``n_threads``; None leaves torch's setting alone)."""
+    def _threads(self, module, batch_rows: int, device) -> int | None:
+        """torch threads for ``module`` on ``device``, on batches of
+        ``batch_rows`` records (``n_threads``; None leaves torch's setting
+        alone). The sizes are the module's own: parameters set after fit do
+        not describe it."""
         if self.n_threads != "auto":
             return self.n_threads
         if torch.device(device).type != "cpu":
             return None  # the CPU only feeds the device
-        gates = GATES[self.cell] * (2 if self.bidirectional else 1)
-        return auto_threads(batch_rows, self.hidden_size, gates)
+        gates = GATES[module.cell] * module.directions
+        return auto_threads(batch_rows, module.hidden_size, gates)
 
     def _inference_module(self):
         return module_in_dtype(self.module_, self.inference_dtype)
