@@ -318,6 +318,15 @@ def run_one(task, model, seed, make_model):
     return task, model, seed, acc, fit_s
 
 
+def configurations(text):
+    """``--try``'s JSON, ``{label: {parameter: value}}``, with JSON lists as
+    the tuples the estimators take (``ngram_range``)."""
+    return {
+        label: {k: tuple(v) if isinstance(v, list) else v for k, v in params.items()}
+        for label, params in json.loads(text or "{}").items()
+    }
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--tasks", nargs="+", default=list(TASKS), choices=TASKS)
@@ -333,13 +342,9 @@ def main(argv=None) -> int:
         help='more RNN configurations to compare, e.g. \'{"gru": {"cell": "gru"}}\'',
     )
     args = parser.parse_args(argv)
-    if args.extra:
-        for name, params in json.loads(args.extra).items():
-            params = {
-                k: tuple(v) if isinstance(v, list) else v for k, v in params.items()
-            }
-            MODELS[name] = lambda task, seed, p=params: _rnn(seed, task, **p)
-            args.models.append(name)
+    for name, params in configurations(args.extra).items():
+        MODELS[name] = lambda task, seed, p=params: _rnn(seed, task, **p)
+        args.models.append(name)
 
     jobs = [
         (t, m, s)

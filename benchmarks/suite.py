@@ -41,7 +41,10 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import numpy as np  # noqa: E402
 from joblib import Parallel, delayed  # noqa: E402
-from quality import summary_features  # noqa: E402  (the same baseline features)
+
+# The text task, its n-gram baseline and the summary features are quality.py's.
+from quality import TASKS as QUALITY_TASKS  # noqa: E402
+from quality import _ngram_lr, configurations, summary_features  # noqa: E402
 
 # name: (package that ships it, task)
 DATASETS = {
@@ -83,13 +86,8 @@ def _as_records(X):
 def load(name: str):
     """``X_train, X_test, y_train, y_test`` of a set, as a user would pass them."""
     package, task = DATASETS[name]
-    if package is None:
-        from sklearn.model_selection import train_test_split
-
-        from sklearn_rnn.datasets import load_surnames
-
-        X, y = load_surnames(return_X_y=True)
-        return train_test_split(X, y, test_size=0.25, stratify=y, random_state=0)
+    if package is None:  # the bundled surnames, split as quality.py does
+        return QUALITY_TASKS[name](0)
     from aeon.datasets import load_from_ts_file
 
     parts = [load_from_ts_file(_ts_file(package, name, s)) for s in ("TRAIN", "TEST")]
@@ -156,8 +154,6 @@ class _MiniRocket:
 
 def baseline(kind, task, seed):
     from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.linear_model import LogisticRegression
     from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import FunctionTransformer
@@ -185,10 +181,7 @@ def baseline(kind, task, seed):
             forest(n_estimators=300, random_state=seed, n_jobs=1),
         )
     if kind == "ngram+lr":
-        return make_pipeline(
-            TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 4), lowercase=False),
-            LogisticRegression(C=10, max_iter=3000),
-        )
+        return _ngram_lr()
     raise ValueError(kind)
 
 
@@ -260,12 +253,8 @@ def main(argv=None) -> int:
     )
     args = parser.parse_args(argv)
     models = dict(MODELS)
-    if args.extra:
-        for label, params in json.loads(args.extra).items():
-            params = {
-                k: tuple(v) if isinstance(v, list) else v for k, v in params.items()
-            }
-            models[label] = lambda name, task, seed, p=params: rnn(task, seed, **p)
+    for label, params in configurations(args.extra).items():
+        models[label] = lambda name, task, seed, p=params: rnn(task, seed, **p)
     if args.merge:
         results = []
         for path in args.merge:
