@@ -43,10 +43,9 @@ def test_fit_runs_on_n_threads_and_restores_the_callers(
     assert torch.get_num_threads() == callers_threads
 
 
-def test_predict_runs_on_n_threads_and_restores_the_callers(
-    callers_threads, monkeypatch
-):
-    clf = RNNSequenceClassifier(n_threads=3, **TINY).fit(X, Y)
+@pytest.fixture
+def inference_threads(monkeypatch):
+    """torch's thread count each inference run sees, in call order."""
     seen = []
     run_module = sklearn_rnn._base.run_module
 
@@ -55,29 +54,28 @@ def test_predict_runs_on_n_threads_and_restores_the_callers(
         return run_module(*args, **kwargs)
 
     monkeypatch.setattr(sklearn_rnn._base, "run_module", spy)
+    return seen
+
+
+def test_predict_runs_on_n_threads_and_restores_the_callers(
+    callers_threads, inference_threads
+):
+    clf = RNNSequenceClassifier(n_threads=3, **TINY).fit(X, Y)
     clf.predict(X)
     clf.set_params(n_threads=None).predict_proba(X)
-    assert seen == [3, callers_threads]
+    assert inference_threads == [3, callers_threads]
     assert torch.get_num_threads() == callers_threads
 
 
 def test_auto_sizes_the_fitted_network_not_parameters_set_since(
-    callers_threads, monkeypatch
+    callers_threads, inference_threads, monkeypatch
 ):
     """Check that predict judges the work by the fitted module: a
     hidden_size set after fit describes a network that does not exist."""
     clf = RNNSequenceClassifier(**TINY).fit(X, Y)  # hidden_size=4: one thread
     monkeypatch.setattr(_threads, "idle_cores", lambda: 2)
-    seen = []
-    run_module = sklearn_rnn._base.run_module
-
-    def spy(*args, **kwargs):
-        seen.append(torch.get_num_threads())
-        return run_module(*args, **kwargs)
-
-    monkeypatch.setattr(sklearn_rnn._base, "run_module", spy)
     clf.set_params(hidden_size=4096).predict(X)
-    assert seen == [1]
+    assert inference_threads == [1]
 
 
 def test_a_failed_fit_restores_the_callers_threads(callers_threads):
