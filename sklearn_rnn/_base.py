@@ -106,7 +106,7 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
         "analyzer": [StrOptions({"char", "word"}), callable],
         "ngram_range": [tuple],
         "max_ngrams": [Interval(Integral, 0, None, closed="left"), None],
-        "standardize": ["boolean"],
+        "standardize": ["boolean", StrOptions({"auto"})],
         "patch_size": [
             Interval(Integral, 1, None, closed="left"),
             StrOptions({"auto"}),
@@ -158,7 +158,7 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
         analyzer="char",
         ngram_range=(1, 2),
         max_ngrams=2000,
-        standardize=True,
+        standardize="auto",
         patch_size="auto",
         warm_start=False,
         device="cpu",
@@ -244,12 +244,14 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
         streaming: bool = False,
         ngram_range=None,
         patch_size=1,
+        standardize=True,
+        per_record=False,
     ):
         """Validate and encode X; return ``(records, kind, dtype, encoder)``.
 
-        A new encoder (``reset``) is built with ``ngram_range`` and
-        ``patch_size``: fit passes the values it resolved (the transformer's
-        ``"auto"``).
+        A new encoder (``reset``) is built with ``ngram_range``,
+        ``patch_size``, ``standardize`` and ``per_record``: fit passes the
+        values it resolved from "auto".
 
         Nothing on ``self`` but sklearn's ``n_features_in_``/``feature_names_in_``
         changes here: ``fit`` stores the returned encoder once everything passed.
@@ -284,9 +286,10 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
             encoder = SequenceEncoder(
                 self.analyzer,
                 tuple(ngram_range),
-                self.standardize,
+                standardize,
                 self.max_ngrams,
                 patch_size=patch_size,
+                per_record=per_record,
                 **self._encoder_options(),
             )
             records = encoder.fit_transform(X, kind, streaming=streaming)
@@ -309,6 +312,10 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
             "ema_decay": self.ema_decay,
             # The tagger has no patch_size: it labels every single step.
             "patch_size": getattr(self, "patch_size", 1),
+            # standardize="auto": dataset-wide, plus each record's own view
+            # (the tagger's standardize is a plain bool).
+            "standardize": bool(self.standardize),
+            "per_record": self.standardize == "auto",
         }
 
     def _continuing(self) -> bool:
@@ -383,6 +390,8 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
                 streaming=partial,
                 ngram_range=settings["ngram_range"],
                 patch_size=settings["patch_size"],
+                standardize=settings["standardize"],
+                per_record=settings["per_record"],
             )
             sample_weight = _check_sample_weight(
                 sample_weight,
@@ -570,7 +579,14 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
         "bidirectional",
         "pooling",
     )
-    _ENCODING = ("analyzer", "ngram_range", "standardize", "max_ngrams", "patch_size")
+    _ENCODING = (
+        "analyzer",
+        "ngram_range",
+        "standardize",
+        "per_record",
+        "max_ngrams",
+        "patch_size",
+    )
 
     def _check_same_architecture(self, module, settings: dict) -> None:
         """Refuse to continue ``module`` if an architecture or encoding
@@ -594,6 +610,10 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
             # None: an encoder pickled before the option existed.
             and getattr(encoder, p, None) != value
         ]
+        # per_record is what standardize="auto" resolved to.
+        changed = list(
+            dict.fromkeys("standardize" if p == "per_record" else p for p in changed)
+        )
         if changed:
             raise ValueError(
                 f"warm_start=True continues the fitted network, but {changed} "

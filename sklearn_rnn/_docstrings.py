@@ -146,11 +146,18 @@ max_ngrams : int or None, default=2000
     the most records; single symbols are always kept. Each update touches all
     of ``U``, so this bounds the cost of a step.
 
-standardize : bool, default=True
-    Numeric input: learn each channel's mean and standard deviation over all
-    steps of all training sequences (weighted by ``sample_weight``) and
-    rescale to mean 0 and variance 1 before the network, in ``fit`` and at
-    predict time. False feeds the values as they are. See also
+standardize : bool or "auto", default="auto"
+    Numeric input: True learns each channel's mean and standard deviation
+    over all steps of all training sequences (weighted by ``sample_weight``)
+    and rescales to mean 0 and variance 1 before the network, in ``fit`` and
+    at predict time. ``"auto"`` does that and also gives the network, beside
+    each step's channels, the same channels standardised by the record's own
+    mean and deviation (twice the inputs): the first view keeps each record's
+    level and scale, the second keeps its shape readable when levels or
+    scales differ by orders of magnitude between records (on the public
+    time-series benchmarks: appliance currents 0.36 -> 0.70, spectra
+    R² 0.78 -> 0.94, no set worse by more than its spread; see "Public
+    time-series benchmarks"). False feeds the values as they are. See also
     :class:`sklearn_rnn.preprocessing.SequenceStandardScaler`.
 
 patch_size : int or "auto", default="auto"

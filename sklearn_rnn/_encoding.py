@@ -130,6 +130,43 @@ def channel_moments(records: Records, sample_weight=None):
     return mean, np.where(std > tiny, std, 1.0)
 
 
+def with_record_view(records: Records) -> Records:
+    """Numeric records with, beside each step's channels, the same channels
+    standardised by the record's own mean and standard deviation.
+
+    Dataset-wide standardisation keeps each record's level and scale, which
+    carry the class on some data; but where they span orders of magnitude
+    (appliance currents: amplitudes 1 to 200) the small records shrink to
+    near-constant inputs and their shapes are lost. The record's own view
+    keeps every shape at unit scale; the first view keeps level and scale.
+    A record (channel) that is constant to 1e-6 of its level gets zeros.
+    """
+    values = records.values.astype(np.float64)
+    lengths = records.lengths
+    if len(values) == 0:
+        return Records(
+            np.hstack([records.values, records.values]), lengths, records.offsets
+        )
+    nonempty = lengths > 0
+    owner = np.repeat(np.arange(len(lengths)), lengths)
+    count = lengths[nonempty, None].astype(np.float64)
+    # Records are contiguous, so sums from one non-empty record's start to the
+    # next's cover exactly that record.
+    starts = records.offsets[nonempty]
+    mean = np.zeros((len(lengths), values.shape[1]))
+    mean[nonempty] = np.add.reduceat(values, starts, axis=0) / count
+    centred = values - mean[owner]
+    std = np.ones_like(mean)
+    std[nonempty] = np.sqrt(np.add.reduceat(centred**2, starts, axis=0) / count)
+    std = np.where(std > 1e-6 * np.maximum(np.abs(mean), 1), std, 1.0)
+    view = _to_float32(centred / std[owner])
+    return Records(
+        np.hstack([records.values, view]),
+        lengths,
+        records.offsets,
+    )
+
+
 def stacked_steps(records: Records, size: int) -> Records:
     """Numeric records read ``size`` consecutive steps at a time: step ``j``
     of the result holds steps ``j*size .. j*size+size-1`` side by side
@@ -249,6 +286,10 @@ class SequenceEncoder:
     standardize : bool, default=True
         Numeric input only: learn each channel's mean and standard deviation
         over all steps in ``fit`` and rescale to mean 0, variance 1.
+    per_record : bool, default=False
+        Numeric input only: each step also carries its channels standardised
+        by the record's own mean and deviation (:func:`with_record_view`),
+        after the dataset-wide standardisation.
     max_ngrams : int or None, default=2000
         Keep at most this many n-grams (n >= 2) and word features, those held
         by the most records; single symbols are always kept. None keeps all.
@@ -284,6 +325,8 @@ class SequenceEncoder:
         Per-channel standardisation (numeric input with ``standardize=True``).
     patch_size_ : int
         Steps read as one (1 for symbol input).
+    step_inputs_ : int
+        Values the network reads per step.
     """
 
     def __init__(
@@ -296,6 +339,7 @@ class SequenceEncoder:
         wide_ngram_range: tuple[int, int] | None = None,
         max_wide_ngrams: int | None = 20_000,
         patch_size: int | str = 1,
+        per_record: bool = False,
     ):
         self.analyzer = analyzer
         self.ngram_range = ngram_range
@@ -305,13 +349,20 @@ class SequenceEncoder:
         self.wide_ngram_range = wide_ngram_range
         self.max_wide_ngrams = max_wide_ngrams
         self.patch_size = patch_size
+        self.per_record = per_record
+
+    def _reads_record_view(self) -> bool:
+        # Encoders pickled before the record view existed read without it.
+        return getattr(self, "per_record", False) and self.kind_ not in SYMBOLIC_KINDS
 
     @property
     def step_inputs_(self) -> int:
         """Values the network reads per step: the vocabulary size (symbols),
-        or the features of ``patch_size_`` steps side by side (numbers)."""
+        or the features of ``patch_size_`` steps side by side (numbers), twice
+        as many with the record view."""
+        views = 2 if self._reads_record_view() else 1
         # Encoders pickled before patches existed read one step at a time.
-        return self.n_inputs_ * getattr(self, "patch_size_", 1)
+        return self.n_inputs_ * views * getattr(self, "patch_size_", 1)
 
     def __repr__(self) -> str:
         if not hasattr(self, "n_inputs_"):
@@ -325,6 +376,7 @@ class SequenceEncoder:
         return (
             f"SequenceEncoder(kind={self.kind_!r}, n_features={self.n_inputs_}, "
             f"standardize={self.standardize}, "
+            f"per_record={self._reads_record_view()}, "
             f"patch_size={getattr(self, 'patch_size_', 1)})"
         )
 
@@ -484,10 +536,13 @@ class SequenceEncoder:
 
     def _as_network_input(self, records: Records) -> Records:
         """Numeric records as the network reads them: standardised (when
-        fitted so) and in patches of ``patch_size_`` steps."""
+        fitted so), with the record view (when asked) and in patches of
+        ``patch_size_`` steps."""
         if self.mean_ is not None:  # None: standardize=False
             values = (records.values - self.mean_) / self.scale_
             records = Records(_to_float32(values), records.lengths, records.offsets)
+        if self._reads_record_view():
+            records = with_record_view(records)
         return stacked_steps(records, getattr(self, "patch_size_", 1))
 
     def _steps(self, sequence: list) -> list:

@@ -47,7 +47,7 @@ class RNNSequenceRegressor(RegressorMixin, BaseRNN):
         analyzer="char",
         ngram_range=(1, 2),
         max_ngrams=2000,
-        standardize=True,
+        standardize="auto",
         patch_size="auto",
         warm_start=False,
         device="cpu",

@@ -18,6 +18,8 @@ class RNNSequenceTagger(BaseRNN):
             k: v for k, v in BaseRNN._parameter_constraints.items() if k != "patch_size"
         },
         "word_features": ["boolean"],
+        # The record view ("auto") was measured on whole-sequence tasks only.
+        "standardize": ["boolean"],
     }
 
     _ENCODING = (*BaseRNN._ENCODING, "word_features")
@@ -237,6 +239,11 @@ Parameters
             "n_iter_no_change": '''n_iter_no_change : int or "auto", default="auto"
     Epochs without an improvement of at least ``tol`` before stopping.
     "auto" is at least 5 epochs and at least 50 updates.''',
+            "standardize": '''standardize : bool, default=True
+    Numeric input: learn each channel's mean and standard deviation over all
+    steps of all training sequences (weighted by ``sample_weight``) and
+    rescale to mean 0 and variance 1 before the network, in ``fit`` and at
+    predict time. False feeds the values as they are.''',
             "word_features": '''word_features : bool, default=True
     Token input: each step also carries its word's lowercase form, 1-4 letter
     prefixes and suffixes and its shape (``"Xxxx"``, ``"dd"``), summed into

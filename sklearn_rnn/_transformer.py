@@ -70,7 +70,7 @@ class RNNEmbeddingTransformer(
         analyzer="char",
         ngram_range="auto",
         max_ngrams=2000,
-        standardize=True,
+        standardize="auto",
         patch_size="auto",
         warm_start=False,
         device="cpu",
@@ -164,10 +164,15 @@ class RNNEmbeddingTransformer(
             # supervised network resolves "auto" from the lengths (encoder).
             "patch_size": 1 if language_model else "auto",
         }
-        return {
+        settings = {
             name: auto[name] if value == "auto" else value
             for name, value in settings.items()
         }
+        # The record view standardises a step by its record's mean and
+        # deviation, which hold the steps to come: a language model would
+        # read part of its answer there.
+        settings["per_record"] = settings["per_record"] and not language_model
+        return settings
 
     def _make_task(self, y, *, symbolic):
         objective = self._objective(y)

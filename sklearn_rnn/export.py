@@ -18,8 +18,9 @@ from sklearn_rnn._input_kinds import SYMBOLIC_KINDS
 from sklearn_rnn._version import __version__
 
 # 4: the classifier's bag-of-symbols term V_bag; 5: its own n-grams;
-# 6: numeric steps read in patches (config["patch_size"])
-FORMAT_VERSION = 6
+# 6: numeric steps read in patches (config["patch_size"]); 7: numeric steps
+# with each record's own standardisation beside them (config["per_record"])
+FORMAT_VERSION = 7
 
 
 def _plain(value):
@@ -93,6 +94,7 @@ or RNNEmbeddingTransformer
             "mean": None if encoder.mean_ is None else encoder.mean_.tolist(),
             "scale": None if encoder.scale_ is None else encoder.scale_.tolist(),
             "patch_size": int(getattr(encoder, "patch_size_", 1)),
+            "per_record": bool(encoder._reads_record_view()),
         },
         "state_dict": {
             k: v.detach().cpu().clone() for k, v in module.state_dict().items()

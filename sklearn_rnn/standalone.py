@@ -24,7 +24,7 @@ def load(path):
 
 class StandaloneRNN:
     def __init__(self, artefact):
-        if artefact["format_version"] not in (1, 2, 3, 4, 5, 6):
+        if artefact["format_version"] not in (1, 2, 3, 4, 5, 6, 7):
             raise ValueError(
                 f"Unsupported format_version {artefact['format_version']}."
             )
@@ -141,6 +141,14 @@ class StandaloneRNN:
         x = x[:, None] if x.ndim == 1 else x  # (len,) is one channel
         if self.mean is not None:
             x = (x - torch.as_tensor(self.mean)) / torch.as_tensor(self.scale)
+        if self.config.get("per_record"):
+            # Beside each step, its channels standardised by the record's own
+            # mean and deviation (zeros where the record is constant).
+            x = x.float().double()  # the library rounds to float32 first
+            mean = x.mean(0)
+            std = (x - mean).square().mean(0).sqrt()
+            std = torch.where(std > 1e-6 * mean.abs().clamp(min=1), std, 1.0)
+            x = torch.cat([x, ((x - mean) / std).float().double()], 1)
         size = self.config.get("patch_size", 1)  # steps read as one
         if size > 1:
             # The first step repeated in front up to a multiple of the size.

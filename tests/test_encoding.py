@@ -75,7 +75,7 @@ def test_default_standardisation_equals_scaling_by_hand():
     """Check standardize=True on raw values == standardize=False on values
     scaled by SequenceStandardScaler (the same mean and scale)."""
     X, y = _waves()
-    auto = RNNSequenceClassifier(**TINY).fit(X, y)
+    auto = RNNSequenceClassifier(**TINY, standardize=True).fit(X, y)
     scaler = SequenceStandardScaler().fit(X)
     manual = RNNSequenceClassifier(**TINY, standardize=False).fit(
         scaler.transform(X), y
@@ -537,6 +537,7 @@ def test_encoder_defaults():
         "wide_ngram_range": None,
         "max_wide_ngrams": 20_000,
         "patch_size": 1,
+        "per_record": False,
     }
 
 

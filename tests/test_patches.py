@@ -85,7 +85,7 @@ def test_auto_patch_size_follows_the_training_lengths(Estimator):
     y = np.arange(len(X)) % 2
     est = Estimator(**TINY).fit(X, y)
     assert est.encoder_.patch_size_ == 4  # ceil(100 / 32)
-    assert est.module_.n_inputs == 8
+    assert est.module_.n_inputs == 16  # 2 channels x 2 views x 4 steps
     short = Estimator(**TINY).fit([x[:5] for x in X], y)
     assert short.encoder_.patch_size_ == 1
 
@@ -135,7 +135,7 @@ def test_changing_patch_size_refuses_a_warm_start():
 def test_an_encoder_pickled_before_patches_reads_single_steps():
     rng = np.random.default_rng(5)
     X, y = rng.normal(size=(8, 64, 1)), [0, 1] * 4
-    clf = RNNSequenceClassifier(patch_size=1, **TINY).fit(X, y)
+    clf = RNNSequenceClassifier(patch_size=1, standardize=True, **TINY).fit(X, y)
     expected = clf.predict_proba(X)
     for attr in ("patch_size", "patch_size_"):
         del clf.encoder_.__dict__[attr]
