@@ -325,6 +325,43 @@ class MatrixRNN(nn.Module):
             )
         self.reset_parameters(generator)
 
+    # What rebuilds the module (``config``); the generator only draws the
+    # initial weights, which the saved state replaces.
+    _CONFIG = (
+        "n_inputs",
+        "n_outputs",
+        "hidden_size",
+        "symbolic",
+        "cell",
+        "nonlinearity",
+        "num_layers",
+        "bidirectional",
+        "dropout",
+        "recurrent_dropout",
+        "symbol_dropout",
+        "pooling",
+        "forward_mode",
+        "bptt_steps",
+        "per_step",
+        "wide",
+        "n_wide_inputs",
+        "step_width",
+    )
+
+    def config(self) -> dict:
+        """The constructor arguments of this module, as built-in types."""
+        return {name: getattr(self, name) for name in self._CONFIG}
+
+    @classmethod
+    def from_config(cls, config: dict, parameters: dict) -> MatrixRNN:
+        """A module built with ``config`` holding ``parameters`` (name ->
+        array, as ``state_dict`` names them)."""
+        module = cls(**config)
+        module.load_state_dict(
+            {name: torch.as_tensor(value) for name, value in parameters.items()}
+        )
+        return module
+
     @staticmethod
     def _suffix(layer: int, reverse: int | bool) -> str:
         """Parr's names for the first layer; torch-like ``_l1``/``_reverse`` after."""

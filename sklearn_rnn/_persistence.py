@@ -1,40 +1,50 @@
-"""Pickling: device-free saved state and a recorded library version."""
+"""Saved state: what prediction needs, in types pickle and skops both read.
+
+A fitted estimator is saved without its training machinery (the skorch net
+with its optimizer moments, history and callbacks, ``net_``) and with its
+network as built-in types and numpy arrays (``MatrixRNN.config`` and its
+parameters) rather than a torch object: the file holds little more than the
+parameters and vocabularies, loads on a CPU-only machine whatever device
+trained it, and ``skops.io`` can load it trusting only this library's types.
+"""
 
 from __future__ import annotations
 
-import copy
 import warnings
 
 from sklearn_rnn._version import __version__
 from sklearn_rnn.exceptions import InconsistentVersionWarning
 
 _VERSION_KEY = "_sklearn_rnn_version"
+_NETWORK_KEY = "network"
+
+
+def _network_state(module) -> dict:
+    """A ``MatrixRNN`` as built-in types and numpy arrays, on the CPU."""
+    return {
+        _NETWORK_KEY: module.config(),
+        "parameters": {
+            name: value.detach().cpu().numpy()
+            for name, value in module.state_dict().items()
+        },
+    }
 
 
 class PersistenceMixin:
-    """Make pickles load on a CPU-only machine and record the library version.
+    """Save only what prediction needs, record the library version.
 
-    A model fitted on a GPU is saved with its tensors on the CPU (the live model
-    is not touched), so unpickling needs no device and raises no warning; it then
-    predicts on the CPU.
+    Continuing a loaded model (``warm_start``, ``partial_fit``) starts a fresh
+    optimizer, as the optimizer's moments are not saved. Models saved by
+    earlier releases (a torch module and a skorch net inside) still load.
     """
 
     def __getstate__(self):
         state = dict(super().__getstate__())  # never mutate the live __dict__
         state[_VERSION_KEY] = __version__
+        state.pop("net_", None)
         module = state.get("module_")
-        if module is not None and module.V.device.type != "cpu":
-            module = copy.deepcopy(module).cpu()
-            state["module_"] = module
-        net = state.get("net_")
-        if net is not None and str(net.device) != "cpu":
-            # skorch saves module_/optimizer_/criterion_ with torch.save and maps
-            # them onto the device recorded here when loading.
-            net = copy.copy(net)
-            net.device = "cpu"
-            # Both the init parameter and the fitted attribute hold the module.
-            net.module = net.module_ = module
-            state["net_"] = net
+        if module is not None and not isinstance(module, dict):
+            state["module_"] = _network_state(module)
         return state
 
     def __setstate__(self, state):
@@ -48,4 +58,11 @@ class PersistenceMixin:
                 ),
                 stacklevel=2,
             )
+        module = state.get("module_")
+        if isinstance(module, dict):
+            from sklearn_rnn._module import MatrixRNN
+
+            state["module_"] = MatrixRNN.from_config(
+                module[_NETWORK_KEY], module["parameters"]
+            ).eval()
         super().__setstate__(state)
