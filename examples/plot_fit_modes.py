@@ -10,26 +10,34 @@ same function; they differ in speed and in how many updates an epoch makes.
 """
 
 # %%
+# sphinx_gallery_start_ignore
+# The test suite runs every example on tiny settings
+# (SKLEARN_RNN_EXAMPLES_FAST=1); the hidden lines of this file shrink it there.
 import os
-import time
 import warnings
 
-import matplotlib.pyplot as plt
 from sklearn.exceptions import ConvergenceWarning
+
+FAST = os.environ.get("SKLEARN_RNN_EXAMPLES_FAST") == "1"
+if FAST:  # two epochs do not converge, by design
+    warnings.filterwarnings("ignore", category=ConvergenceWarning)
+# sphinx_gallery_end_ignore
+import time
+
+import matplotlib.pyplot as plt
 from sklearn.model_selection import train_test_split
 from sklearn.utils import resample
 
 from sklearn_rnn import RNNSequenceClassifier
 from sklearn_rnn.datasets import load_surnames
 
-warnings.filterwarnings("ignore", category=ConvergenceWarning)
-FAST = os.environ.get("SKLEARN_RNN_EXAMPLES_FAST") == "1"
-
 X, y = load_surnames(return_X_y=True)
-X, y = resample(
-    X, y, n_samples=300 if FAST else 1000, replace=False, stratify=y, random_state=0
-)
+X, y = resample(X, y, n_samples=1000, replace=False, stratify=y, random_state=0)
 X_train, X_test, y_train, y_test = train_test_split(X, y, stratify=y, random_state=0)
+# sphinx_gallery_start_ignore
+if FAST:
+    X_train, y_train = X_train[:200], y_train[:200]
+# sphinx_gallery_end_ignore
 
 # %%
 # Train each mode for the same number of epochs and time it. sgd makes one
@@ -39,9 +47,11 @@ X_train, X_test, y_train, y_test = train_test_split(X, y, stratify=y, random_sta
 # of its epochs costs tens of times what a vectorized epoch costs.
 results = {}
 for mode in ["sgd", "minibatch", "vectorized", "packed"]:
-    clf = RNNSequenceClassifier(
-        fit_mode=mode, max_iter=1 if FAST else 6, random_state=0
-    )
+    clf = RNNSequenceClassifier(fit_mode=mode, max_iter=6, random_state=0)
+    # sphinx_gallery_start_ignore
+    if FAST:
+        clf.set_params(max_iter=1)
+    # sphinx_gallery_end_ignore
     start = time.perf_counter()
     clf.fit(X_train, y_train)
     seconds = (time.perf_counter() - start) / clf.n_iter_
@@ -52,12 +62,23 @@ for mode in ["sgd", "minibatch", "vectorized", "packed"]:
     )
 
 # %%
-# minibatch and vectorized follow the same loss curve: the vectorized batch is
-# the per-record loop, computed as matrices.
+# minibatch, vectorized and packed make the same updates, so their loss curves
+# lie on top of each other (drawn with different markers to show all three):
+# the vectorized batch is the per-record loop computed as matrices, and packed
+# hands the same matrices to torch's fused kernels. Their test accuracies can
+# still differ in the third decimal: the fused kernels add in another order,
+# the last bits of the float32 sums differ, and six epochs of updates carry
+# that into slightly different weights (a difference far inside the spread
+# between two seeds).
 fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4))
+styles = {"sgd": "o-", "minibatch": "s-", "vectorized": "x--", "packed": "+:"}
 for mode, (_, _, curve) in results.items():
-    ax1.plot(range(1, len(curve) + 1), curve, marker="o", label=mode)
-ax1.set(xlabel="epoch", ylabel="training loss", title="Loss per epoch")
+    ax1.plot(range(1, len(curve) + 1), curve, styles[mode], label=mode, markersize=9)
+ax1.set(
+    xlabel="epoch",
+    ylabel="training loss",
+    title="Loss per epoch (three modes on one curve)",
+)
 ax1.legend()
 modes = list(results)
 ax2.bar(modes, [results[m][0] for m in modes])
