@@ -135,7 +135,7 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
         dropout=0.25,
         recurrent_dropout=0.0,
         symbol_dropout=0.0,
-        pooling="last",
+        pooling="concat",
         fit_mode="vectorized",
         batch_size=64,
         max_iter="auto",
@@ -567,8 +567,8 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
             ]
         if self.cell == "rnn":
             tips.append("cell='gru'")
-        if self.pooling != "mean" and not task.per_step:
-            tips.append(f"pooling='mean' (now {self.pooling!r})")
+        if self.pooling in ("last", "max") and not task.per_step:
+            tips.append(f"pooling='concat' (now {self.pooling!r})")
         return ", ".join(tips[:-1]) + (" or " if len(tips) > 1 else "") + tips[-1]
 
     _ARCHITECTURE = (

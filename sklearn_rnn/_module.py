@@ -33,9 +33,10 @@ from torch import nn
 
 from sklearn_rnn._packed import embed_packed
 from sklearn_rnn._plan import Plan, make_plan
+from sklearn_rnn._pooling import POOLED_PARTS, pool_steps
 
 GATES = {"rnn": 1, "gru": 3, "lstm": 4}
-POOLINGS = ("last", "mean", "max")
+POOLINGS = tuple(POOLED_PARTS)
 NONLINEARITIES = ("tanh", "relu")
 FORWARD_MODES = ("loop", "vectorized", "packed")
 
@@ -198,8 +199,9 @@ class MatrixRNN(nn.Module):
     symbol_dropout : float
         During training, each step's own symbol reads as unknown (id 0) with
         this probability (word dropout; see ``_drop_symbols``).
-    pooling : {"last", "mean", "max"}
-        Embedding of a record: final state, or mean/max over its real steps.
+    pooling : {"last", "mean", "max", "concat"}
+        Embedding of a record: final state, or mean/max over its real steps,
+        or the three side by side (``POOLED_PARTS``).
     forward_mode : {"loop", "vectorized", "packed"}
         ``"loop"`` runs records one at a time (Parr 1.5 and 2.1),
         ``"vectorized"`` advances a whole batch step by step (Parr 2.2),
@@ -311,7 +313,7 @@ class MatrixRNN(nn.Module):
                     self.register_parameter(
                         "b_h" + suffix, nn.Parameter(torch.empty(gated))
                     )
-        self.embedding_size = hidden_size * self.directions
+        self.embedding_size = hidden_size * self.directions * len(POOLED_PARTS[pooling])
         self.V = nn.Parameter(torch.empty(n_outputs, self.embedding_size))
         self.c = nn.Parameter(torch.empty(n_outputs))
         self.wide = wide and symbolic and not per_step
@@ -460,20 +462,27 @@ class MatrixRNN(nn.Module):
     def _embed_vectorized(self, X: torch.Tensor, lengths: np.ndarray) -> torch.Tensor:
         # The last layer's outputs only for pooling over steps (the layers
         # below keep theirs anyway: they are the next layer's input).
-        keep = self.pooling != "last"
+        parts = POOLED_PARTS[self.pooling]
+        keep = parts != ("last",)
         plan, flat, finals = self._run_layers(X, lengths, keep_outputs=keep)
         device = self.V.device
         n_records = len(lengths)
-        if self.pooling == "last":
-            pooled = torch.cat(finals, dim=1) if self.directions > 1 else finals[0]
-            pooled = F.pad(pooled, (0, 0, 0, n_records - pooled.shape[0]))
-        else:
-            pooled = self._pool(
-                flat,
-                torch.as_tensor(plan.record, device=device),
-                lengths[plan.order],
-                n_records,
-            )
+        pooled = []
+        for part in parts:
+            if part == "last":
+                last = torch.cat(finals, dim=1) if self.directions > 1 else finals[0]
+                pooled.append(F.pad(last, (0, 0, 0, n_records - last.shape[0])))
+            else:
+                pooled.append(
+                    pool_steps(
+                        part,
+                        flat,
+                        torch.as_tensor(plan.record, device=device),
+                        lengths[plan.order],
+                        n_records,
+                    )
+                )
+        pooled = torch.cat(pooled, dim=1) if len(pooled) > 1 else pooled[0]
         return pooled[torch.as_tensor(plan.inverse, device=device)]
 
     def _steps_vectorized(self, X: torch.Tensor, lengths: np.ndarray) -> torch.Tensor:
@@ -642,18 +651,3 @@ class MatrixRNN(nn.Module):
             n = _tanh(x_n + r * h_n)
             return n + z * (h - n), None
         raise ValueError(f"Unknown cell {self.cell!r}.")
-
-    def _pool(self, flat, record, sorted_lengths, n_records):
-        """Mean or max of each record's outputs over its real steps only."""
-        width = flat.shape[1]
-        if self.pooling == "mean":
-            total = flat.new_zeros((n_records, width)).index_add(0, record, flat)
-            counts = torch.as_tensor(
-                np.maximum(sorted_lengths, 1), dtype=flat.dtype, device=flat.device
-            )
-            return total / counts[:, None]
-        index = record[:, None].expand(-1, width)
-        # Records without steps (empty sequences) keep h_0 = 0.
-        return flat.new_zeros((n_records, width)).scatter_reduce(
-            0, index, flat, reduce="amax", include_self=False
-        )

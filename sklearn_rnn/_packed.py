@@ -18,6 +18,7 @@ from torch import nn
 from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence
 
 from sklearn_rnn._encoding import record_starts
+from sklearn_rnn._pooling import POOLED_PARTS, pool_steps
 
 _KERNELS = {"rnn": nn.RNN, "gru": nn.GRU, "lstm": nn.LSTM}
 
@@ -131,25 +132,20 @@ def embed_packed(
         # Token j of the packed order is token perm[j] counted record by record
         # (records without steps hold none).
         return layer_input[torch.as_tensor(np.argsort(perm), device=device)]
-    if module.pooling == "last":
-        h_n = state[0] if module.cell == "lstm" else state
-        pooled = torch.cat(list(h_n), dim=1)
-    else:
-        record = torch.as_tensor(rows[perm], device=device)
-        width = layer_input.shape[1]
-        if module.pooling == "mean":
-            total = layer_input.new_zeros((len(started), width))
-            total = total.index_add(0, record, layer_input)
-            pooled = (
-                total
-                / torch.as_tensor(sub_len, dtype=total.dtype, device=device)[:, None]
-            )
+    pooled = []
+    for part in POOLED_PARTS[module.pooling]:
+        if part == "last":
+            h_n = state[0] if module.cell == "lstm" else state
+            pooled.append(torch.cat(list(h_n), dim=1))
         else:
-            pooled = layer_input.new_zeros((len(started), width)).scatter_reduce(
-                0,
-                record[:, None].expand(-1, width),
-                layer_input,
-                reduce="amax",
-                include_self=False,
+            pooled.append(
+                pool_steps(
+                    part,
+                    layer_input,
+                    torch.as_tensor(rows[perm], device=device),
+                    sub_len,
+                    len(started),
+                )
             )
+    pooled = torch.cat(pooled, dim=1) if len(pooled) > 1 else pooled[0]
     return out.index_copy(0, torch.as_tensor(started, device=device), pooled)

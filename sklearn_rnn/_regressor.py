@@ -29,7 +29,7 @@ class RNNSequenceRegressor(RegressorMixin, BaseRNN):
         dropout=0.25,
         recurrent_dropout=0.0,
         symbol_dropout=0.0,
-        pooling="last",
+        pooling="concat",
         fit_mode="vectorized",
         batch_size=64,
         max_iter="auto",

@@ -227,6 +227,7 @@ Parameters
             "early_stopping": "False",
             "ngram_range": "(1, 1)",
             "max_ngrams": "None",
+            "pooling": '"last"',
         },
         drop=("patch_size",),
         extra={

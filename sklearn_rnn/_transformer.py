@@ -221,6 +221,12 @@ Parameters
     document(
         SHARED_PARAMETERS,
         extra={
+            "pooling": '''pooling : {"last", "mean", "max", "concat"}, default="last"
+    The embedding ``transform`` returns: the final state ``h_T`` or the
+    mean/max of the states over the real (non-pad) steps, ``hidden_size``
+    values each (twice with ``bidirectional``), or ``"concat"``: the three
+    side by side, three times as wide (the classifier's and regressor's
+    default, which lifts their scores on numeric series).''',
             "patch_size": '''patch_size : int or "auto", default="auto"
     Numeric input: read this many consecutive time steps as one step of the
     recurrence (their values side by side), so the network runs

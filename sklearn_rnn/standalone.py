@@ -211,16 +211,25 @@ class StandaloneRNN:
         directions = 2 if cfg["bidirectional"] else 1
         layer_out = self._states(seq)
         H = cfg["hidden_size"]
+        # "concat": the final state, the mean and the max side by side.
+        kinds = (
+            ("last", "mean", "max") if cfg["pooling"] == "concat" else (cfg["pooling"],)
+        )
         if len(layer_out) == 0:
-            return torch.zeros(H * directions, dtype=torch.float64)
-        if cfg["pooling"] == "mean":
-            return layer_out.mean(0)
-        if cfg["pooling"] == "max":
-            return layer_out.max(0).values
-        # last: the forward direction's final state, the reverse one's after reading
-        # the whole record backwards (its state at the first step).
-        parts = [layer_out[-1, :H]] + ([layer_out[0, H:]] if directions == 2 else [])
-        return torch.cat(parts)
+            return torch.zeros(H * directions * len(kinds), dtype=torch.float64)
+        pooled = []
+        for kind in kinds:
+            if kind == "mean":
+                pooled.append(layer_out.mean(0))
+            elif kind == "max":
+                pooled.append(layer_out.max(0).values)
+            else:
+                # the forward direction's final state, the reverse one's after
+                # reading the whole record backwards (its state at the first step)
+                pooled.append(layer_out[-1, :H])
+                if directions == 2:
+                    pooled.append(layer_out[0, H:])
+        return torch.cat(pooled)
 
     def embed(self, X):
         """Embedding of each sequence, shape (n, hidden_size * directions)."""

@@ -41,7 +41,7 @@ def _assert_batch_invariant(model, method, X, seed=1):
 
 
 @pytest.mark.parametrize("kind", ["text", "numeric"])
-@pytest.mark.parametrize("pooling", ["last", "mean", "max"])
+@pytest.mark.parametrize("pooling", ["last", "mean", "max", "concat"])
 @pytest.mark.parametrize("cell", ["rnn", "gru", "lstm"])
 def test_records_predict_bitwise_alike_in_any_batch(cell, pooling, kind):
     """Check every cell and pooling, on symbols and numbers; hidden size 5

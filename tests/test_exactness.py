@@ -72,10 +72,16 @@ def reference_embedding(module, record, symbolic):
     """Embedding of one record: real steps only, float64, no batching."""
     inputs, finals = reference_states(module, record, symbolic)
     n_dir = 2 if module.bidirectional else 1
-    if module.pooling == "last" or not inputs:
-        return np.concatenate(finals) if inputs else np.zeros(HIDDEN * n_dir)
+    kinds = ["last", "mean", "max"] if module.pooling == "concat" else [module.pooling]
+    if not inputs:
+        return np.zeros(HIDDEN * n_dir * len(kinds))
     stacked = np.array(inputs)
-    return stacked.mean(0) if module.pooling == "mean" else stacked.max(0)
+    pooled = {
+        "last": np.concatenate(finals),
+        "mean": stacked.mean(0),
+        "max": stacked.max(0),
+    }
+    return np.concatenate([pooled[kind] for kind in kinds])
 
 
 def reference_states(module, record, symbolic):
@@ -111,7 +117,7 @@ def reference_states(module, record, symbolic):
 CONFIGS = [
     (cell, pooling, layers, bidirectional)
     for cell in ("rnn", "gru", "lstm")
-    for pooling in ("last", "mean", "max")
+    for pooling in ("last", "mean", "max", "concat")
     for layers, bidirectional in ((1, False), (1, True), (2, False), (2, True))
 ]
 

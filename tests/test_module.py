@@ -43,7 +43,7 @@ def _module(symbolic, seed=1, **kwargs):
     [
         ("cell", "('rnn', 'gru', 'lstm')"),
         ("nonlinearity", "('tanh', 'relu')"),
-        ("pooling", "('last', 'mean', 'max')"),
+        ("pooling", "('last', 'mean', 'max', 'concat')"),
         ("forward_mode", "('loop', 'vectorized', 'packed')"),
     ],
 )
@@ -100,7 +100,7 @@ def test_vectorized_matches_parr_recurrence_with_bias(symbolic, nonlinearity):
 
 @pytest.mark.parametrize("symbolic", [True, False])
 @pytest.mark.parametrize("cell", ["rnn", "gru", "lstm"])
-@pytest.mark.parametrize("pooling", ["last", "mean", "max"])
+@pytest.mark.parametrize("pooling", ["last", "mean", "max", "concat"])
 @pytest.mark.parametrize("layers,bidirectional", [(1, False), (2, True)])
 def test_forward_modes_agree(symbolic, cell, pooling, layers, bidirectional):
     """Check that loop, vectorized and packed compute the same embeddings."""
@@ -117,7 +117,8 @@ def test_forward_modes_agree(symbolic, cell, pooling, layers, bidirectional):
         for mode in ("loop", "vectorized", "packed"):
             module.forward_mode = mode
             out[mode] = module.embed(X, L).numpy()
-    assert out["vectorized"].shape == (len(L), 6 * (1 + bidirectional))
+    parts = 3 if pooling == "concat" else 1  # last, mean and max side by side
+    assert out["vectorized"].shape == (len(L), 6 * (1 + bidirectional) * parts)
     assert_allclose(out["loop"], out["vectorized"], rtol=1e-5, atol=1e-6)
     assert_allclose(out["packed"], out["vectorized"], rtol=1e-5, atol=1e-6)
     # Empty records embed as h_0 = 0 in every mode.

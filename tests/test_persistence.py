@@ -74,6 +74,11 @@ def test_loading_under_another_version_warns(cat_words, monkeypatch):
             [np.arange(n * 2.0).reshape(n, 2) / 10 for n in (1, 3, 5, 2)],
             [0, 1, 0, 1],
         ),
+        (
+            {"cell": "rnn", "pooling": "concat", "bidirectional": True},
+            ["cat", "chat", "katze", "", "kät"],
+            ["en", "fr", "de", "en", "de"],
+        ),
         ({"analyzer": "word"}, ["big dog", "small cat", "big cat"], ["a", "b", "a"]),
         (  # n-gram bags of characters
             {"ngram_range": (1, 3), "bidirectional": True},

@@ -364,7 +364,7 @@ def test_bptt_steps_reaches_the_module(language_words):
     assert not np.allclose(full.loss_curve_[1:], cut.loss_curve_[1:])
 
 
-@pytest.mark.parametrize("pooling", ["last", "mean", "max"])
+@pytest.mark.parametrize("pooling", ["last", "mean", "max", "concat"])
 @pytest.mark.parametrize("bptt_steps", [1, 2])
 def test_bptt_steps_cuts_gradients_for_every_pooling(pooling, bptt_steps):
     """Check that no gradient reaches inputs before the last bptt_steps steps,

@@ -39,7 +39,7 @@ def test_bidirectional_doubles_the_embedding(cat_words):
     assert len(rnn.get_feature_names_out()) == 8
 
 
-@pytest.mark.parametrize("pooling", ["last", "mean", "max"])
+@pytest.mark.parametrize("pooling", ["last", "mean", "max", "concat"])
 def test_pooling_ignores_padding(pooling, cat_words):
     """Check that a record embeds the same alone or next to a much longer one."""
     X, y = cat_words
