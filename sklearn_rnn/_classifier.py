@@ -157,7 +157,7 @@ _WIDE = """wide : bool, default=True
     counts of the record's n-grams (``wide_ngram_range``), learned with the
     network. It is the model an n-gram logistic regression fits, beside the
     RNN ("wide and deep"); on held-out surnames it is worth 0.02-0.04
-    accuracy (three seeds, docs' "What it learns"). Numbers ignore it;
+    accuracy (three seeds, :ref:`good_results`). Numbers ignore it;
     ``False`` gives Parr's head ``V h_T + c`` alone."""
 
 _WIDE_NGRAM_RANGE = """wide_ngram_range : tuple (min_n, max_n), default=(1, 4)
@@ -211,9 +211,11 @@ Symbols never seen in ``fit`` map to a zero input column.
 Examples
 --------
 >>> from sklearn_rnn import RNNSequenceClassifier
->>> clf = RNNSequenceClassifier(hidden_size=8, max_iter=2, random_state=0)
+>>> clf = RNNSequenceClassifier(random_state=0)
 >>> clf.fit(["cat", "chat", "katze", "kat"], ["en", "fr", "de", "af"])
-RNNSequenceClassifier(...)
->>> clf.predict_proba(["katz"]).shape
+RNNSequenceClassifier(random_state=0)
+>>> clf.predict(["chat", "katze"])
+array(['fr', 'de'], dtype='<U2')
+>>> clf.predict_proba(["katz"]).shape  # one column per class, in classes_ order
 (1, 4)
 """

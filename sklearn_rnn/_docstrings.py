@@ -12,8 +12,8 @@ cell : {"rnn", "gru", "lstm"}, default="gru"
     - ``"rnn"``: Parr's matrix RNN ``h_t = f(W h_{t-1} + U x_t + b)``.
     - ``"gru"``, ``"lstm"``: gated cells with torch's gate layout stacked in
       ``W``, ``U`` and ``b``. The GRU is the default because it learns long
-      and numeric sequences that the plain RNN does not (see the user guide's
-      "Getting good results" for the measurements).
+      and numeric sequences that the plain RNN does not (measurements:
+      :ref:`good_results`).
 
 nonlinearity : {"tanh", "relu"}, default="tanh"
     ``f`` of the matrix RNN (``cell="rnn"`` only).
@@ -160,8 +160,8 @@ standardize : bool or "auto", default="auto"
     level and scale, the second keeps its shape readable when levels or
     scales differ by orders of magnitude between records (on the public
     time-series benchmarks: appliance currents 0.36 -> 0.70, spectra
-    R² 0.78 -> 0.94, no set worse by more than its spread; see "Public
-    time-series benchmarks"). False feeds the values as they are. See also
+    R² 0.78 -> 0.94, no set worse by more than its spread; see
+    :ref:`time_series`). False feeds the values as they are. See also
     :class:`sklearn_rnn.preprocessing.SequenceStandardScaler`.
 
 patch_size : int or "auto", default="auto"
@@ -172,7 +172,7 @@ patch_size : int or "auto", default="auto"
     picks the smallest size that reads the longest training sequence in at
     most 32 steps (1 for sequences up to 32 steps): on public time-series
     benchmarks a GRU learns series of hundreds of steps far better read this
-    way, and several times faster (see "Getting good results"). 1 reads every
+    way, and several times faster (:ref:`time_series`). 1 reads every
     step. Symbol input always reads one symbol a step.
 
 warm_start : bool, default=False

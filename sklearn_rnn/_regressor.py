@@ -150,8 +150,8 @@ Examples
 --------
 >>> import numpy as np
 >>> from sklearn_rnn import RNNSequenceRegressor
->>> X = [np.sin(np.linspace(0, f, 30)) for f in (3, 6, 9, 12)]
->>> reg = RNNSequenceRegressor(hidden_size=8, max_iter=2, random_state=0)
->>> reg.fit(X, [3.0, 6.0, 9.0, 12.0]).predict(X).shape
-(4,)
+>>> X = [np.sin(np.linspace(0, f, 30)) for f in (3, 6, 9, 12)]  # f: frequency
+>>> reg = RNNSequenceRegressor(random_state=0).fit(X, [3.0, 6.0, 9.0, 12.0])
+>>> reg.predict(X).round()
+array([ 3.,  6.,  9., 12.])
 """

@@ -289,7 +289,7 @@ Examples
 >>> from sklearn_rnn import RNNSequenceTagger
 >>> X = [["the", "dog", "barks"], ["a", "cat", "sleeps"], ["dogs", "bark"]]
 >>> y = [["DET", "NOUN", "VERB"], ["DET", "NOUN", "VERB"], ["NOUN", "VERB"]]
->>> tagger = RNNSequenceTagger(hidden_size=8, max_iter=2, random_state=0).fit(X, y)
->>> tagger.predict([["the", "cat"]]).shape
-(1,)
+>>> tagger = RNNSequenceTagger(random_state=0).fit(X, y)
+>>> tagger.predict([["the", "cat", "sleeps"]])[0]
+['DET', 'NOUN', 'VERB']
 """

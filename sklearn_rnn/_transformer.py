@@ -286,9 +286,12 @@ RNNSequenceClassifier : The same network as a classifier.
 Examples
 --------
 >>> from sklearn_rnn import RNNEmbeddingTransformer
->>> rnn = RNNEmbeddingTransformer(hidden_size=8, max_iter=2, random_state=0)
+>>> rnn = RNNEmbeddingTransformer(hidden_size=8, random_state=0)
 >>> rnn.fit_transform(["cat", "chat", "katze", "kat"], ["en", "fr", "de", "af"]).shape
 (4, 8)
 >>> rnn.fit_transform(["cat", "chat", "katze", "kat"]).shape  # no labels
 (4, 8)
+>>> rnn.get_feature_names_out()[:3]
+array(['rnnembeddingtransformer0', 'rnnembeddingtransformer1',
+       'rnnembeddingtransformer2'], dtype=object)
 """

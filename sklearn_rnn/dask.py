@@ -107,14 +107,20 @@ def _shipped(estimator):
     """The model as every block's task refers to it.
 
     On a ``distributed`` cluster (the default client is the scheduler) it is
-    scattered to every worker up front, once; the graph then holds only a
-    reference. Elsewhere it is one key of the graph that every block depends
-    on, never a copy per block.
+    scattered to every worker up front, once per call; the graph then holds
+    only a reference. Elsewhere it is one key of the graph that every block
+    depends on, never a copy per block.
+
+    Each call scatters under a key of its own (``hash=False``): with a key
+    derived from the model's bytes, a second call for the same model reused
+    the key that the first call's result was releasing on the scheduler, and
+    its blocks failed with "lost dependencies" (every other call of a loop).
+    A key per call also means a refitted model is never served stale.
     """
     if dask.config.get("scheduler", None) == "dask.distributed":
         from distributed import default_client
 
-        return default_client().scatter(estimator, broadcast=True, hash=True)
+        return default_client().scatter(estimator, broadcast=True, hash=False)
     return dask.delayed(estimator, pure=True)
 
 
