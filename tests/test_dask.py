@@ -225,3 +225,70 @@ def test_search_and_inference_on_a_local_cluster(cluster_client, clf):
         np.testing.assert_array_equal(out.compute(), clf.predict_proba(NAMES))
         holders = cluster_client.who_has()
         assert any(len(workers) == 2 for workers in holders.values())  # broadcast
+
+
+def test_apply_blocks_holds_up_to_repeated_concurrent_and_refitted_use(
+    cluster_client, clf
+):
+    """Check the adapter on a real cluster as a user calls it: the same call
+    again and again (each once failed with "lost dependencies" when the model
+    was scattered under a key derived from its bytes), two computations at
+    once with the same and another model, a model refitted in place between
+    calls, and after client.restart()."""
+    names = da.from_array(NAMES, chunks=9)
+    bag = db.from_sequence(list(NAMES), npartitions=4)
+    expected = clf.predict_proba(NAMES)
+    other = RNNSequenceClassifier(**{**TINY, "random_state": 1}).fit(NAMES, LABELS)
+    with dask.config.set(scheduler="dask.distributed"):
+        for _ in range(20):
+            out = apply_blocks(clf, names, "predict_proba").compute()
+            np.testing.assert_array_equal(out, expected)
+        assert apply_blocks(clf, bag).compute() == list(clf.predict(NAMES))
+
+        same, again, theirs = dask.compute(
+            apply_blocks(clf, names, "predict_proba"),
+            apply_blocks(clf, names, "predict_proba"),
+            apply_blocks(other, names, "predict_proba"),
+        )
+        np.testing.assert_array_equal(same, expected)
+        np.testing.assert_array_equal(again, expected)
+        np.testing.assert_array_equal(theirs, other.predict_proba(NAMES))
+
+        model = clone(clf).fit(NAMES, LABELS)
+        first = apply_blocks(model, names, "predict_proba").compute()
+        model.set_params(random_state=7).fit(NAMES, LABELS)
+        refitted = apply_blocks(model, names, "predict_proba").compute()
+        np.testing.assert_array_equal(refitted, model.predict_proba(NAMES))
+        assert not np.array_equal(first, refitted)
+
+        cluster_client.restart()
+        out = apply_blocks(clf, names, "predict_proba").compute()
+        np.testing.assert_array_equal(out, expected)
+
+
+def test_apply_blocks_completes_when_a_worker_dies_mid_computation(cluster_client):
+    """Check that killing a worker process while blocks run still gives the
+    complete result, equal to one process: its tasks run again elsewhere and
+    the model has a copy on every worker."""
+    import os
+    import signal
+    import time
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(4000, 60, 3))
+    model = RNNSequenceRegressor(hidden_size=32, max_iter=1, random_state=0)
+    model.fit(X[:100], X[:100, :, 0].sum(1))
+    expected = model.predict(X)
+    pids = cluster_client.run(os.getpid)
+    with dask.config.set(scheduler="dask.distributed"):
+        future = cluster_client.compute(
+            apply_blocks(model, da.from_array(X, chunks=(100, 60, 3)))
+        )
+        busy, deadline = [], time.monotonic() + 60
+        while not busy and time.monotonic() < deadline:
+            time.sleep(0.05)
+            busy = [w for w, tasks in cluster_client.processing().items() if tasks]
+        assert busy and not future.done(), "no worker was running the blocks"
+        os.kill(pids[busy[0]], signal.SIGKILL)
+        out = future.result(timeout=300)
+    np.testing.assert_array_equal(out, expected)
