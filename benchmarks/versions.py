@@ -16,4 +16,5 @@ V01_DEFAULTS = dict(
     learning_rate_init=0.005,
     ema_decay=None,
     patch_size=1,  # read every step of numeric series
+    pooling="last",  # the final state h_T
 )

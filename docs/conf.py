@@ -40,7 +40,21 @@ exclude_patterns = ["_build", "auto_examples/*.ipynb", "**.md"]
 templates_path = ["_templates"]
 html_theme = "pydata_sphinx_theme"
 html_title = f"sklearn-rnn {release}"
-html_theme_options = {"navigation_with_keys": False}
+html_theme_options = {
+    "navigation_with_keys": False,
+    # The guide pages, the API reference and the examples in the navbar; the
+    # project pages (benchmarks, development, changelog...) under "More".
+    "header_links_before_dropdown": 8,
+}
+# The left sidebar lists a page's sub-pages; the guide pages have none, and an
+# empty "Section Navigation" column took a quarter of the width and clipped
+# their code. Only the API reference and the gallery keep it.
+html_sidebars = {
+    "**": [],
+    "api": ["sidebar-nav-bs"],
+    "generated/*": ["sidebar-nav-bs"],
+    "auto_examples/*": ["sidebar-nav-bs"],
+}
 html_static_path = ["_static"]
 html_css_files = ["long_names.css"]
 suppress_warnings = ["config.cache"]
@@ -57,5 +71,9 @@ sphinx_gallery_conf = {
     # "Examples using this class" on every API page (the class template's
     # minigallery) from the names each example uses.
     "doc_module": ("sklearn_rnn",),
+    # The execution-times pages load jQuery and DataTables from a CDN: the
+    # only pages that would reach the network. Example run times are in
+    # each example's footer.
+    "write_computation_times": False,
     "backreferences_dir": "gen_modules/backreferences",
 }

@@ -47,7 +47,7 @@ ESTIMATORS = (
     + [
         RNNSequenceRegressor(
             fit_mode="sgd",
-            **{**REGRESSOR_PARAMS, "max_iter": 3, "learning_rate_init": 0.003},
+            **{**REGRESSOR_PARAMS, "max_iter": 5, "learning_rate_init": 0.003},
         )
     ]
     + [

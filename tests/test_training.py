@@ -501,8 +501,9 @@ def test_float64_predictions_follow_weights_changed_after_predicting(language_wo
     weights loaded or edited in place, or a setting changed, after a first
     predict must not leave predictions on the old weights."""
     X, y = language_words
-    clf = _fit(X, y, max_iter=1, inference_dtype="float64")
-    other = _fit(X, y, max_iter=3, random_state=1)
+    # Final-state pooling, so that switching to max keeps the embedding width.
+    clf = _fit(X, y, max_iter=1, inference_dtype="float64", pooling="last")
+    other = _fit(X, y, max_iter=3, random_state=1, pooling="last")
     clf.predict_proba(X)  # the float64 copy exists now
     with torch.no_grad():
         clf.module_.load_state_dict(other.module_.state_dict())
