@@ -48,12 +48,23 @@ html_theme_options = {
 }
 # The left sidebar lists a page's sub-pages; the guide pages have none, and an
 # empty "Section Navigation" column took a quarter of the width and clipped
-# their code. Only the API reference and the gallery keep it.
+# their code. The API reference and the gallery keep it.
 html_sidebars = {
-    "**": [],
-    "api": ["sidebar-nav-bs"],
-    "generated/*": ["sidebar-nav-bs"],
-    "auto_examples/*": ["sidebar-nav-bs"],
+    page: []
+    for page in (
+        "index",
+        "getting_started",
+        "user_guide",
+        "good_results",
+        "time_series",
+        "scaling_out",
+        "performance",
+        "benchmarks",
+        "development",
+        "contributing",
+        "changelog",
+        "references",
+    )
 }
 html_static_path = ["_static"]
 html_css_files = ["long_names.css"]

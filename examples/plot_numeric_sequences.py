@@ -8,6 +8,13 @@ arrays of different lengths is a ragged batch. Neither needs scaling by hand.
 """
 
 # %%
+import matplotlib.pyplot as plt
+import numpy as np
+from sklearn.model_selection import train_test_split
+
+from sklearn_rnn import RNNSequenceClassifier
+from sklearn_rnn.datasets import load_digit_sequences, make_wave_classification
+
 # sphinx_gallery_start_ignore
 # The test suite runs every example on tiny settings
 # (SKLEARN_RNN_EXAMPLES_FAST=1); the hidden lines of this file shrink it there.
@@ -17,16 +24,10 @@ import warnings
 from sklearn.exceptions import ConvergenceWarning
 
 FAST = os.environ.get("SKLEARN_RNN_EXAMPLES_FAST") == "1"
-if FAST:  # two epochs do not converge, by design
-    warnings.filterwarnings("ignore", category=ConvergenceWarning)
+# The gallery fits with small fixed budgets (max_iter) so that the pages
+# build fast; sklearn's warning that a budget ended is not shown on them.
+warnings.filterwarnings("ignore", category=ConvergenceWarning)
 # sphinx_gallery_end_ignore
-
-import matplotlib.pyplot as plt
-import numpy as np
-from sklearn.model_selection import train_test_split
-
-from sklearn_rnn import RNNSequenceClassifier
-from sklearn_rnn.datasets import load_digit_sequences, make_wave_classification
 
 # %%
 # Digits: each 8x8 image is read top to bottom, one row (8 pixels) per step.

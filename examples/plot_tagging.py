@@ -11,6 +11,13 @@ tags of words it never saw in training.
 """
 
 # %%
+import matplotlib.pyplot as plt
+from sklearn.metrics import ConfusionMatrixDisplay
+
+from sklearn_rnn import RNNSequenceTagger
+from sklearn_rnn.datasets import fetch_ud_treebank
+from sklearn_rnn.metrics import flat_accuracy_score
+
 # sphinx_gallery_start_ignore
 # The test suite runs every example on tiny settings
 # (SKLEARN_RNN_EXAMPLES_FAST=1); the hidden lines of this file shrink it there.
@@ -20,16 +27,10 @@ import warnings
 from sklearn.exceptions import ConvergenceWarning
 
 FAST = os.environ.get("SKLEARN_RNN_EXAMPLES_FAST") == "1"
-if FAST:  # two epochs do not converge, by design
-    warnings.filterwarnings("ignore", category=ConvergenceWarning)
+# The gallery fits with small fixed budgets (max_iter) so that the pages
+# build fast; sklearn's warning that a budget ended is not shown on them.
+warnings.filterwarnings("ignore", category=ConvergenceWarning)
 # sphinx_gallery_end_ignore
-
-import matplotlib.pyplot as plt
-from sklearn.metrics import ConfusionMatrixDisplay
-
-from sklearn_rnn import RNNSequenceTagger
-from sklearn_rnn.datasets import fetch_ud_treebank
-from sklearn_rnn.metrics import flat_accuracy_score
 
 # sphinx_gallery_start_ignore
 if FAST:  # offline and tiny: two toy sentences stand in for the treebank

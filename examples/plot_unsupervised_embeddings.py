@@ -13,6 +13,15 @@ and the nearest neighbours of a few names.
 """
 
 # %%
+import matplotlib.pyplot as plt
+import numpy as np
+from sklearn.decomposition import PCA
+from sklearn.model_selection import train_test_split
+from sklearn.neighbors import NearestNeighbors
+
+from sklearn_rnn import RNNEmbeddingTransformer
+from sklearn_rnn.datasets import load_surnames
+
 # sphinx_gallery_start_ignore
 # The test suite runs every example on tiny settings
 # (SKLEARN_RNN_EXAMPLES_FAST=1); the hidden lines of this file shrink it there.
@@ -22,18 +31,10 @@ import warnings
 from sklearn.exceptions import ConvergenceWarning
 
 FAST = os.environ.get("SKLEARN_RNN_EXAMPLES_FAST") == "1"
-if FAST:  # two epochs do not converge, by design
-    warnings.filterwarnings("ignore", category=ConvergenceWarning)
+# The gallery fits with small fixed budgets (max_iter) so that the pages
+# build fast; sklearn's warning that a budget ended is not shown on them.
+warnings.filterwarnings("ignore", category=ConvergenceWarning)
 # sphinx_gallery_end_ignore
-
-import matplotlib.pyplot as plt
-import numpy as np
-from sklearn.decomposition import PCA
-from sklearn.model_selection import train_test_split
-from sklearn.neighbors import NearestNeighbors
-
-from sklearn_rnn import RNNEmbeddingTransformer
-from sklearn_rnn.datasets import load_surnames
 
 X, y = load_surnames(return_X_y=True)
 keep = np.isin(y, ["Italian", "Finnish", "Irish", "Dutch", "Croatian"])
