@@ -175,8 +175,10 @@ _MAX_WIDE_NGRAMS = """max_wide_ngrams : int or None, default=20_000
 
 RNNSequenceClassifier.__doc__ = f"""Recurrent-network classifier for variable-length sequences.
 
-Parr's matrix RNN ``h_t = f(W h_{{t-1}} + U x_t + b)`` reads each sequence into a
-fixed-length embedding ``h_T`` and ``V h_T + c`` gives the class scores. X may
+A recurrent network (Parr's matrix RNN ``h_t = f(W h_{{t-1}} + U x_t + b)``,
+or by default a GRU) reads each sequence into a fixed-length embedding ``e``
+(by default its final state ``h_T`` with the mean and max of its states,
+``pooling="concat"``) and ``V e + c`` gives the class scores. X may
 be strings (characters by default), lists of tokens, a numeric array of shape
 ``(n_samples, n_steps)`` or ``(n_samples, n_steps, n_features)``, or a list of
 numeric arrays of different lengths. Training runs in skorch.

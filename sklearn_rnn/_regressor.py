@@ -127,7 +127,7 @@ class RNNSequenceRegressor(RegressorMixin, BaseRNN):
 
 RNNSequenceRegressor.__doc__ = f"""Recurrent-network regressor for variable-length sequences.
 
-The network of :class:`RNNSequenceClassifier` with a linear head ``V h_T + c``
+The network of :class:`RNNSequenceClassifier` with a linear head ``V e + c``
 trained with the squared error (as :class:`~sklearn.neural_network.MLPRegressor`),
 for one or several continuous targets per sequence. Targets are standardised
 (mean 0, variance 1, weighted by ``sample_weight``) before training and the
