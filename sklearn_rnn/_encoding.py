@@ -34,7 +34,7 @@ from sklearn_rnn._input_kinds import (
     hashable,
     is_sequence_like,
 )
-from sklearn_rnn._packed_vocabulary import pack_vocabulary, unpack_vocabulary
+from sklearn_rnn._packed_vocabulary import PackedVocabularyState
 from sklearn_rnn._wide import WideNgrams
 
 UNKNOWN_ID = 0
@@ -272,7 +272,7 @@ def _analyze(analyzer: str | Callable, text: str) -> list:
     return list(tokens)
 
 
-class SequenceEncoder:
+class SequenceEncoder(PackedVocabularyState):
     """Learn a vocabulary (symbols) or a feature count (numbers) and encode X.
 
     Parameters
@@ -351,17 +351,6 @@ class SequenceEncoder:
         self.max_wide_ngrams = max_wide_ngrams
         self.patch_size = patch_size
         self.per_record = per_record
-
-    def __getstate__(self):
-        state = self.__dict__.copy()
-        if "vocabulary_" in state:
-            state["vocabulary_"] = pack_vocabulary(state["vocabulary_"])
-        return state
-
-    def __setstate__(self, state):
-        if "vocabulary_" in state:
-            state["vocabulary_"] = unpack_vocabulary(state["vocabulary_"])
-        self.__dict__.update(state)
 
     def _reads_record_view(self) -> bool:
         # Encoders pickled before the record view existed read without it.

@@ -51,3 +51,19 @@ def unpack_vocabulary(saved):
     _, symbols, count = saved
     texts = symbols.split(_SEPARATOR) if count else []
     return {_symbol(text): i for i, text in enumerate(texts, start=1)}
+
+
+class PackedVocabularyState:
+    """Pickle (and skops) state of an object whose ``vocabulary_`` is saved
+    packed: the encoder's and the wide term's."""
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        if "vocabulary_" in state:
+            state["vocabulary_"] = pack_vocabulary(state["vocabulary_"])
+        return state
+
+    def __setstate__(self, state):
+        if "vocabulary_" in state:
+            state["vocabulary_"] = unpack_vocabulary(state["vocabulary_"])
+        self.__dict__.update(state)

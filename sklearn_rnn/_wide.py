@@ -17,7 +17,7 @@ from itertools import chain
 import numpy as np
 
 from sklearn_rnn._char_codes import code_points, ngram_code, ngram_ids, ngram_table
-from sklearn_rnn._packed_vocabulary import pack_vocabulary, unpack_vocabulary
+from sklearn_rnn._packed_vocabulary import PackedVocabularyState
 
 UNKNOWN_ID = 0
 BOUNDARY_CHAR = " "  # what char_wb pads a word with
@@ -62,7 +62,7 @@ def step_ngrams(sequence, ngram_range) -> list[list]:
     return steps
 
 
-class WideNgrams:
+class WideNgrams(PackedVocabularyState):
     """Vocabulary and per-step encoding of the wide term's n-grams.
 
     Parameters
@@ -160,16 +160,9 @@ class WideNgrams:
 
     # ------------------------------------------------- strings, vectorised
     def __getstate__(self):
-        state = self.__dict__.copy()
+        state = super().__getstate__()
         state["_tables"] = None  # rebuilt on first use; never pickled
-        if "vocabulary_" in state:
-            state["vocabulary_"] = pack_vocabulary(state["vocabulary_"])
         return state
-
-    def __setstate__(self, state):
-        if "vocabulary_" in state:
-            state["vocabulary_"] = unpack_vocabulary(state["vocabulary_"])
-        self.__dict__.update(state)
 
     def _char_ids_in_bulk(self, texts: list) -> np.ndarray | None:
         """``transform`` of strings with numpy: the same ids as the per-step
