@@ -7,9 +7,20 @@ import torch
 # The suite runs on 2 shared cores: one torch thread avoids OpenMP spin-waits.
 torch.set_num_threads(1)
 
+
 # Tiny settings for the estimator checks and unit tests (real sizes live in
 # benchmarks/ and examples/). A batch larger than sklearn's check data keeps
 # the sample-order checks independent of batching.
+def numeric_records(*arrays):
+    """Records of (len,) or (len, n_features) arrays, as the encoder stores
+    numeric input (float32, flat)."""
+    from sklearn_rnn._encoding import Records
+
+    steps = [np.asarray(a, np.float32) for a in arrays]
+    steps = [a[:, None] if a.ndim == 1 else a for a in steps]
+    return Records.from_list(steps, np.zeros((0, steps[0].shape[1]), np.float32))
+
+
 FAST_PARAMS = {
     "hidden_size": 8,
     "max_iter": 20,

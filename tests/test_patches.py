@@ -12,7 +12,6 @@ from sklearn_rnn import (
 )
 from sklearn_rnn._encoding import (
     AUTO_PATCH_STEPS,
-    Records,
     SequenceEncoder,
     auto_patch_size,
     stacked_steps,
@@ -20,18 +19,13 @@ from sklearn_rnn._encoding import (
 from sklearn_rnn.export import export_network
 from sklearn_rnn.standalone import StandaloneRNN
 
+from .conftest import numeric_records
+
 TINY = dict(hidden_size=4, max_iter=2, random_state=0)
 
 
-def _records(*arrays):
-    """Records of (len,) or (len, n_features) arrays."""
-    steps = [np.asarray(a, np.float32) for a in arrays]
-    steps = [a[:, None] if a.ndim == 1 else a for a in steps]
-    return Records.from_list(steps, np.zeros((0, steps[0].shape[1]), np.float32))
-
-
 def test_stacked_steps_put_consecutive_steps_side_by_side():
-    records = _records([1, 2, 3, 4, 5], [], [10, 20, 30, 40])
+    records = numeric_records([1, 2, 3, 4, 5], [], [10, 20, 30, 40])
     out = stacked_steps(records, 2)
     assert_array_equal(out.lengths, [3, 0, 2])
     # The first step repeats in front of a record that is not a multiple.
@@ -41,12 +35,12 @@ def test_stacked_steps_put_consecutive_steps_side_by_side():
 
 def test_stacked_steps_keep_channels_of_a_step_together():
     record = np.arange(6).reshape(3, 2)  # steps (0, 1), (2, 3), (4, 5)
-    out = stacked_steps(_records(record), 3)
+    out = stacked_steps(numeric_records(record), 3)
     assert_array_equal(out.values, [[0, 1, 2, 3, 4, 5]])
 
 
 def test_size_one_is_the_records_unchanged():
-    records = _records([1, 2, 3])
+    records = numeric_records([1, 2, 3])
     assert stacked_steps(records, 1) is records
 
 

@@ -13,23 +13,19 @@ from sklearn_rnn import (
     RNNSequenceRegressor,
     RNNSequenceTagger,
 )
-from sklearn_rnn._encoding import Records, SequenceEncoder, with_record_view
+from sklearn_rnn._encoding import SequenceEncoder, with_record_view
 from sklearn_rnn.export import export_network
 from sklearn_rnn.standalone import StandaloneRNN
 
+from .conftest import numeric_records
+
 TINY = dict(hidden_size=4, max_iter=2, random_state=0)
-
-
-def _records(*arrays):
-    steps = [np.asarray(a, np.float32) for a in arrays]
-    steps = [a if a.ndim == 2 else a[:, None] for a in steps]
-    return Records.from_list(steps, np.zeros((0, steps[0].shape[1]), np.float32))
 
 
 def test_the_record_view_standardises_each_record_and_channel():
     rng = np.random.default_rng(0)
     a, b = rng.normal(size=(7, 2)), rng.normal(size=(3, 2)) * [1000, 0.001] + 5
-    records = with_record_view(_records(a, np.zeros((0, 2)), b))
+    records = with_record_view(numeric_records(a, np.zeros((0, 2)), b))
     assert records.values.shape == (10, 4)
     assert_array_equal(records.lengths, [7, 0, 3])
     assert_allclose(records.values[:, :2], np.vstack([a, b]), rtol=1e-6)
@@ -41,18 +37,18 @@ def test_the_record_view_standardises_each_record_and_channel():
 
 def test_the_record_view_ignores_level_and_scale():
     shape = np.sin(np.linspace(0, 3, 20))
-    one = with_record_view(_records(shape)).values[:, 1]
-    other = with_record_view(_records(250 * shape - 40)).values[:, 1]
+    one = with_record_view(numeric_records(shape)).values[:, 1]
+    other = with_record_view(numeric_records(250 * shape - 40)).values[:, 1]
     assert_allclose(one, other, atol=1e-5)
 
 
 def test_a_constant_record_reads_zeros_in_its_view():
-    records = with_record_view(_records([3.0] * 5, [1e6 + 1e-3] * 4, [2.0]))
+    records = with_record_view(numeric_records([3.0] * 5, [1e6 + 1e-3] * 4, [2.0]))
     assert_array_equal(records.values[:, 1], 0)
 
 
-def test_no_records_stay_no_records():
-    records = with_record_view(_records(np.zeros((0, 2))))
+def test_no_records_stay_nonumeric_records():
+    records = with_record_view(numeric_records(np.zeros((0, 2))))
     assert records.values.shape == (0, 4)
 
 
