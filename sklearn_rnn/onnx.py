@@ -72,6 +72,13 @@ class _ContainerWriter:
                 self.scope.get_unique_variable_name(f"{self.prefix}_{op_type}")
                 for _ in range(n_outputs)
             ]
+        # A numpy attribute is a tensor (ConstantOfShape's value), not a list.
+        attrs = {
+            key: onnx.numpy_helper.from_array(value)
+            if isinstance(value, np.ndarray)
+            else value
+            for key, value in attrs.items()
+        }
         self.container.add_node(
             op_type,
             list(inputs),

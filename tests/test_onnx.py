@@ -130,7 +130,7 @@ def test_pipeline_from_raw_strings(names):
             ("rf", RandomForestClassifier(n_estimators=20, random_state=0)),
         ]
     ).fit(X, y)
-    onx = to_onnx(pipe, X[:2], options={RandomForestClassifier: {"zipmap": False}})
+    onx = to_onnx(pipe, X[:1], options={"zipmap": False})  # as the user guide
     labels, proba = session(onx).run(None, {"X": X_test})
     expected = pipe.predict_proba(X_test)
     np.testing.assert_allclose(proba, expected, atol=TOL, rtol=0)
