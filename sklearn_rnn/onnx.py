@@ -223,10 +223,29 @@ def _no_conversion(scope, operator, container):  # pragma: no cover
 
 
 def input_types(model) -> list:
-    """``initial_types`` for ``skl2onnx.to_onnx`` of a fitted model or a
-    pipeline that starts with one: ``[("X", StringTensorType([None]))]`` for
-    strings; for numbers ``("X", FloatTensorType([None, None, n_features]))``
-    and ``("lengths", Int64TensorType([None]))``."""
+    """The ``initial_types`` to pass to ``skl2onnx.to_onnx``.
+
+    Parameters
+    ----------
+    model : fitted estimator of this library, or a Pipeline that starts with one
+
+    Returns
+    -------
+    initial_types : list of (name, type)
+        ``[("X", StringTensorType([None]))]`` for a model fitted on strings;
+        for numeric series ``("X", FloatTensorType([None, None, n_features]))``
+        (right-padded) and ``("lengths", Int64TensorType([None]))``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import sklearn_rnn.onnx
+    >>> from sklearn_rnn import RNNSequenceRegressor
+    >>> X = np.random.default_rng(0).normal(size=(8, 5, 2))
+    >>> reg = RNNSequenceRegressor(hidden_size=4, max_iter=1).fit(X, X[:, -1, 0])
+    >>> sklearn_rnn.onnx.input_types(reg)
+    [('X', FloatTensorType(shape=[None, None, 2])), ('lengths', Int64TensorType(shape=[None]))]
+    """
     first = model.steps[0][1] if isinstance(model, Pipeline) else model
     encoder = getattr(first, "encoder_", None)
     if encoder is None:
