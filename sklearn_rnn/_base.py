@@ -451,6 +451,7 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
                 bidirectional=self.bidirectional,
                 pooling=self.pooling,
                 per_step=task.per_step,
+                crf=getattr(task, "crf", False),
                 wide=self._wide_head(),
                 n_wide_inputs=None
                 if encoder.wide_ is None

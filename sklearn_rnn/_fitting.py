@@ -167,7 +167,12 @@ class _SequenceNet(NeuralNet):
         return self.module_(x.X, x.lengths)
 
     def get_loss(self, y_pred, y_true, X, **kwargs):  # training or not: one loss
-        per_row = self.criterion_(y_pred, y_true)  # class weights applied here
+        if getattr(self.criterion_, "reads_records", False):
+            # A loss over whole label sequences (the CRF) needs to know which
+            # rows make a record, and the module's transition scores.
+            per_row = self.criterion_(y_pred, y_true, X.lengths, self.module_)
+        else:
+            per_row = self.criterion_(y_pred, y_true)  # class weights applied here
         weight = X.weight
         # A batch whose rows all weigh 0 contributes nothing (not 0/0).
         return (per_row * weight).sum() / weight.sum().clamp_min(1e-12)

@@ -225,6 +225,12 @@ class MatrixRNN(nn.Module):
     step_width : int or None
         Columns of a step that hold its own symbols, the recurrence's input
         (None: all of them).
+    crf : bool
+        With ``per_step``: also hold a linear-chain CRF's transition scores
+        over the outputs (``transitions[i, j]``: output ``j`` after ``i``;
+        ``start_transitions``, ``end_transitions``), which the loss and the
+        decoding of ``sklearn_rnn._crf`` read; ``forward`` still returns
+        the per-step scores.
 
     Attributes
     ----------
@@ -238,6 +244,7 @@ class MatrixRNN(nn.Module):
     # Defaults for modules pickled before the wide term had its own n-grams.
     n_wide_inputs: int | None = None
     step_width: int | None = None
+    crf: bool = False  # modules pickled before the CRF layer had none
 
     def __init__(
         self,
@@ -261,6 +268,7 @@ class MatrixRNN(nn.Module):
         wide: bool = False,
         n_wide_inputs: int | None = None,
         step_width: int | None = None,
+        crf: bool = False,
     ):
         super().__init__()
         # A misspelt choice would otherwise run as another one (an unknown
@@ -325,6 +333,11 @@ class MatrixRNN(nn.Module):
             self.V_bag = nn.Parameter(
                 torch.empty(n_outputs, self.n_wide_inputs or n_inputs)
             )
+        self.crf = bool(crf and per_step)
+        if self.crf:
+            self.transitions = nn.Parameter(torch.empty(n_outputs, n_outputs))
+            self.start_transitions = nn.Parameter(torch.empty(n_outputs))
+            self.end_transitions = nn.Parameter(torch.empty(n_outputs))
         self.reset_parameters(generator)
 
     # What rebuilds the module (``config``); the generator only draws the
@@ -348,6 +361,7 @@ class MatrixRNN(nn.Module):
         "wide",
         "n_wide_inputs",
         "step_width",
+        "crf",
     )
 
     def config(self) -> dict:
@@ -373,8 +387,10 @@ class MatrixRNN(nn.Module):
     def reset_parameters(self, generator: torch.Generator | None = None) -> None:
         bound = 1.0 / math.sqrt(self.hidden_size)
         for name, param in self.named_parameters():
-            if name.startswith(("b", "c")) or name == "V_bag":
-                param.zero_()  # Parr: a zero-initialised bias; no bag term yet
+            if name.startswith(("b", "c")) or name == "V_bag" or "transitions" in name:
+                # Parr: a zero-initialised bias; no bag term yet; a CRF that
+                # starts with no preference between tag pairs.
+                param.zero_()
             else:
                 param.uniform_(-bound, bound, generator=generator)
         if self.symbolic:

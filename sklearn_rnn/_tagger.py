@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
-import torch
 from sklearn.base import _fit_context
+from sklearn.utils.validation import check_is_fitted
 
 from sklearn_rnn._base import BaseRNN
 from sklearn_rnn._docstrings import SHARED_ATTRIBUTES, SHARED_PARAMETERS, document
-from sklearn_rnn._tasks import TaggingTask
+from sklearn_rnn._tasks import CRFTaggingTask, TaggingTask
 from sklearn_rnn.metrics import flat_accuracy_score
 
 
@@ -18,6 +18,7 @@ class RNNSequenceTagger(BaseRNN):
             k: v for k, v in BaseRNN._parameter_constraints.items() if k != "patch_size"
         },
         "word_features": ["boolean"],
+        "use_crf": ["boolean"],
         # The record view ("auto") was measured on whole-sequence tasks only.
         "standardize": ["boolean"],
     }
@@ -58,6 +59,7 @@ class RNNSequenceTagger(BaseRNN):
         ngram_range=(1, 1),
         max_ngrams=None,
         word_features=True,
+        use_crf=False,
         standardize=True,
         warm_start=False,
         device="cpu",
@@ -76,7 +78,17 @@ class RNNSequenceTagger(BaseRNN):
         return {"word_features": self.word_features}
 
     def _make_task(self, y, *, symbolic):
-        return TaggingTask(self.class_weight, self.label_smoothing)
+        task = CRFTaggingTask if self.use_crf else TaggingTask
+        return task(self.class_weight, self.label_smoothing)
+
+    def _check_same_architecture(self, module, settings: dict) -> None:
+        if module.crf != self.use_crf:
+            raise ValueError(
+                "warm_start=True continues the fitted network, but ['use_crf'] "
+                "changed since the last fit; set warm_start=False to train a new "
+                "network with this value."
+            )
+        super()._check_same_architecture(module, settings)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
@@ -137,13 +149,17 @@ array-like of shape (n_samples, n_steps[, n_features]), or list of arrays
     def predict_proba(self, X):
         """Tag probabilities of every step.
 
+        With ``use_crf=True`` these are the CRF's marginals: the probability
+        of each tag at a step, summed over every tag sequence of the record
+        (forward-backward), so they account for the neighbouring tags.
+
         Returns
         -------
         proba : list of ndarray of shape (len_i, n_tags)
             One array per sequence, columns in the order of ``classes_``.
         """
         logits, lengths = self._step_logits(X)
-        proba = torch.softmax(torch.as_tensor(logits, dtype=torch.float64), 1).numpy()
+        proba = self.task_.step_probabilities(logits, lengths, self.module_)
         return np.split(proba, np.cumsum(lengths)[:-1])
 
     def predict_marginals(self, X):
@@ -173,10 +189,59 @@ array-like of shape (n_samples, n_steps[, n_features]), or list of arrays
             ``y[i]`` is the list of tags of ``X[i]`` (as sklearn-crfsuite returns).
         """
         logits, lengths = self._step_logits(X)
-        tags = self.task_.decode(logits)
+        tags = self.task_.decode_steps(logits, lengths, self.module_)
         out = np.empty(len(lengths), dtype=object)
         out[:] = [t.tolist() for t in np.split(tags, np.cumsum(lengths)[:-1])]
         return out
+
+    def predict_single(self, xseq):
+        """Tags of one sequence (sklearn-crfsuite's ``predict_single``).
+
+        Parameters
+        ----------
+        xseq : str, token list or list of feature dicts
+            One sequence.
+
+        Returns
+        -------
+        tags : list
+            One tag per step.
+        """
+        return self.predict([xseq])[0]
+
+    def predict_marginals_single(self, xseq):
+        """Tag probabilities of every step of one sequence as ``{tag:
+        probability}`` dicts (sklearn-crfsuite's ``predict_marginals_single``).
+
+        Parameters
+        ----------
+        xseq : str, token list or list of feature dicts
+            One sequence.
+
+        Returns
+        -------
+        marginals : list of dict
+        """
+        return self.predict_marginals([xseq])[0]
+
+    @property
+    def transition_features_(self) -> dict:
+        """``{(from_tag, to_tag): weight}``: the CRF's learned transition
+        scores (sklearn-crfsuite's attribute of the same name); only with
+        ``use_crf=True``."""
+        check_is_fitted(self, "module_")
+        if not self.module_.crf:
+            raise AttributeError(
+                "transition_features_ exists only with use_crf=True: this "
+                "tagger scores every step on its own (a softmax per step)."
+            )
+        weights = self.module_.transitions.detach().cpu().double().numpy()
+        tags = self.classes_.tolist()
+        return {
+            (a, b): float(weights[i, j])
+            for i, a in enumerate(tags)
+            for j, b in enumerate(tags)
+        }
 
     def score(self, X, y, sample_weight=None):
         """Token accuracy: the share of all steps whose tag is right (each step
@@ -245,6 +310,15 @@ Parameters
     steps of all training sequences (weighted by ``sample_weight``) and
     rescale to mean 0 and variance 1 before the network, in ``fit`` and at
     predict time. False feeds the values as they are.''',
+            "use_crf": '''use_crf : bool, default=False
+    Put a linear-chain CRF on the per-step scores (a BiLSTM-CRF, Lample et
+    al. 2016): learned transition scores between consecutive tags (and for
+    the first and last tag), trained on the likelihood of each record's
+    whole tag sequence. ``predict`` then returns the best sequence (Viterbi),
+    in which a tag pair never seen in training (an ``I-`` after ``O`` in BIO
+    spans) scores low, ``predict_proba`` the marginals (forward-backward),
+    and ``transition_features_`` the transition scores. Not with
+    ``class_weight`` or ``label_smoothing``.''',
             "word_features": '''word_features : bool, default=True
     Token input: each step also carries its word's lowercase form, 1-4 letter
     prefixes and suffixes and its shape (``"Xxxx"``, ``"dd"``), summed into

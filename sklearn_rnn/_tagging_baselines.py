@@ -43,3 +43,21 @@ def crf_features(sentence):
             f["EOS"] = True
         feats.append(f)
     return feats
+
+
+def proper_noun_spans(upos_sequences, label="NAME"):
+    """BIO tags of the runs of proper nouns in UPOS tag sequences: the first
+    ``PROPN`` of a run is ``B-NAME``, the others ``I-NAME``, every other tag
+    ``O``. A span task derived exactly from a treebank's UPOS column."""
+    spans = []
+    for tags in upos_sequences:
+        out, inside = [], False
+        for tag in tags:
+            if tag == "PROPN":
+                out.append(f"I-{label}" if inside else f"B-{label}")
+                inside = True
+            else:
+                out.append("O")
+                inside = False
+        spans.append(out)
+    return spans

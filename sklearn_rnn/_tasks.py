@@ -28,6 +28,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_y, check_consistent_length
 from torch import nn
 
+from sklearn_rnn import _crf as crf
 from sklearn_rnn._encoding import Records
 from sklearn_rnn._input_kinds import describe, is_sequence_like
 
@@ -289,8 +290,98 @@ class TaggingTask(ClassificationTask):
     def stratify(self, targets: Targets):
         return None  # records hold many labels: a plain random split
 
+    crf = False
+
+    def decode_steps(self, logits, lengths, module) -> np.ndarray:
+        """The tag of every real step, flat: the best-scoring one."""
+        return self.decode(logits)
+
+    def step_probabilities(self, logits, lengths, module) -> np.ndarray:
+        """Probability of every tag at every real step, flat (softmax)."""
+        scores = torch.as_tensor(logits, dtype=torch.float64)
+        return torch.softmax(scores, 1).numpy()
+
     def baseline_loss(self, targets: Targets, weight: np.ndarray) -> float | None:
         return None  # per-step weights differ from record weights
+
+
+class _CRFLoss(nn.Module):
+    """Per step, the record's CRF negative log-likelihood divided by its
+    length: weighted and summed over a batch's steps (as the training loop
+    sums per-row losses) it is the records' likelihood per token, the scale
+    of the per-step cross-entropy it replaces."""
+
+    reads_records = True
+
+    def forward(self, y_pred, y_true, lengths, module):
+        lengths = np.asarray(lengths)
+        if not lengths.any():  # a batch of empty records: no rows, no loss
+            return y_pred[:, 0] * 0
+        emissions, mask = crf.padded_steps(y_pred, lengths[lengths > 0])
+        tags, _ = crf.padded_steps(y_true[:, None], lengths[lengths > 0])
+        nll = crf.negative_log_likelihood(
+            emissions,
+            tags[..., 0],
+            mask,
+            module.start_transitions,
+            module.transitions,
+            module.end_transitions,
+        )
+        steps = torch.as_tensor(lengths[lengths > 0], device=y_pred.device)
+        return torch.repeat_interleave(nll / steps, steps)
+
+
+class CRFTaggingTask(TaggingTask):
+    """Tagging with a linear-chain CRF output (``use_crf=True``): the loss is
+    the negative log-likelihood of each record's whole tag sequence, the
+    prediction its best sequence (Viterbi), the probabilities the marginals."""
+
+    crf = True
+
+    def __init__(self, class_weight=None, label_smoothing=0.0):
+        for name, value in (
+            ("class_weight", class_weight),
+            ("label_smoothing", label_smoothing or None),
+        ):
+            if value is not None:
+                raise ValueError(
+                    f"{name} has no meaning for a CRF's sequence likelihood; "
+                    f"set {name}={None if name == 'class_weight' else 0.0} with "
+                    "use_crf=True."
+                )
+        super().__init__()
+
+    def criterion(self) -> nn.Module:
+        return _CRFLoss()
+
+    @staticmethod
+    def _padded(module, logits, lengths):
+        scores = torch.as_tensor(logits, dtype=torch.float64)
+        emissions, mask = crf.padded_steps(scores, lengths)
+        params = [
+            p.detach().cpu().double()
+            for p in (
+                module.start_transitions,
+                module.transitions,
+                module.end_transitions,
+            )
+        ]
+        return emissions, mask, params
+
+    def decode_steps(self, logits, lengths, module) -> np.ndarray:
+        """The tags of every real step, flat: each record's Viterbi path."""
+        if len(logits) == 0:
+            return self.classes_[np.zeros(0, dtype=np.int64)]
+        emissions, mask, params = self._padded(module, logits, lengths)
+        best = crf.viterbi(emissions, mask, *params)
+        return self.classes_[crf.flat_steps(best, mask).numpy()]
+
+    def step_probabilities(self, logits, lengths, module) -> np.ndarray:
+        """Marginal probability of every tag at every real step, flat."""
+        if len(logits) == 0:
+            return np.zeros((0, len(self.classes_)))
+        emissions, mask, params = self._padded(module, logits, lengths)
+        return crf.flat_steps(crf.marginals(emissions, mask, *params), mask).numpy()
 
 
 class RegressionTask:

@@ -19,8 +19,10 @@ from sklearn_rnn._version import __version__
 
 # 4: the classifier's bag-of-symbols term V_bag; 5: its own n-grams;
 # 6: numeric steps read in patches (config["patch_size"]); 7: numeric steps
-# with each record's own standardisation beside them (config["per_record"])
-FORMAT_VERSION = 7
+# with each record's own standardisation beside them (config["per_record"]);
+# 8: a tagger's CRF transition scores (start_transitions, transitions,
+# end_transitions in state_dict; config["crf"])
+FORMAT_VERSION = 8
 
 
 def _plain(value):
@@ -56,7 +58,10 @@ or RNNEmbeddingTransformer
         ``V_bag`` times the counts of a record's n-grams to its outputs: those
         of ``wide_vocabulary`` (list, id = position + 1), read with a boundary
         at both ends as ``config["wide_ngram_range"]`` says, or, where that
-        is None, the symbols of its steps.
+        is None, the symbols of its steps. A tagger fitted with
+        ``use_crf=True`` (``config["crf"]``) adds ``start_transitions``,
+        ``transitions`` and ``end_transitions``: its tags are the best
+        sequence under those scores (Viterbi), not the best tag per step.
     """
     check_is_fitted(estimator, "module_")
     module, encoder = estimator.module_, estimator.encoder_
@@ -95,6 +100,7 @@ or RNNEmbeddingTransformer
             "scale": None if encoder.scale_ is None else encoder.scale_.tolist(),
             "patch_size": int(getattr(encoder, "patch_size_", 1)),
             "per_record": bool(encoder._reads_record_view()),
+            "crf": bool(module.crf),
         },
         "state_dict": {
             k: v.detach().cpu().clone() for k, v in module.state_dict().items()

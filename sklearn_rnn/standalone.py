@@ -24,7 +24,7 @@ def load(path):
 
 class StandaloneRNN:
     def __init__(self, artefact):
-        if artefact["format_version"] not in (1, 2, 3, 4, 5, 6, 7):
+        if artefact["format_version"] not in (1, 2, 3, 4, 5, 6, 7, 8):
             raise ValueError(
                 f"Unsupported format_version {artefact['format_version']}."
             )
@@ -285,11 +285,54 @@ class StandaloneRNN:
                 grams.append(gram)
         return grams
 
+    def _crf(self):
+        """Format 8: a tagger's CRF transition scores (start, between, end)."""
+        p = self.p
+        if "transitions" not in p:
+            return None
+        return p["start_transitions"], p["transitions"], p["end_transitions"]
+
+    @staticmethod
+    def _viterbi(e, start, trans, end):
+        """Best tag sequence of one record's step scores e (len, n_tags)."""
+        score, back = start + e[0], []
+        for t in range(1, len(e)):
+            best, prev = (score[:, None] + trans).max(0)
+            score = best + e[t]
+            back.append(prev)
+        tag = int((score + end).argmax())
+        path = [tag]
+        for prev in reversed(back):
+            tag = int(prev[tag])
+            path.append(tag)
+        return path[::-1]
+
+    @staticmethod
+    def _marginals(e, start, trans, end):
+        """P(tag at step t) of one record by the forward-backward sums."""
+        alpha = [start + e[0]]
+        for t in range(1, len(e)):
+            alpha.append(torch.logsumexp(alpha[-1][:, None] + trans, 0) + e[t])
+        beta = [end]
+        for t in range(len(e) - 1, 0, -1):
+            beta.append(torch.logsumexp(trans + (e[t] + beta[-1])[None, :], 1))
+        beta = beta[::-1]
+        log_z = torch.logsumexp(alpha[-1] + end, 0)
+        return torch.exp(torch.stack(alpha) + torch.stack(beta) - log_z)
+
     def predict_proba(self, X):
         """Class probabilities (n, n_classes); for a tagger one (len_i, n_tags)
-        array per sequence."""
+        array per sequence (with a CRF, the marginals)."""
         out = self._outputs(X)
         if self.config.get("per_step"):
+            crf = self._crf()
+            if crf is not None:
+                return [
+                    self._marginals(o, *crf).numpy()
+                    if len(o)
+                    else torch.zeros((0, len(self.classes))).numpy()
+                    for o in out
+                ]
             return [torch.softmax(o, dim=1).numpy() for o in out]
         return torch.softmax(out, dim=1).numpy()
 
@@ -302,6 +345,12 @@ class StandaloneRNN:
             )
             return (y[:, 0] if self.config["single_output"] else y).numpy()
         if self.config.get("per_step"):
+            crf = self._crf()
+            if crf is not None:  # the best sequence, not the best tag per step
+                return [
+                    [self.classes[i] for i in self._viterbi(o, *crf)] if len(o) else []
+                    for o in self._outputs(X)
+                ]
             return [
                 [self.classes[i] for i in p.argmax(axis=1)]
                 for p in self.predict_proba(X)
