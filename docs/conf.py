@@ -28,6 +28,8 @@ extensions = [
 autosummary_generate = True
 # sklearn adds set_*_request methods to every estimator class; their docstrings
 # point into sklearn's own docs, which are not linked here.
+# sklearn_rnn.spark's API page is built without Spark installed.
+autodoc_mock_imports = ["pyspark"]
 autodoc_default_options = {
     "members": True,
     "exclude-members": "set_fit_request, set_score_request, set_transform_request, "
