@@ -71,6 +71,7 @@ html_sidebars = {
 }
 html_static_path = ["_static"]
 html_css_files = ["long_names.css"]
+html_js_files = ["break_at_dots.js"]
 suppress_warnings = ["config.cache"]
 
 sphinx_gallery_conf = {

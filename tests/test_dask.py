@@ -292,3 +292,53 @@ def test_apply_blocks_completes_when_a_worker_dies_mid_computation(cluster_clien
         os.kill(pids[busy[0]], signal.SIGKILL)
         out = future.result(timeout=300)
     np.testing.assert_array_equal(out, expected)
+
+
+def test_incremental_fit_survives_a_worker_killed_mid_fit(cluster_client):
+    """Check that dask-ml's Incremental, training from blocks on the cluster,
+    gives the same model as without the fault when the worker running a
+    block's partial_fit is killed: the chain of partial_fit tasks is run again
+    from the last result a live worker holds, and each partial_fit is
+    deterministic (its shuffling and dropout are seeded from random_state and
+    the number of calls so far)."""
+    import os
+    import signal
+    import threading
+    import time
+
+    wrappers = pytest.importorskip("dask_ml.wrappers")
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(1600, 40, 3))
+    y = X[:, :, 0].mean(1)
+    blocks = as_record_array(da.from_array(X, chunks=(200, 40, 3)))
+    target = da.from_array(y, chunks=200)
+    params = {"hidden_size": 48, "random_state": 0}
+
+    def fit():
+        inc = wrappers.Incremental(
+            RNNSequenceRegressor(**params), shuffle_blocks=True, random_state=0
+        )
+        return inc.fit(blocks, target).estimator_
+
+    with dask.config.set(scheduler="dask.distributed"):
+        expected = fit().predict(X[:50])
+        pids = cluster_client.run(os.getpid)
+        result = {}
+        worker = threading.Thread(target=lambda: result.update(model=fit()))
+        worker.start()
+        # Wait until a few blocks are done and another is running, then kill
+        # the worker running it.
+        busy, deadline = [], time.monotonic() + 120
+        while time.monotonic() < deadline and worker.is_alive():
+            time.sleep(0.05)
+            busy = [w for w, tasks in cluster_client.processing().items() if tasks]
+            done = [k for k in cluster_client.who_has() if str(k).startswith("fit-")]
+            if busy and len(done) >= 2:
+                break
+        assert busy and worker.is_alive(), "the fit ended before a worker was killed"
+        os.kill(pids[busy[0]], signal.SIGKILL)
+        worker.join(timeout=600)
+    assert not worker.is_alive()
+    model = result["model"]
+    assert model.n_iter_ == 8  # every block, once
+    np.testing.assert_array_equal(model.predict(X[:50]), expected)
