@@ -39,7 +39,10 @@ from sklearn_rnn._input_kinds import (
     text_column,
 )
 from sklearn_rnn._module import GATES, NONLINEARITIES, POOLINGS, MatrixRNN
-from sklearn_rnn._persistence import PersistenceMixin
+from sklearn_rnn._persistence import (
+    PersistenceMixin,
+    optimizer_state_from_arrays,
+)
 from sklearn_rnn._stacklevel import user_stacklevel
 from sklearn_rnn._tasks import split_for_validation
 from sklearn_rnn._threads import auto_threads, torch_threads
@@ -484,11 +487,7 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
             verbose=self.verbose,
             device=device,
             seed=seed,
-            optimizer_state=(
-                self.net_.optimizer_.state_dict()
-                if continuing and hasattr(self, "net_")
-                else None
-            ),
+            optimizer_state=self._optimizer_state() if continuing else None,
         )
         try:
             # The module moves to the device inside train: name it here.
@@ -513,6 +512,11 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
         if task.kind in ("classification", "tagging"):
             self.classes_ = task.classes_
         self.module_, self.net_ = module, net
+        # A stream's model is saved with its optimizer's moments, so the next
+        # partial_fit continues exactly, in another process or on another
+        # dask worker (see PersistenceMixin); a model from fit is not.
+        self._continues_optimizer_ = bool(partial)
+        self.__dict__.pop("_optimizer_state_", None)
         self.loss_curve_ = previous[0] + [
             float(v) for v in net.history[:, "train_loss"]
         ]
@@ -621,6 +625,14 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
                 "changed since the last fit; set warm_start=False to train a new "
                 "network with these values."
             )
+
+    def _optimizer_state(self) -> dict | None:
+        """AdamW's state to continue from: the live net's, or the one saved
+        with a model trained by partial_fit; None starts a fresh optimizer."""
+        if hasattr(self, "net_"):
+            return self.net_.optimizer_.state_dict()
+        saved = getattr(self, "_optimizer_state_", None)
+        return None if saved is None else optimizer_state_from_arrays(saved)
 
     def _forget_fit(self) -> None:
         for attr in [

@@ -232,8 +232,10 @@ module_ : MatrixRNN
 net_ : skorch.NeuralNet
     The skorch net that trained ``module_``; ``net_.history`` holds per-epoch
     and per-batch records. Training state, not saved with the model: a
-    pickled or skops-saved model has no ``net_``, and continuing it
-    (``warm_start``, ``partial_fit``) starts a fresh optimizer.
+    pickled or skops-saved model has no ``net_``; continuing it with
+    ``warm_start`` starts a fresh optimizer, while a model trained by
+    ``partial_fit`` is saved with its optimizer's moments and continues
+    exactly.
 
 loss_curve_ : list of float
     Training loss of each epoch (warm starts append to it).

@@ -308,11 +308,11 @@ def test_incremental_fit_survives_a_worker_killed_mid_fit(cluster_client):
 
     wrappers = pytest.importorskip("dask_ml.wrappers")
     rng = np.random.default_rng(0)
-    X = rng.normal(size=(1600, 40, 3))
+    X = rng.normal(size=(2400, 60, 3))
     y = X[:, :, 0].mean(1)
-    blocks = as_record_array(da.from_array(X, chunks=(200, 40, 3)))
-    target = da.from_array(y, chunks=200)
-    params = {"hidden_size": 48, "random_state": 0}
+    blocks = as_record_array(da.from_array(X, chunks=(300, 60, 3)))
+    target = da.from_array(y, chunks=300)
+    params = {"hidden_size": 64, "random_state": 0}
 
     def fit():
         inc = wrappers.Incremental(
@@ -326,14 +326,21 @@ def test_incremental_fit_survives_a_worker_killed_mid_fit(cluster_client):
         result = {}
         worker = threading.Thread(target=lambda: result.update(model=fit()))
         worker.start()
-        # Wait until a few blocks are done and another is running, then kill
-        # the worker running it.
+
+        # Wait until the third block's partial_fit (or a later one) runs,
+        # then kill the worker running it: the blocks before are done.
+        def fitting_block(key):
+            return isinstance(key, tuple) and str(key[0]).startswith("fit-")
+
         busy, deadline = [], time.monotonic() + 120
         while time.monotonic() < deadline and worker.is_alive():
-            time.sleep(0.05)
-            busy = [w for w, tasks in cluster_client.processing().items() if tasks]
-            done = [k for k in cluster_client.who_has() if str(k).startswith("fit-")]
-            if busy and len(done) >= 2:
+            time.sleep(0.02)
+            busy = [
+                w
+                for w, keys in cluster_client.processing().items()
+                if any(fitting_block(k) and k[-1] >= 2 for k in keys)
+            ]
+            if busy:
                 break
         assert busy and worker.is_alive(), "the fit ended before a worker was killed"
         os.kill(pids[busy[0]], signal.SIGKILL)

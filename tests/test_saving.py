@@ -165,3 +165,21 @@ def test_skops_saves_a_pipeline_with_sklearn_models(tmp_path):
     assert all(t.startswith("sklearn_rnn.") for t in untrusted), untrusted
     loaded = skops_io.load(path, trusted=untrusted)
     assert_array_equal(loaded.predict_proba(WORDS), pipe.predict_proba(WORDS))
+
+
+def test_a_streamed_model_continues_exactly_after_skops(tmp_path):
+    """A model trained by partial_fit is saved with its optimizer's moments
+    (arrays under str keys, nothing skops must be told to trust beyond this
+    library's types): the next call gives what it gives without saving."""
+    sio = pytest.importorskip("skops.io")
+    y = np.arange(12) % 2
+    clf = RNNSequenceClassifier(**TINY).partial_fit(WORDS, y, classes=[0, 1])
+    path = tmp_path / "stream.skops"
+    sio.dump(clf, path)
+    untrusted = sio.get_untrusted_types(file=path)
+    assert all(name.startswith("sklearn_rnn.") for name in untrusted)
+    loaded = sio.load(path, trusted=untrusted)
+    np.testing.assert_array_equal(
+        loaded.partial_fit(WORDS, y).predict_proba(WORDS),
+        clf.partial_fit(WORDS, y).predict_proba(WORDS),
+    )
