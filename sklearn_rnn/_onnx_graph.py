@@ -246,6 +246,28 @@ def _wide_term(graph, artefact: dict, tokens: str, lengths: str, V_bag) -> str:
     )
 
 
+def _real_steps(graph, x: str, lengths: str) -> str:
+    """``[N, T, 1]`` bool: which steps of ``x`` ``[N, T, ...]`` are within
+    each record's length."""
+    steps = graph.op("Shape", [x], start=1, end=2)
+    positions = graph.op(
+        "Range",
+        [
+            graph.const(np.int64(0)),
+            graph.op("Squeeze", [steps]),
+            graph.const(np.int64(1)),
+        ],
+    )
+    real = graph.op(
+        "Less",
+        [
+            graph.op("Unsqueeze", [positions, graph.const(np.array([0]))]),
+            graph.op("Unsqueeze", [lengths, graph.const(np.array([1]))]),
+        ],
+    )
+    return graph.op("Unsqueeze", [real, graph.const(np.array([2]))])
+
+
 def _masked_moments(graph, x: str, real3: str, count: str):
     """Mean and standard deviation over each record's real steps of
     ``x`` ``[N, T, F]`` (``real3`` ``[N, T, 1]``, ``count`` ``[N, 1, 1]``).
@@ -290,22 +312,7 @@ def _numeric_steps(graph, cfg: dict, x: str, lengths: str):
             ],
         )
     steps = graph.op("Shape", [x], start=1, end=2)
-    positions = graph.op(
-        "Range",
-        [
-            graph.const(np.int64(0)),
-            graph.op("Squeeze", [steps]),
-            graph.const(np.int64(1)),
-        ],
-    )
-    real = graph.op(
-        "Less",
-        [
-            graph.op("Unsqueeze", [positions, graph.const(np.array([0]))]),
-            graph.op("Unsqueeze", [lengths, graph.const(np.array([1]))]),
-        ],
-    )
-    real3 = graph.op("Unsqueeze", [real, graph.const(np.array([2]))])
+    real3 = _real_steps(graph, x, lengths)
     if cfg.get("per_record"):
         count = graph.op(
             "Reshape",
@@ -443,23 +450,7 @@ def _pool(graph, kind: str, states: str, final: str, lengths: str) -> str:
     records without steps keep h_0 = 0."""
     if kind == "last":
         return final
-    steps = graph.op("Shape", [states], start=1, end=2)
-    positions = graph.op(
-        "Range",
-        [
-            graph.const(np.int64(0)),
-            graph.op("Squeeze", [steps]),
-            graph.const(np.int64(1)),
-        ],
-    )
-    real = graph.op(
-        "Less",
-        [
-            graph.op("Unsqueeze", [positions, graph.const(np.array([0]))]),
-            graph.op("Unsqueeze", [lengths, graph.const(np.array([1]))]),
-        ],
-    )
-    real3 = graph.op("Unsqueeze", [real, graph.const(np.array([2]))])
+    real3 = _real_steps(graph, states, lengths)
     axis = graph.const(np.array([1]))
     if kind == "mean":
         total = graph.op(

@@ -74,12 +74,9 @@ def flat_accuracy_score(y_true, y_pred, *, sample_weight=None) -> float:
     return float(accuracy_score(flat_true, flat_pred, sample_weight=weight))
 
 
-def flat_f1_score(
-    y_true, y_pred, *, labels=None, average="macro", sample_weight=None, **kwargs
-):
-    """:func:`sklearn.metrics.f1_score` over all steps of all sequences."""
+def _flat(metric, y_true, y_pred, labels, average, sample_weight, kwargs):
     flat_true, flat_pred, weight = _flatten(y_true, y_pred, sample_weight)
-    return f1_score(
+    return metric(
         flat_true,
         flat_pred,
         labels=labels,
@@ -89,18 +86,19 @@ def flat_f1_score(
     )
 
 
+def flat_f1_score(
+    y_true, y_pred, *, labels=None, average="macro", sample_weight=None, **kwargs
+):
+    """:func:`sklearn.metrics.f1_score` over all steps of all sequences."""
+    return _flat(f1_score, y_true, y_pred, labels, average, sample_weight, kwargs)
+
+
 def flat_precision_score(
     y_true, y_pred, *, labels=None, average="macro", sample_weight=None, **kwargs
 ):
     """:func:`sklearn.metrics.precision_score` over all steps of all sequences."""
-    flat_true, flat_pred, weight = _flatten(y_true, y_pred, sample_weight)
-    return precision_score(
-        flat_true,
-        flat_pred,
-        labels=labels,
-        average=average,
-        sample_weight=weight,
-        **kwargs,
+    return _flat(
+        precision_score, y_true, y_pred, labels, average, sample_weight, kwargs
     )
 
 
@@ -108,15 +106,7 @@ def flat_recall_score(
     y_true, y_pred, *, labels=None, average="macro", sample_weight=None, **kwargs
 ):
     """:func:`sklearn.metrics.recall_score` over all steps of all sequences."""
-    flat_true, flat_pred, weight = _flatten(y_true, y_pred, sample_weight)
-    return recall_score(
-        flat_true,
-        flat_pred,
-        labels=labels,
-        average=average,
-        sample_weight=weight,
-        **kwargs,
-    )
+    return _flat(recall_score, y_true, y_pred, labels, average, sample_weight, kwargs)
 
 
 def flat_classification_report(y_true, y_pred, *, labels=None, **kwargs):
