@@ -35,3 +35,49 @@ def test_grid_search_on_ray_equals_one_process(local_ray):
     np.testing.assert_array_equal(
         remote.best_estimator_.predict_proba(X), local.best_estimator_.predict_proba(X)
     )
+
+
+def test_a_search_that_loses_a_worker_fails_clearly(local_ray):
+    """Ray's joblib backend runs the fits in a pool of actors; when the
+    process of one dies mid-fit, the search raises Ray's ActorDiedError
+    ("The actor died unexpectedly before finishing this task") and keeps no
+    results: never a search that silently scored fewer candidates."""
+    import os
+    import signal
+    import threading
+    import time
+
+    import joblib
+
+    psutil = pytest.importorskip("psutil")
+    from sklearn_rnn.datasets import load_surnames
+
+    X, y = load_surnames(return_X_y=True)
+    X, y = np.asarray(X, dtype=object)[:1500], np.asarray(y)[:1500]
+    est = RNNSequenceClassifier(max_iter=15, early_stopping=False, random_state=0)
+    search = GridSearchCV(est, {"hidden_size": [8, 16, 24, 32]}, cv=2, n_jobs=2)
+    outcome = {}
+
+    def run():
+        try:
+            with joblib.parallel_backend("ray"):
+                search.fit(X, y)
+        except Exception as exc:  # what the user sees
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    killed, deadline = None, time.monotonic() + 120
+    while killed is None and thread.is_alive() and time.monotonic() < deadline:
+        time.sleep(0.1)
+        for process in psutil.process_iter(["name"]):
+            if process.info["name"] == "ray::PoolActor.run_batch":
+                os.kill(process.pid, signal.SIGKILL)
+                killed = process.pid
+                break
+    thread.join(timeout=600)
+    assert killed is not None, "the search ended before a worker was killed"
+    error = outcome.get("error")
+    assert isinstance(error, ray.exceptions.RayActorError)
+    assert "actor died unexpectedly" in str(error)
+    assert not hasattr(search, "cv_results_")
