@@ -266,6 +266,34 @@ def test_apply_blocks_holds_up_to_repeated_concurrent_and_refitted_use(
         np.testing.assert_array_equal(out, expected)
 
 
+def test_apply_blocks_twenty_times_with_a_real_sized_model(cluster_client):
+    """The loop of the bug report with a model of the default size (hidden
+    64, the wide term's 20,000 n-grams: megabytes, not the tiny model's
+    kilobytes) on 10,000 names in blocks of 2,500."""
+    from sklearn_rnn.datasets import load_surnames
+
+    names, langs = load_surnames(return_X_y=True)
+    names = np.asarray(names, dtype=object)
+    model = RNNSequenceClassifier(max_iter=1, random_state=0).fit(names, langs)
+    assert len(pickle.dumps(model)) > 1_000_000
+    X = np.resize(names, 10_000)
+    expected = model.predict(X)
+    arr = da.from_array(X, chunks=2_500)
+    column = dd.from_pandas(pd.DataFrame({"name": X}), npartitions=4)["name"]
+    with dask.config.set(scheduler="dask.distributed"):
+        for _ in range(20):
+            np.testing.assert_array_equal(apply_blocks(model, arr).compute(), expected)
+        for method in ("predict_proba", "predict_log_proba"):
+            for _ in range(3):
+                np.testing.assert_array_equal(
+                    apply_blocks(model, arr, method).compute(),
+                    getattr(model, method)(X),
+                )
+        for _ in range(3):  # a table's text column
+            got = apply_blocks(model, column).compute()
+            np.testing.assert_array_equal(np.asarray(got), expected)
+
+
 def test_apply_blocks_completes_when_a_worker_dies_mid_computation(cluster_client):
     """Check that killing a worker process while blocks run still gives the
     complete result, equal to one process: its tasks run again elsewhere and
