@@ -378,6 +378,11 @@ class MatrixRNN(nn.Module):
         )
         return module
 
+    def crf_scores(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """The CRF's ``(start_transitions, transitions, end_transitions)``, in
+        the argument order of ``sklearn_rnn._crf``'s functions."""
+        return self.start_transitions, self.transitions, self.end_transitions
+
     @staticmethod
     def _suffix(layer: int, reverse: int | bool) -> str:
         """Parr's names for the first layer; torch-like ``_l1``/``_reverse`` after."""

@@ -317,17 +317,13 @@ class _CRFLoss(nn.Module):
         lengths = np.asarray(lengths)
         if not lengths.any():  # a batch of empty records: no rows, no loss
             return y_pred[:, 0] * 0
-        emissions, mask = crf.padded_steps(y_pred, lengths[lengths > 0])
-        tags, _ = crf.padded_steps(y_true[:, None], lengths[lengths > 0])
+        nonempty = lengths[lengths > 0]  # empty records have no rows
+        emissions, mask = crf.padded_steps(y_pred, nonempty)
+        tags, _ = crf.padded_steps(y_true[:, None], nonempty)
         nll = crf.negative_log_likelihood(
-            emissions,
-            tags[..., 0],
-            mask,
-            module.start_transitions,
-            module.transitions,
-            module.end_transitions,
+            emissions, tags[..., 0], mask, *module.crf_scores()
         )
-        steps = torch.as_tensor(lengths[lengths > 0], device=y_pred.device)
+        steps = torch.as_tensor(nonempty, device=y_pred.device)
         return torch.repeat_interleave(nll / steps, steps)
 
 
@@ -358,14 +354,7 @@ class CRFTaggingTask(TaggingTask):
     def _padded(module, logits, lengths):
         scores = torch.as_tensor(logits, dtype=torch.float64)
         emissions, mask = crf.padded_steps(scores, lengths)
-        params = [
-            p.detach().cpu().double()
-            for p in (
-                module.start_transitions,
-                module.transitions,
-                module.end_transitions,
-            )
-        ]
+        params = [p.detach().cpu().double() for p in module.crf_scores()]
         return emissions, mask, params
 
     def decode_steps(self, logits, lengths, module) -> np.ndarray:

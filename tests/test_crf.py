@@ -3,6 +3,7 @@ tag sequence, its gradients, and the tagger with ``use_crf=True``."""
 
 import itertools
 import pickle
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -118,12 +119,8 @@ def test_loss_rows_sum_to_each_records_likelihood(scores):
     lengths = np.array([3, 0, 1, 4, 2])
     flat = crf.flat_steps(emissions, mask)
     tags = torch.as_tensor(np.random.default_rng(3).integers(0, 3, size=len(flat)))
-    module = torch.nn.Module()
-    module.start_transitions, module.transitions, module.end_transitions = (
-        start,
-        transitions,
-        end,
-    )
+    # The loss reads the scores through MatrixRNN.crf_scores().
+    module = SimpleNamespace(crf_scores=lambda: (start, transitions, end))
     rows = _CRFLoss()(flat, tags, lengths, module)
     padded_tags, _ = crf.padded_steps(tags[:, None], LENGTHS)
     expected = crf.negative_log_likelihood(
