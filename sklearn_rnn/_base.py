@@ -584,6 +584,8 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
         "bidirectional",
         "pooling",
     )
+    # Architecture parameters the module holds under another name.
+    _MODULE_ATTRIBUTES: dict = {}
     _ENCODING = (
         "analyzer",
         "ngram_range",
@@ -597,7 +599,9 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
         """Refuse to continue ``module`` if an architecture or encoding
         parameter changed; ``settings`` holds this fit's "auto" values resolved."""
         changed = [
-            p for p in self._ARCHITECTURE if getattr(module, p) != getattr(self, p)
+            p
+            for p in self._ARCHITECTURE
+            if getattr(module, self._MODULE_ATTRIBUTES.get(p, p)) != getattr(self, p)
         ]
         encoder = self.encoder_
         changed += [

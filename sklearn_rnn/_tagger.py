@@ -24,6 +24,8 @@ class RNNSequenceTagger(BaseRNN):
     }
 
     _ENCODING = (*BaseRNN._ENCODING, "word_features")
+    _ARCHITECTURE = (*BaseRNN._ARCHITECTURE, "use_crf")
+    _MODULE_ATTRIBUTES = {"use_crf": "crf"}
     _AUTO_EPOCHS = 10
     _AUTO_PATIENCE = 5
 
@@ -80,15 +82,6 @@ class RNNSequenceTagger(BaseRNN):
     def _make_task(self, y, *, symbolic):
         task = CRFTaggingTask if self.use_crf else TaggingTask
         return task(self.class_weight, self.label_smoothing)
-
-    def _check_same_architecture(self, module, settings: dict) -> None:
-        if module.crf != self.use_crf:
-            raise ValueError(
-                "warm_start=True continues the fitted network, but ['use_crf'] "
-                "changed since the last fit; set warm_start=False to train a new "
-                "network with this value."
-            )
-        super()._check_same_architecture(module, settings)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
