@@ -109,12 +109,12 @@ def flat_recall_score(
     return _flat(recall_score, y_true, y_pred, labels, average, sample_weight, kwargs)
 
 
-def flat_classification_report(y_true, y_pred, *, labels=None, **kwargs):
+def flat_classification_report(
+    y_true, y_pred, *, labels=None, sample_weight=None, **kwargs
+):
     """:func:`sklearn.metrics.classification_report` over all steps of all
     sequences (sklearn-crfsuite's ``flat_classification_report``)."""
-    flat_true, flat_pred, weight = _flatten(
-        y_true, y_pred, kwargs.pop("sample_weight", None)
-    )
+    flat_true, flat_pred, weight = _flatten(y_true, y_pred, sample_weight)
     return classification_report(
         flat_true, flat_pred, labels=labels, sample_weight=weight, **kwargs
     )
