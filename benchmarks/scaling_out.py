@@ -50,14 +50,14 @@ WORKER_SETTINGS = {
 }
 
 
-def partition(i: int) -> np.ndarray:
+def partition(i: int, size: int = PARTITION) -> np.ndarray:
     """The i-th block of surname-like strings (lengths 2-20, ~60 symbols), the
     same wherever it is made, and made fast: the benchmark measures inference."""
     rng = np.random.default_rng(1000 + i)
-    lengths = rng.integers(2, 21, size=PARTITION)
+    lengths = rng.integers(2, 21, size=size)
     text = "".join(rng.choice(ALPHABET, size=int(lengths.sum())))
     ends = np.cumsum(lengths)
-    out = np.empty(PARTITION, dtype=object)
+    out = np.empty(size, dtype=object)
     out[:] = [text[e - n : e] for e, n in zip(ends, lengths)]
     return out
 
@@ -75,22 +75,22 @@ def fitted_model(method: str):
         return est(max_iter=2, random_state=0).fit(X, y)
 
 
-def single_process(model, n_parts: int, method: str) -> float:
+def single_process(model, n_parts: int, method: str, size: int) -> float:
     import torch
 
     torch.set_num_threads(1)
     start = time.perf_counter()
     for i in range(n_parts):
-        getattr(model, method)(partition(i))
+        getattr(model, method)(partition(i, size))
     return time.perf_counter() - start
 
 
-def strings_array(n_parts: int):
+def strings_array(n_parts: int, size: int):
     import dask
     import dask.array as da
 
     blocks = [
-        da.from_delayed(dask.delayed(partition)(i), (PARTITION,), dtype=object)
+        da.from_delayed(dask.delayed(partition)(i, size), (size,), dtype=object)
         for i in range(n_parts)
     ]
     return da.concatenate(blocks)
@@ -102,29 +102,30 @@ def _peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _warm_worker(model) -> None:
+def _warm_worker(model, method: str) -> None:
     """One torch thread, the imports, and one small prediction (torch's and
     MKL's first-call set-up), done before the clock starts: a long-lived
     worker has them already, as the single process has from its fit."""
     import torch
 
     torch.set_num_threads(1)
-    method = "transform" if hasattr(model, "transform") else "predict"
     getattr(model, method)(partition(0)[:5_000])
 
 
-def on_cluster(client, model, n_parts: int, method: str) -> tuple[float, list[float]]:
+def on_cluster(
+    client, model, n_parts: int, method: str, size: int
+) -> tuple[float, list[float]]:
     import dask
 
     from sklearn_rnn.dask import apply_blocks
 
     client.restart()  # fresh workers: peak memory counts this run only
-    client.run(_warm_worker, model)
+    client.run(_warm_worker, model, method)
     start = time.perf_counter()
     # Class counts (or the embeddings' sum) come back, not a million rows:
     # the work stays on the workers.
     with dask.config.set(scheduler="dask.distributed"):
-        out = apply_blocks(model, strings_array(n_parts), method)
+        out = apply_blocks(model, strings_array(n_parts, size), method)
         if method == "transform":
             total = out.sum(axis=0).compute()
             assert np.isfinite(total).all()
@@ -136,7 +137,7 @@ def on_cluster(client, model, n_parts: int, method: str) -> tuple[float, list[fl
                 dtype=int,
             ).sum(axis=0)
             total = counts.compute()
-            assert total.sum() == n_parts * PARTITION
+            assert total.sum() == n_parts * size
     seconds = time.perf_counter() - start
     return seconds, sorted(client.run(_peak_rss_mib).values())
 
@@ -150,18 +151,18 @@ def main(argv=None) -> int:
         "--partition", type=int, default=PARTITION, help="strings per block"
     )
     args = parser.parse_args(argv)
-    globals()["PARTITION"] = args.partition  # read by partition() in both runs
     import dask
     from distributed import Client, LocalCluster
 
     from sklearn_rnn.dask import apply_blocks
 
-    n_parts = max(4, args.n // PARTITION)
-    n = n_parts * PARTITION
+    size = args.partition
+    n_parts = max(4, args.n // size)
+    n = n_parts * size
     model = fitted_model(args.method)
     model_bytes = len(pickle.dumps(model))
 
-    t_single = single_process(model, n_parts, args.method)
+    t_single = single_process(model, n_parts, args.method, size)
     with (
         dask.config.set(WORKER_SETTINGS),
         LocalCluster(
@@ -171,13 +172,13 @@ def main(argv=None) -> int:
     ):
         with dask.config.set(scheduler="dask.distributed"):
             graph = apply_blocks(
-                model, strings_array(n_parts), args.method
+                model, strings_array(n_parts, size), args.method
             ).__dask_graph__()
             sizes = sorted(len(pickle.dumps(task)) for task in dict(graph).values())
         t_quarter, mem_quarter = on_cluster(
-            client, model, max(2, n_parts // 4), args.method
+            client, model, max(2, n_parts // 4), args.method, size
         )
-        t_cluster, mem_full = on_cluster(client, model, n_parts, args.method)
+        t_cluster, mem_full = on_cluster(client, model, n_parts, args.method, size)
 
     lines = [
         f"## Distributed inference: {n:,} strings, {args.method} of the default "
@@ -201,7 +202,7 @@ def main(argv=None) -> int:
         f"{len(sizes)} tasks is {sizes[-1] / 1024:.1f} KiB.",
         "",
         f"Peak worker memory (MiB): {', '.join(f'{m:.0f}' for m in mem_quarter)} "
-        f"for {max(2, n_parts // 4) * PARTITION:,} strings, "
+        f"for {max(2, n_parts // 4) * size:,} strings, "
         f"{', '.join(f'{m:.0f}' for m in mem_full)} for {n:,} "
         f"({t_quarter:.1f} s for the smaller run).",
     ]
