@@ -22,6 +22,8 @@ right-padded tensors plus each record's length:
 
 from __future__ import annotations
 
+from typing import Protocol
+
 import numpy as np
 
 from sklearn_rnn._pooling import POOLED_PARTS
@@ -29,7 +31,8 @@ from sklearn_rnn._pooling import POOLED_PARTS
 # What pads the token matrix. It can never be a token: tokens of the character
 # analyzer are one character, those of the word analyzer hold no whitespace;
 # the non-characters make every n-gram that includes it unknown.
-PAD = "\ufdd0 pad \ufdd0"
+RESERVED = "\ufdd0"  # a Unicode non-character, kept out of every vocabulary
+PAD = f"{RESERVED} pad {RESERVED}"
 # Joins the tokens of a word n-gram: tokens hold no whitespace, so the joined
 # form is unambiguous.
 WORD_JOIN = " "
@@ -39,13 +42,14 @@ GATE_ORDER = {"rnn": [0], "gru": [1, 0, 2], "lstm": [0, 3, 1, 2]}
 ONNX_CELL = {"rnn": "RNN", "gru": "GRU", "lstm": "LSTM"}
 
 
-class GraphWriter:
-    """What :func:`network_nodes` needs from a graph builder.
+class GraphWriter(Protocol):
+    """What :func:`network_nodes` needs from a graph builder."""
 
-    ``op(op_type, inputs, *, domain="", n_outputs=1, outputs=None, **attrs)``
-    adds a node and returns its output name (a list when ``n_outputs > 1``);
-    ``const(array)`` adds an initializer and returns its name.
-    """
+    def op(self, op_type, inputs, *, domain="", n_outputs=1, outputs=None, **attrs):
+        """Add a node; return its output name (a list when ``n_outputs > 1``)."""
+
+    def const(self, value) -> str:
+        """Add an initializer holding ``value``; return its name."""
 
 
 class NotConvertible(ValueError):
@@ -70,7 +74,7 @@ def check_convertible(artefact: dict) -> None:
             )
         keys = [_key_text(k) for k in artefact["vocabulary"]]
         keys += [_key_text(k) for k in artefact.get("wide_vocabulary") or []]
-        if any("\ufdd0" in k for k in keys):
+        if any(RESERVED in k for k in keys):
             raise NotConvertible(
                 "The vocabulary holds U+FDD0, which the ONNX graph reserves "
                 "for padding."
