@@ -14,11 +14,7 @@ from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import (
-    _check_sample_weight,
-    check_is_fitted,
-    validate_data,
-)
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
 from sklearn_rnn._devices import resolve_device
 from sklearn_rnn._encoding import SequenceEncoder
@@ -34,6 +30,7 @@ from sklearn_rnn._fitting import (
 from sklearn_rnn._inference import INFERENCE_MAX_RECORDS, module_in_dtype, run_module
 from sklearn_rnn._input_kinds import (
     NUMERIC_ARRAY,
+    NUMERIC_RAGGED,
     SYMBOLIC_KINDS,
     infer_input_kind,
     text_column,
@@ -46,6 +43,7 @@ from sklearn_rnn._persistence import (
 from sklearn_rnn._stacklevel import user_stacklevel
 from sklearn_rnn._tasks import split_for_validation
 from sklearn_rnn._threads import auto_threads, torch_threads
+from sklearn_rnn._validation import OTHER_LENGTHS_HINT, validate_numeric_array
 
 # early_stopping="auto" holds out a validation set from this many records on:
 # below it, a tenth of the data is too few records to judge an epoch by.
@@ -266,9 +264,7 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
                 # Records held one per element (dask, pandas): numpy stacks a
                 # list of equal-shape arrays but not an object array of them.
                 X = list(X)
-            X = validate_data(
-                self, X, reset=reset, allow_nd=True, dtype=[np.float64, np.float32]
-            )
+            X = validate_numeric_array(self, X, reset=reset)
             if X.ndim > 3:
                 raise ValueError(
                     f"Found array with dim {X.ndim}. {type(self).__name__} expected <= 3: "
@@ -280,9 +276,10 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
                 for attr in ("n_features_in_", "feature_names_in_"):
                     self.__dict__.pop(attr, None)
             elif hasattr(self, "n_features_in_"):
+                hint = "" if kind != NUMERIC_RAGGED else OTHER_LENGTHS_HINT
                 raise ValueError(
                     f"{type(self).__name__} was fitted on a numeric array with "
-                    f"{self.n_features_in_} steps; X must be such an array too."
+                    f"{self.n_features_in_} steps; X must be such an array too." + hint
                 )
             out_dtype = np.dtype(np.float64)
         if reset:

@@ -247,8 +247,10 @@ n_iter_ : int
     Epochs run (warm starts add to it).
 
 n_features_in_ : int
-    Number of time steps, only when fitted on a numeric array
-    ``(n_samples, n_steps[, n_features])``.
+    Number of time steps, only when fitted on a 2-D numeric array
+    ``(n_samples, n_steps)`` (or a DataFrame), whose columns scikit-learn
+    fixes at fit. A 3-D array ``(n_samples, n_steps, n_features)`` fixes no
+    length: records of other lengths may follow.
 
 feature_names_in_ : ndarray of shape (`n_features_in_`,)
     Column names, only when fitted on a DataFrame with string column names."""

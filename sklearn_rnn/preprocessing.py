@@ -7,11 +7,11 @@ from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.utils.validation import (
     _check_sample_weight,
     check_is_fitted,
-    validate_data,
 )
 
 from sklearn_rnn._encoding import Records, SequenceEncoder, channel_moments
 from sklearn_rnn._input_kinds import NUMERIC_ARRAY, SYMBOLIC_KINDS, infer_input_kind
+from sklearn_rnn._validation import validate_numeric_array
 
 
 class SequenceStandardScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
@@ -46,8 +46,9 @@ class SequenceStandardScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimat
     n_channels_ : int
         Features per step.
     n_features_in_ : int
-        Number of steps, for a rectangular array input (sklearn's convention
-        for the second axis).
+        Number of steps, when fitted on a 2-D array ``(n_samples, n_steps)``
+        (scikit-learn's convention for a table's columns). A 3-D array fixes
+        no length: records of other lengths may follow.
 
     Examples
     --------
@@ -109,9 +110,7 @@ class SequenceStandardScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimat
                 "symbols (strings or tokens)."
             )
         if kind == NUMERIC_ARRAY:
-            X = validate_data(
-                self, X, reset=reset, allow_nd=True, dtype=[np.float64, np.float32]
-            )
+            X = validate_numeric_array(self, X, reset=reset)
             if X.ndim not in (2, 3):
                 raise ValueError(
                     f"Found array with dim {X.ndim}; expected (n_samples, n_steps) "
@@ -132,14 +131,7 @@ class SequenceStandardScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimat
     def _apply(self, X, fn):
         kind = infer_input_kind(X)
         if kind == NUMERIC_ARRAY:
-            X = validate_data(
-                self,
-                X,
-                reset=False,
-                allow_nd=True,
-                dtype=[np.float64, np.float32],
-                copy=True,
-            )
+            X = validate_numeric_array(self, X, reset=False, copy=True)
             channels = X[..., None] if X.ndim == 2 else X
             self._check_channels(channels.shape[-1])
             out = fn(channels.astype(np.float64)).astype(X.dtype, copy=False)
@@ -159,6 +151,23 @@ class SequenceStandardScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimat
                 f"X has {n} features per time step, but SequenceStandardScaler "
                 f"was fitted with {self.n_channels_} features per time step."
             )
+
+    def get_feature_names_out(self, input_features=None):
+        """Names of the output columns, for a scaler fitted on a 2-D array
+        (its steps are its columns, one name each, as in scikit-learn).
+
+        Raises ``ValueError`` after a fit on 3-D arrays or on sequences of
+        different lengths: their output has no fixed columns to name.
+        """
+        check_is_fitted(self, "mean_")
+        if not hasattr(self, "n_features_in_"):
+            raise ValueError(
+                "SequenceStandardScaler was fitted on sequences (a 3-D array or "
+                "sequences of different lengths), whose output has no fixed "
+                "columns to name; feature names exist after a fit on a 2-D "
+                "array (n_samples, n_steps)."
+            )
+        return super().get_feature_names_out(input_features)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

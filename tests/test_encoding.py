@@ -115,6 +115,25 @@ def test_scaler_errors_name_the_problem():
         SequenceStandardScaler().fit(["abc", "de"])
 
 
+def test_scaler_fitted_on_a_3d_array_scales_other_lengths():
+    """Check that a 3-D fit fixes no length (the steps are not features):
+    other lengths scale as each step alone would; feature names, which need
+    fixed columns, are refused with the reason; a 2-D fit keeps its columns."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(3, 5, size=(6, 4, 2))
+    scaler = SequenceStandardScaler().fit(X)
+    longer = rng.normal(3, 5, size=(2, 9, 2))
+    assert_allclose(
+        scaler.transform(longer), (longer - scaler.mean_) / scaler.scale_, rtol=1e-12
+    )
+    with pytest.raises(ValueError, match="no fixed columns to name"):
+        scaler.get_feature_names_out()
+    table = SequenceStandardScaler().fit(X[:, :, 0])
+    assert list(table.get_feature_names_out()) == ["x0", "x1", "x2", "x3"]
+    with pytest.raises(ValueError, match=r"X has 9 features, .*fit on a 3-D array"):
+        table.transform(longer[:, :, 0])
+
+
 def test_scaler_passes_sklearn_checks():
     check_estimator(SequenceStandardScaler())
 

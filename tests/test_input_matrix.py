@@ -507,7 +507,7 @@ def test_dataframe_input_keeps_feature_names():
 
 def test_object_array_of_equal_shape_records_reads_as_a_numeric_array():
     """Check records held one per element of an object array (what pandas and
-    dask hand over): the same model as the stacked array, n_features_in_ set."""
+    dask hand over): the same model as the stacked array."""
     rng = np.random.default_rng(0)
     stacked = rng.normal(size=(12, 4, 2))
     held = np.empty(12, dtype=object)
@@ -515,10 +515,47 @@ def test_object_array_of_equal_shape_records_reads_as_a_numeric_array():
     y = np.arange(12) % 2
     from_stacked = RNNSequenceClassifier(**TINY).fit(stacked, y)
     from_held = RNNSequenceClassifier(**TINY).fit(held, y)
-    assert from_held.n_features_in_ == from_stacked.n_features_in_ == 4
     np.testing.assert_array_equal(
         from_held.predict_proba(held), from_stacked.predict_proba(stacked)
     )
+
+
+@pytest.mark.parametrize("Estimator", [RNNSequenceClassifier, RNNSequenceRegressor])
+def test_a_fit_on_a_3d_array_predicts_records_of_any_length(Estimator):
+    """Check that a 3-D array's steps are not features: a model fitted on
+    records of one length scores other lengths, as a 3-D array or a list,
+    each record as it would be scored alone; a 2-D fit keeps its columns."""
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(16, 6, 2)), np.arange(16) % 2
+    model = Estimator(**TINY).fit(X, y)
+    assert not hasattr(model, "n_features_in_")
+    longer, shorter = rng.normal(size=(3, 9, 2)), rng.normal(size=(3, 4, 2))
+    ragged = [*longer, *shorter]
+    whole = model.predict(ragged)
+    np.testing.assert_array_equal(model.predict(longer), whole[:3])
+    np.testing.assert_array_equal(model.predict(list(shorter)), whole[3:])
+    np.testing.assert_array_equal(model.predict([ragged[4]]), whole[4:5])
+    with pytest.raises(ValueError, match="3 features per time step, but"):
+        model.predict(rng.normal(size=(2, 6, 3)))
+    # A later fit on a 2-D table fixes its columns again.
+    model.fit(X[:, :, 0], y)
+    assert model.n_features_in_ == 6
+
+
+def test_other_lengths_after_a_2d_fit_are_refused_with_what_to_do():
+    """Check that a 2-D fit refuses other numbers of steps with
+    scikit-learn's wording and says how to fit a model that takes any."""
+    rng = np.random.default_rng(0)
+    model = RNNSequenceClassifier(**TINY).fit(
+        rng.normal(size=(12, 6)), np.arange(12) % 2
+    )
+    hint = r"fit on a 3-D array \(n_samples, n_steps, 1\) or on a list"
+    with pytest.raises(ValueError, match=r"^X has 4 features, but .*" + hint):
+        model.predict(rng.normal(size=(2, 4)))
+    with pytest.raises(
+        ValueError, match=r"fitted on a numeric array with 6 steps.*" + hint
+    ):
+        model.predict([rng.normal(size=4), rng.normal(size=7)])
 
 
 def test_refit_on_symbols_forgets_the_numeric_shape():

@@ -1,0 +1,75 @@
+"""Rectangular numeric input checked as scikit-learn checks arrays, with one
+difference that a recurrent network needs: the steps of a 3-D array are not
+features.
+
+A 2-D array ``(n_samples, n_steps)`` is scikit-learn's table: its columns
+(the steps) are its features, fixed at fit (``n_features_in_``, feature
+names), and scikit-learn's common checks hold estimators to that. A 3-D
+array ``(n_samples, n_steps, n_features)`` holds records of ``n_steps`` steps
+of ``n_features`` values; a recurrent network reads any number of steps, so
+fitting on one fixes no length and later calls may pass records of other
+lengths (the values per step are checked where the records are read).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.utils.validation import check_array, validate_data
+
+# Appended to a refusal of other lengths after a 2-D fit: how to fit a model
+# that takes any.
+OTHER_LENGTHS_HINT = (
+    " A 2-D array (n_samples, n_steps) fixes the number of steps at fit, as "
+    "scikit-learn fixes a table's columns; to pass sequences of other "
+    "lengths later, fit on a 3-D array (n_samples, n_steps, 1) or on a list "
+    "of sequences of different lengths."
+)
+
+_DTYPES = [np.float64, np.float32]
+
+
+def holds_records_of_steps(X) -> bool:
+    """Whether a rectangular numeric X is 3-D: an ndarray, or a list of 2-D
+    records (read from the first, without numpy calls on X itself, which
+    array-likes such as scikit-learn's ``_NotAnArray`` refuse)."""
+    if isinstance(X, np.ndarray):
+        return X.ndim == 3
+    if isinstance(X, list | tuple) and len(X):
+        first = X[0]
+        if isinstance(first, np.ndarray):
+            return first.ndim == 2
+        return (
+            isinstance(first, list | tuple)
+            and len(first) > 0
+            and isinstance(first[0], list | tuple | np.ndarray)
+        )
+    return False
+
+
+def validate_numeric_array(estimator, X, *, reset: bool, copy: bool = False):
+    """``validate_data`` for a 2-D X, and for any X once the estimator was
+    fitted on a 2-D one (it keeps that length); ``check_array`` for a 3-D X
+    otherwise, dropping a fitted ``n_features_in_`` when fitting (``reset``).
+    """
+    fixed = hasattr(estimator, "n_features_in_")
+    if holds_records_of_steps(X) and (reset or not fixed):
+        if reset:
+            for attr in ("n_features_in_", "feature_names_in_"):
+                estimator.__dict__.pop(attr, None)
+        return check_array(X, allow_nd=True, dtype=_DTYPES, copy=copy)
+    if (
+        not reset
+        and fixed
+        and isinstance(X, np.ndarray)
+        and X.ndim == 2
+        and X.shape[1] != estimator.n_features_in_
+    ):
+        # scikit-learn's wording, and what to do about it.
+        raise ValueError(
+            f"X has {X.shape[1]} features, but {type(estimator).__name__} is "
+            f"expecting {estimator.n_features_in_} features as input."
+            + OTHER_LENGTHS_HINT
+        )
+    return validate_data(
+        estimator, X, reset=reset, allow_nd=True, dtype=_DTYPES, copy=copy
+    )
