@@ -34,9 +34,9 @@ except ImportError as exc:  # pragma: no cover - exercised without the extra
 
 from sklearn.utils.validation import check_is_fitted
 
-__all__ = ["apply_blocks", "as_record_array"]
+from sklearn_rnn._scoring_methods import check_scoring_method
 
-_METHODS = ("predict", "predict_proba", "predict_log_proba", "transform")
+__all__ = ["apply_blocks", "as_record_array"]
 
 
 def apply_blocks(estimator, X, method="predict"):
@@ -76,10 +76,7 @@ def apply_blocks(estimator, X, method="predict"):
     >>> apply_blocks(clf, dX, "predict_proba").shape
     (40, 2)
     """
-    if method not in _METHODS:
-        raise ValueError(f"method must be one of {_METHODS}, got {method!r}.")
-    if not hasattr(estimator, method):
-        raise AttributeError(f"{type(estimator).__name__} has no method {method!r}.")
+    check_scoring_method(estimator, method)
     check_is_fitted(estimator)
     model = _shipped(estimator)
     if isinstance(X, da.Array):

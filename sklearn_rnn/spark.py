@@ -28,9 +28,9 @@ except ImportError as exc:  # pragma: no cover - exercised without the extra
 
 from sklearn.utils.validation import check_is_fitted
 
-__all__ = ["apply_column"]
+from sklearn_rnn._scoring_methods import check_scoring_method
 
-_METHODS = ("predict", "predict_proba", "predict_log_proba", "transform")
+__all__ = ["apply_column"]
 
 
 def _records(values: pd.Series, kind: str) -> list:
@@ -141,10 +141,7 @@ def apply_column(
     >>> from sklearn_rnn.spark import apply_column  # doctest: +SKIP
     >>> scored = apply_column(names_df, clf, "name", "predict_proba")  # doctest: +SKIP
     """
-    if method not in _METHODS:
-        raise ValueError(f"method must be one of {_METHODS}, got {method!r}.")
-    if not hasattr(estimator, method):
-        raise AttributeError(f"{type(estimator).__name__} has no method {method!r}.")
+    check_scoring_method(estimator, method)
     check_is_fitted(estimator, "module_")
     if column not in df.columns:
         raise ValueError(
