@@ -315,7 +315,6 @@ def _numeric_steps(graph, cfg: dict, x: str, lengths: str):
                 graph.const(np.asarray(cfg["scale"], np.float32)),
             ],
         )
-    steps = graph.op("Shape", [x], start=1, end=2)
     real3 = _real_steps(graph, x, lengths)
     if cfg.get("per_record"):
         count = graph.op(
@@ -344,13 +343,14 @@ def _numeric_steps(graph, cfg: dict, x: str, lengths: str):
         x = graph.op("Concat", [x, graph.op("Div", [centred, std])], axis=2)
     size = int(cfg.get("patch_size", 1))
     if size > 1:
-        x, lengths = _patches(graph, x, lengths, steps, size)
+        x, lengths = _patches(graph, x, lengths, size)
     return x, lengths
 
 
-def _patches(graph, x: str, lengths: str, steps: str, size: int):
+def _patches(graph, x: str, lengths: str, size: int):
     """Steps read ``size`` at a time, a record's first step repeated in front
     up to a multiple of ``size`` (``stacked_steps`` of the encoder)."""
+    steps = graph.op("Shape", [x], start=1, end=2)
     int_ = lambda v: graph.const(np.array(v, np.int64))  # noqa: E731
     patched = graph.op(  # ceil(len / size)
         "Div", [graph.op("Add", [lengths, int_(size - 1)]), int_(size)]
