@@ -43,7 +43,12 @@ from sklearn_rnn._persistence import (
 from sklearn_rnn._stacklevel import user_stacklevel
 from sklearn_rnn._tasks import split_for_validation
 from sklearn_rnn._threads import auto_threads, torch_threads
-from sklearn_rnn._validation import OTHER_LENGTHS_HINT, validate_numeric_array
+from sklearn_rnn._validation import (
+    FIXED_COLUMN_ATTRIBUTES,
+    OTHER_LENGTHS_HINT,
+    forget_fixed_columns,
+    validate_numeric_array,
+)
 
 # early_stopping="auto" holds out a validation set from this many records on:
 # below it, a tenth of the data is too few records to judge an epoch by.
@@ -273,8 +278,7 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
             out_dtype = X.dtype
         else:
             if reset:
-                for attr in ("n_features_in_", "feature_names_in_"):
-                    self.__dict__.pop(attr, None)
+                forget_fixed_columns(self)
             elif hasattr(self, "n_features_in_"):
                 hint = "" if kind != NUMERIC_RAGGED else OTHER_LENGTHS_HINT
                 raise ValueError(
@@ -379,9 +383,7 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
         # validate_data sets n_features_in_ as it goes: put it back if any
         # check fails, so a failed refit leaves the fitted model usable.
         shape_attrs = {
-            k: v
-            for k, v in vars(self).items()
-            if k in ("n_features_in_", "feature_names_in_")
+            k: v for k, v in vars(self).items() if k in FIXED_COLUMN_ATTRIBUTES
         }
         try:
             records, kind, _, encoder = self._validate_X(
@@ -419,8 +421,7 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
                 classes=classes,
             )
         except Exception:
-            for k in ("n_features_in_", "feature_names_in_"):
-                self.__dict__.pop(k, None)
+            forget_fixed_columns(self)
             self.__dict__.update(shape_attrs)
             raise
         seed = int(

@@ -27,6 +27,17 @@ OTHER_LENGTHS_HINT = (
 
 _DTYPES = [np.float64, np.float32]
 
+# What scikit-learn's validate_data sets on a fit to a table: only a 2-D fit
+# has them.
+FIXED_COLUMN_ATTRIBUTES = ("n_features_in_", "feature_names_in_")
+
+
+def forget_fixed_columns(estimator) -> None:
+    """Drop the columns an earlier fit on a table fixed (a refit on sequences
+    fixes none)."""
+    for attr in FIXED_COLUMN_ATTRIBUTES:
+        estimator.__dict__.pop(attr, None)
+
 
 def holds_records_of_steps(X) -> bool:
     """Whether a rectangular numeric X is 3-D: an ndarray, or a list of 2-D
@@ -54,8 +65,7 @@ def validate_numeric_array(estimator, X, *, reset: bool, copy: bool = False):
     fixed = hasattr(estimator, "n_features_in_")
     if holds_records_of_steps(X) and (reset or not fixed):
         if reset:
-            for attr in ("n_features_in_", "feature_names_in_"):
-                estimator.__dict__.pop(attr, None)
+            forget_fixed_columns(estimator)
         return check_array(X, allow_nd=True, dtype=_DTYPES, copy=copy)
     if (
         not reset
