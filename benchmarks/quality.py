@@ -100,16 +100,17 @@ def _sine_regression(seed):
     return train_test_split(X, y, test_size=0.3, random_state=0)
 
 
+def motif_count_data(n, seed):
+    """``n`` strings over "abcd" of 10-60 letters; the target counts "abc"."""
+    rng = np.random.default_rng(seed)
+    X = ["".join(rng.choice(list("abcd"), size=rng.integers(10, 61))) for _ in range(n)]
+    return X, np.array([s.count("abc") for s in X], dtype=float)
+
+
 def _motif_count(seed):
-    """Strings over "abcd" of 10-60 letters; the target counts "abc"."""
     from sklearn.model_selection import train_test_split
 
-    rng = np.random.default_rng(0)
-    X = [
-        "".join(rng.choice(list("abcd"), size=rng.integers(10, 61)))
-        for _ in range(1500)
-    ]
-    y = np.array([s.count("abc") for s in X], dtype=float)
+    X, y = motif_count_data(1500, 0)
     return train_test_split(X, y, test_size=0.3, random_state=0)
 
 

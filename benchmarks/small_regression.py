@@ -53,12 +53,9 @@ def load(name: str, seed: int):
         X, y = make_sine_regression(n + n_test, random_state=seed)
         X = list(X)
     else:
-        rng = np.random.default_rng(seed)
-        X = [
-            "".join(rng.choice(list("abcd"), size=rng.integers(10, 61)))
-            for _ in range(n + n_test)
-        ]
-        y = np.array([s.count("abc") for s in X], dtype=float)
+        from quality import motif_count_data
+
+        X, y = motif_count_data(n + n_test, seed)
     return X[:n], X[n:], y[:n], y[n:]
 
 
