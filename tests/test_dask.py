@@ -184,6 +184,10 @@ def test_incremental_trains_from_blocks_like_a_partial_fit_loop(series3d):
 def cluster_client():
     distributed = pytest.importorskip("distributed")
     with (
+        # The active memory manager trims replicas no task waits for every 2 s
+        # (ReduceReplicas): on a loaded machine it dropped one copy of a
+        # broadcast model before the test could see both.
+        dask.config.set({"distributed.scheduler.active-memory-manager.start": False}),
         distributed.LocalCluster(
             n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
         ) as cluster,
