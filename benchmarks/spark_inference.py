@@ -14,10 +14,14 @@ includes its job start and the model's broadcast, not the session's start.
 
 import argparse
 import os
+import sys
 import time
 import warnings
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
+# Spark's Python workers run this interpreter, not the first python3 on PATH
+# (which, outside an activated virtual environment, lacks the library).
+os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
