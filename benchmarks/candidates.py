@@ -54,17 +54,17 @@ def with_differences(X):
     return out
 
 
-def plateau_callback(n_records: int, batch_size: int = 64):
-    """The rate cut after half of what n_iter_no_change="auto" waits."""
+def plateau_callback(model, n_records: int):
+    """The rate cut after half the patience that ``model`` resolves for
+    ``n_records`` training records (its held-out fraction set aside)."""
     from skorch.callbacks import LRScheduler
     from torch.optim.lr_scheduler import ReduceLROnPlateau
 
-    from sklearn_rnn._base import _AUTO_EARLY_STOPPING_MIN_SAMPLES as held_out_from
-    from sklearn_rnn._base import _AUTO_PATIENCE_UPDATES
-
-    held_out = n_records >= held_out_from
-    per_epoch = math.ceil(n_records * (0.9 if held_out else 1.0) / batch_size)
-    patience = max(10, math.ceil(_AUTO_PATIENCE_UPDATES / per_epoch))
+    held_out = model._uses_early_stopping(n_records)
+    n_train = n_records
+    if held_out:  # train_test_split rounds the held-out part up
+        n_train -= math.ceil(n_records * model.validation_fraction)
+    _, patience = model._epoch_budget(n_train, model.batch_size)
     scheduler = LRScheduler(
         ReduceLROnPlateau,
         monitor="valid_loss" if held_out else "train_loss",
@@ -160,16 +160,15 @@ def run_one(name: str, candidate: str, seed: int):
     warnings.simplefilter("ignore")
     X_train, X_test, y_train, y_test = load(name)
     task = DATASETS[name][1]
-    params, reader = {}, contextlib.nullcontext()
+    model, reader = rnn(task, seed), contextlib.nullcontext()
     if candidate == "difference":
         X_train, X_test = with_differences(X_train), with_differences(X_test)
     elif candidate == "plateau":
-        params["callbacks"] = plateau_callback(len(X_train))
+        model.set_params(callbacks=plateau_callback(model, len(X_train)))
     elif candidate in READERS:
         patch = auto_patch_size(np.array([len(x) for x in X_train]))
         reader = patch_reader(patch, **READERS[candidate])
-    with reader:
-        model = rnn(task, seed, **params)
+    with reader:  # the module is built inside fit
         start = time.perf_counter()
         model.fit(X_train, y_train)
         seconds = time.perf_counter() - start
@@ -179,14 +178,13 @@ def run_one(name: str, candidate: str, seed: int):
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--candidates", nargs="+", default=CANDIDATES)
+    parser.add_argument(
+        "--candidates", nargs="+", default=CANDIDATES, choices=CANDIDATES
+    )
     parser.add_argument("--sets", nargs="+", default=SETS)
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     parser.add_argument("--n-jobs", type=int, default=1)
     args = parser.parse_args(argv)
-    for candidate in args.candidates:
-        if candidate not in CANDIDATES:
-            parser.error(f"unknown candidate {candidate!r}; choose from {CANDIDATES}")
     candidates = list(dict.fromkeys(["defaults", *args.candidates]))
     jobs = [
         (name, candidate, seed)

@@ -1,7 +1,6 @@
 """sklearn_rnn.spark on a local[2] Spark session: the same results as one
 process, bit for bit, for every input form and method."""
 
-import os
 import shutil
 import sys
 
@@ -37,27 +36,22 @@ pytestmark = [
 def spark():
     from pyspark.sql import SparkSession
 
-    # Spark's Python workers start the first ``python3`` on PATH unless told
-    # otherwise: without an activated virtual environment that is a Python
-    # without this project's packages (pandas, the library). They must run
-    # the interpreter that runs the tests.
-    saved = {k: os.environ.get(k) for k in ("PYSPARK_PYTHON", "PYSPARK_DRIVER_PYTHON")}
-    os.environ["PYSPARK_PYTHON"] = os.environ["PYSPARK_DRIVER_PYTHON"] = sys.executable
-    session = (
-        SparkSession.builder.master("local[2]")
-        .appName("sklearn-rnn-tests")
-        .config("spark.ui.enabled", "false")
-        .config("spark.sql.shuffle.partitions", "4")
-        .getOrCreate()
-    )
-    session.sparkContext.setLogLevel("ERROR")
-    yield session
-    session.stop()
-    for key, value in saved.items():
-        if value is None:
-            os.environ.pop(key, None)
-        else:
-            os.environ[key] = value
+    # Spark's Python workers start the first ``python3`` on PATH unless
+    # PYSPARK_PYTHON says otherwise: without an activated virtual environment
+    # that is a Python without this project's packages (pandas, the library).
+    # They must run the interpreter that runs the tests.
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("PYSPARK_PYTHON", sys.executable)
+        session = (
+            SparkSession.builder.master("local[2]")
+            .appName("sklearn-rnn-tests")
+            .config("spark.ui.enabled", "false")
+            .config("spark.sql.shuffle.partitions", "4")
+            .getOrCreate()
+        )
+        session.sparkContext.setLogLevel("ERROR")
+        yield session
+        session.stop()
 
 
 @pytest.fixture(scope="module")
