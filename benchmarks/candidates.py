@@ -5,7 +5,8 @@ for the candidates below come from this script, on the suite's sets and
 splits (``suite.py``)::
 
     python candidates.py --candidates defaults difference plateau \
-        patch-conv patch-stats --seeds 0 1 2 3 4 --n-jobs 2
+        patch-conv patch-conv-small patch-stats mean-max \
+        --seeds 0 1 2 3 4 --n-jobs 2
 
 Prints, per set, the mean and standard deviation over the seeds of test
 accuracy (R² for regression) and each candidate's mean fit time as a ratio
@@ -24,6 +25,8 @@ forward pass; no ONNX or standalone export).
   width 5, ReLU, their maximum and mean over the patch) read beside the raw
   patch; ``patch-conv-small``: 16 filters of width 3.
 - ``patch-stats``: each patch's maximum and minimum beside it.
+- ``mean-max``: concat pooling without the final state (the mean and the
+  maximum over the steps only).
 """
 
 from __future__ import annotations
@@ -143,12 +146,26 @@ def patch_reader(patch: int, *, filters=0, width=5, stats=()):
         MatrixRNN._project_input = project
 
 
+@contextlib.contextmanager
+def concat_parts(parts):
+    """``pooling="concat"`` puts ``parts`` side by side instead of the final
+    state, mean and max, for modules built inside the block."""
+    from sklearn_rnn import _pooling
+
+    before = _pooling.POOLED_PARTS["concat"]
+    _pooling.POOLED_PARTS["concat"] = tuple(parts)
+    try:
+        yield
+    finally:
+        _pooling.POOLED_PARTS["concat"] = before
+
+
 READERS = {
     "patch-conv": {"filters": 32, "width": 5},
     "patch-conv-small": {"filters": 16, "width": 3},
     "patch-stats": {"stats": ("max", "min")},
 }
-CANDIDATES = ["defaults", "difference", "plateau", *READERS]
+CANDIDATES = ["defaults", "difference", "plateau", *READERS, "mean-max"]
 
 
 def run_one(name: str, candidate: str, seed: int):
@@ -168,6 +185,8 @@ def run_one(name: str, candidate: str, seed: int):
     elif candidate in READERS:
         patch = auto_patch_size(np.array([len(x) for x in X_train]))
         reader = patch_reader(patch, **READERS[candidate])
+    elif candidate == "mean-max":
+        reader = concat_parts(("mean", "max"))
     with reader:  # the module is built inside fit
         start = time.perf_counter()
         model.fit(X_train, y_train)
