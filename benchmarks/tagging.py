@@ -3,6 +3,7 @@
     python benchmarks/tagging.py                 # both parts (~15 min on 2 cores)
     python benchmarks/tagging.py --part quality --seeds 0 1 2
     python benchmarks/tagging.py --part speed --quick
+    python benchmarks/tagging.py --part quality --lexicons   # + word lexicons
 
 Trains on EWT dev (2,001 sentences) and tests on EWT test (UPOS, 17 tags),
 read from ``../shared/data/ud-en-ewt`` when present, else through
@@ -11,7 +12,9 @@ read from ``../shared/data/ud-en-ewt`` when present, else through
 * quality: RNNSequenceTagger with its defaults (mean and spread over seeds;
   accuracy on all tokens, on words seen in training and on unseen words)
   against the most frequent tag per word and, when ``sklearn-crfsuite`` is
-  installed, a CRF with the usual word/affix/shape/neighbour features.
+  installed, a CRF with the usual word/affix/shape/neighbour features; with
+  ``--lexicons``, also the tagger reading Brown clusters and WordNet word
+  classes (``load_english_lexicons``, needs ``spacy-lookups-data``).
 * speed: epoch time of the tagger against a hand-written tagger of the
   Falcon seed's recipe (nn.Embedding -> nn.LSTM on pack_padded_sequence ->
   Linear -> cross-entropy with pads ignored), same cell, hidden size and
@@ -64,7 +67,7 @@ def token_accuracy(pred, gold, words, seen):
 
 
 # ------------------------------------------------------------------ quality
-def quality(train, test, seeds):
+def quality(train, test, seeds, lexicons=False):
     seen = {w for s in train.data for w in s}
     rows = []
     baseline = most_frequent_tag(train.data, train.target, test.data)
@@ -84,18 +87,33 @@ def quality(train, test, seeds):
         test_feats = [crf_features(s) for s in test.data]
         acc = token_accuracy(crf.predict(test_feats), test.target, test.data, seen)
         rows.append(("sklearn-crfsuite CRF, standard features", [acc], [secs]))
-    accs, secs = [], []
-    for seed in seeds:
-        start = time.perf_counter()
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            tagger = RNNSequenceTagger(random_state=seed).fit(train.data, train.target)
-        secs.append(time.perf_counter() - start)
-        accs.append(
-            token_accuracy(tagger.predict(test.data), test.target, test.data, seen)
+    settings = [("RNNSequenceTagger(), defaults", {})]
+    if lexicons:
+        from sklearn_rnn.datasets import load_english_lexicons
+
+        settings.append(
+            (
+                "RNNSequenceTagger(word_lexicons=load_english_lexicons())",
+                {"word_lexicons": load_english_lexicons()},
+            )
         )
-        print(f"  seed {seed}: {accs[-1][0]:.4f} ({secs[-1]:.0f} s)", file=sys.stderr)
-    rows.append(("RNNSequenceTagger(), defaults", accs, secs))
+    for label, params in settings:
+        accs, secs = [], []
+        for seed in seeds:
+            start = time.perf_counter()
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                tagger = RNNSequenceTagger(random_state=seed, **params)
+                tagger.fit(train.data, train.target)
+            secs.append(time.perf_counter() - start)
+            accs.append(
+                token_accuracy(tagger.predict(test.data), test.target, test.data, seen)
+            )
+            print(
+                f"  {label} seed {seed}: {accs[-1][0]:.4f} ({secs[-1]:.0f} s)",
+                file=sys.stderr,
+            )
+        rows.append((label, accs, secs))
     unseen = np.mean([w not in seen for s in test.data for w in s])
     lines = [
         f"UPOS accuracy on EWT test ({sum(map(len, test.data))} tokens, "
@@ -233,6 +251,11 @@ def main(argv=None) -> int:
     parser.add_argument("--part", choices=["quality", "speed", "both"], default="both")
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument(
+        "--lexicons",
+        action="store_true",
+        help="also the tagger with load_english_lexicons() (spacy-lookups-data)",
+    )
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
     train, test = load_ewt()
@@ -243,7 +266,8 @@ def main(argv=None) -> int:
         f"{cpu_name()}, torch {torch.__version__}, scikit-learn {sklearn.__version__}\n"
     )
     if args.part in ("quality", "both"):
-        print(quality(train, test, args.seeds[:1] if args.quick else args.seeds))
+        seeds = args.seeds[:1] if args.quick else args.seeds
+        print(quality(train, test, seeds, lexicons=args.lexicons))
         print()
     if args.part in ("speed", "both"):
         print(speed(train, test, args.quick))

@@ -20,6 +20,7 @@ _LAZY = {
     "RNNSequenceRegressor": "sklearn_rnn._regressor",
     "RNNSequenceTagger": "sklearn_rnn._tagger",
     "SequenceEncoder": "sklearn_rnn._encoding",
+    "WordLexicon": "sklearn_rnn._lexicons",
 }
 
 __all__ = [*sorted(_LAZY), "__version__"]

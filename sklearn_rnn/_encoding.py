@@ -34,6 +34,7 @@ from sklearn_rnn._input_kinds import (
     hashable,
     is_sequence_like,
 )
+from sklearn_rnn._lexicons import as_lexicon_list, lexicon_symbols
 from sklearn_rnn._packed_vocabulary import PackedVocabularyState
 from sklearn_rnn._wide import WideNgrams
 
@@ -297,6 +298,9 @@ class SequenceEncoder(PackedVocabularyState):
     word_features : bool, default=False
         Token input only: each step also carries its word's lowercase form,
         1-4 letter prefixes and suffixes and shape (:func:`word_feature_symbols`).
+    word_lexicons : WordLexicon, list of WordLexicon or None, default=None
+        Token input only: each step also carries its word's symbols in each
+        lexicon (:meth:`WordLexicon.symbols`).
     wide_ngram_range : tuple (min_n, max_n) or None, default=None
         Symbol input (not feature dicts): also encode each record's n-grams
         with a boundary at both ends for the wide term (:mod:`._wide`), as
@@ -341,6 +345,7 @@ class SequenceEncoder(PackedVocabularyState):
         max_wide_ngrams: int | None = 20_000,
         patch_size: int | str = 1,
         per_record: bool = False,
+        word_lexicons=None,
     ):
         self.analyzer = analyzer
         self.ngram_range = ngram_range
@@ -351,6 +356,7 @@ class SequenceEncoder(PackedVocabularyState):
         self.max_wide_ngrams = max_wide_ngrams
         self.patch_size = patch_size
         self.per_record = per_record
+        self.word_lexicons = word_lexicons
 
     def _reads_record_view(self) -> bool:
         # Encoders pickled before the record view existed read without it.
@@ -516,7 +522,7 @@ class SequenceEncoder(PackedVocabularyState):
         distinct trigrams, for little that generalises.
         """
         symbols = dict.fromkeys(chain.from_iterable(chain.from_iterable(sequences)))
-        extras = self.ngram_range[1] > 1 or getattr(self, "word_features", False)
+        extras = self.ngram_range[1] > 1 or self._has_word_symbols()
         if extras and self.max_ngrams is not None:
             # With min_n == 1 a step's first symbol is the symbol itself.
             unigrams = (
@@ -546,15 +552,31 @@ class SequenceEncoder(PackedVocabularyState):
             records = with_record_view(records)
         return stacked_steps(records, getattr(self, "patch_size_", 1))
 
+    def _lexicons(self) -> list:
+        # Encoders pickled before word lexicons existed have none.
+        return as_lexicon_list(getattr(self, "word_lexicons", None))
+
+    def _has_word_symbols(self) -> bool:
+        """Whether token steps carry symbols of their word beyond itself."""
+        return bool(getattr(self, "word_features", False) or self._lexicons())
+
     def _steps(self, sequence: list) -> list:
         """The symbols each step carries: the n-grams that end at it (and, with
-        ``word_features``, the word's subword symbols)."""
+        ``word_features``, the word's subword symbols; with ``word_lexicons``,
+        its symbols in each lexicon)."""
         steps = self._ngram_steps(sequence)
-        if getattr(self, "word_features", False) and not isinstance(sequence, str):
-            steps = [
-                [*bag, *word_feature_symbols(tok)] for bag, tok in zip(steps, sequence)
+        if isinstance(sequence, str) or not self._has_word_symbols():
+            return steps
+        subword = getattr(self, "word_features", False)
+        lexicons = self._lexicons()
+        return [
+            [
+                *bag,
+                *(word_feature_symbols(tok) if subword else ()),
+                *lexicon_symbols(lexicons, tok),
             ]
-        return steps
+            for bag, tok in zip(steps, sequence)
+        ]
 
     def _ngram_steps(self, sequence: list) -> list:
         min_n, max_n = self.ngram_range
@@ -601,7 +623,7 @@ class SequenceEncoder(PackedVocabularyState):
         missing n-grams, e.g. at a record's first steps, are id 0)."""
         vocab = self.vocabulary_
         width = self.ngram_range[1] - self.ngram_range[0] + 1
-        if getattr(self, "word_features", False):
+        if self._has_word_symbols():
             width = max((len(step) for seq in sequences for step in seq), default=1)
         lengths = np.fromiter((len(s) for s in sequences), np.int64, len(sequences))
         total = int(lengths.sum())

@@ -8,6 +8,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from sklearn_rnn._base import BaseRNN
 from sklearn_rnn._docstrings import SHARED_ATTRIBUTES, SHARED_PARAMETERS, document
+from sklearn_rnn._lexicons import WordLexicon, as_lexicon_list
 from sklearn_rnn._tasks import CRFTaggingTask, TaggingTask
 from sklearn_rnn.metrics import flat_accuracy_score
 
@@ -18,12 +19,13 @@ class RNNSequenceTagger(BaseRNN):
             k: v for k, v in BaseRNN._parameter_constraints.items() if k != "patch_size"
         },
         "word_features": ["boolean"],
+        "word_lexicons": [None, WordLexicon, list, tuple],
         "use_crf": ["boolean"],
         # The record view ("auto") was measured on whole-sequence tasks only.
         "standardize": ["boolean"],
     }
 
-    _ENCODING = (*BaseRNN._ENCODING, "word_features")
+    _ENCODING = (*BaseRNN._ENCODING, "word_features", "word_lexicons")
     _ARCHITECTURE = (*BaseRNN._ARCHITECTURE, "use_crf")
     _MODULE_ATTRIBUTES = {"use_crf": "crf"}
     _AUTO_EPOCHS = 10
@@ -61,6 +63,7 @@ class RNNSequenceTagger(BaseRNN):
         ngram_range=(1, 1),
         max_ngrams=None,
         word_features=True,
+        word_lexicons=None,
         use_crf=False,
         standardize=True,
         warm_start=False,
@@ -77,7 +80,12 @@ class RNNSequenceTagger(BaseRNN):
                 setattr(self, name, value)
 
     def _encoder_options(self) -> dict:
-        return {"word_features": self.word_features}
+        # Checked here, where fit starts, so that a bad list fails by name.
+        as_lexicon_list(self.word_lexicons)
+        return {
+            "word_features": self.word_features,
+            "word_lexicons": self.word_lexicons,
+        }
 
     def _make_task(self, y, *, symbolic):
         task = CRFTaggingTask if self.use_crf else TaggingTask
@@ -317,6 +325,15 @@ Parameters
     prefixes and suffixes and its shape (``"Xxxx"``, ``"dd"``), summed into
     the step's input. Words never seen in ``fit`` are the norm in tagging;
     these symbols let the tagger guess them from their spelling.''',
+            "word_lexicons": '''word_lexicons : WordLexicon or list of WordLexicon, default=None
+    Token input: each step also carries its word's values in each lexicon
+    (hierarchical word clusters, the word classes a dictionary lists), looked
+    up as written, else in lowercase. Knowledge from far more text than the
+    training data, for the words it never saw: on the English Web Treebank
+    (trained on its dev set) Brown clusters and WordNet word classes take
+    UPOS accuracy from 0.921 to 0.938 (see
+    :func:`sklearn_rnn.datasets.load_english_lexicons`). The fitted model
+    holds the lexicons, so its saved files grow by their size.''',
         },
     )
 }

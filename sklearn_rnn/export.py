@@ -21,8 +21,9 @@ from sklearn_rnn._version import __version__
 # 6: numeric steps read in patches (config["patch_size"]); 7: numeric steps
 # with each record's own standardisation beside them (config["per_record"]);
 # 8: a tagger's CRF transition scores (start_transitions, transitions,
-# end_transitions in state_dict; config["crf"])
-FORMAT_VERSION = 8
+# end_transitions in state_dict; config["crf"]); 9: a tagger's word lexicons
+# (artefact["word_lexicons"])
+FORMAT_VERSION = 9
 
 
 def _plain(value):
@@ -62,6 +63,8 @@ or RNNEmbeddingTransformer
         ``use_crf=True`` (``config["crf"]``) adds ``start_transitions``,
         ``transitions`` and ``end_transitions``: its tags are the best
         sequence under those scores (Viterbi), not the best tag per step.
+        ``word_lexicons`` (a tagger's, see ``WordLexicon.symbols``): a list
+        of ``{"name", "prefixes", "entries": {word: [values]}}``.
     """
     check_is_fitted(estimator, "module_")
     module, encoder = estimator.module_, estimator.encoder_
@@ -113,6 +116,14 @@ or RNNEmbeddingTransformer
         "classes": None if classes is None else [_plain(c) for c in classes],
         "target_mean": task.mean_.tolist() if regression else None,
         "target_scale": task.scale_.tolist() if regression else None,
+        "word_lexicons": [
+            {
+                "name": lexicon.name,
+                "prefixes": list(lexicon.prefixes),
+                "entries": lexicon.to_dict(),
+            }
+            for lexicon in encoder._lexicons()
+        ],
     }
 
 

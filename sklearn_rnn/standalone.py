@@ -24,7 +24,7 @@ def load(path):
 
 class StandaloneRNN:
     def __init__(self, artefact):
-        if artefact["format_version"] not in (1, 2, 3, 4, 5, 6, 7, 8):
+        if artefact["format_version"] not in (1, 2, 3, 4, 5, 6, 7, 8, 9):
             raise ValueError(
                 f"Unsupported format_version {artefact['format_version']}."
             )
@@ -51,6 +51,7 @@ class StandaloneRNN:
             if wide_vocab is None
             else {g: i for i, g in enumerate(wide_vocab, start=1)}
         )
+        self.lexicons = artefact.get("word_lexicons") or []  # format 9
         self.target_mean = artefact.get("target_mean")
         self.target_scale = artefact.get("target_scale")
 
@@ -79,6 +80,25 @@ class StandaloneRNN:
             *(("suffix", lower[-n:]) for n in (1, 2, 3, 4)),
             ("shape", "".join(shape)),
         ]
+
+    def _lexicon_symbols(self, word):
+        """sklearn_rnn.WordLexicon.symbols of each lexicon, written out again."""
+        if not isinstance(word, str):
+            return []
+        out = []
+        for lexicon in self.lexicons:
+            name, entries = lexicon["name"], lexicon["entries"]
+            values = entries.get(word) or entries.get(word.lower()) or []
+            if not values:
+                out.append((name, ""))
+            for value in values:
+                out.append((name, value))
+                out.extend(
+                    (f"{name}:{n}", value[:n])
+                    for n in lexicon["prefixes"]
+                    if n < len(value)
+                )
+        return out
 
     def _feature_bag(self, step):
         """One step of sklearn-crfsuite's form: (ids, weights)."""
@@ -118,6 +138,10 @@ class StandaloneRNN:
                 bag.append(self.ids.get(gram, 0))  # 0: never seen in fit
             if self.config.get("word_features"):
                 bag.extend(self.ids.get(sym, 0) for sym in self._word_features(seq[t]))
+            if self.lexicons and not joined:
+                bag.extend(
+                    self.ids.get(sym, 0) for sym in self._lexicon_symbols(seq[t])
+                )
             bags.append(bag)
         return bags
 

@@ -565,6 +565,7 @@ def test_encoder_defaults():
         "max_wide_ngrams": 20_000,
         "patch_size": 1,
         "per_record": False,
+        "word_lexicons": None,
     }
 
 
