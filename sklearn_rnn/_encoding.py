@@ -326,6 +326,8 @@ class SequenceEncoder(PackedVocabularyState):
     step_width_ : int or None
         Columns of an encoded step that hold its own symbols (the rest are
         wide n-grams); None when there are no wide columns.
+    lexicons_ : list of WordLexicon
+        ``word_lexicons`` as a list (empty for None), checked in fit.
     mean_, scale_ : ndarray of shape (n_features,) or None
         Per-channel standardisation (numeric input with ``standardize=True``).
     patch_size_ : int
@@ -392,6 +394,8 @@ class SequenceEncoder(PackedVocabularyState):
         wide n-grams' vocabulary grow in later ``transform(streaming=True)``
         calls."""
         self.kind_ = kind
+        # Resolved and checked once here, not per record as steps are read.
+        self.lexicons_ = as_lexicon_list(self.word_lexicons)
         self.mean_ = self.scale_ = None
         self.wide_ = self.step_width_ = None
         self.patch_size_ = 1
@@ -554,7 +558,7 @@ class SequenceEncoder(PackedVocabularyState):
 
     def _lexicons(self) -> list:
         # Encoders pickled before word lexicons existed have none.
-        return as_lexicon_list(getattr(self, "word_lexicons", None))
+        return getattr(self, "lexicons_", [])
 
     def _has_word_symbols(self) -> bool:
         """Whether token steps carry symbols of their word beyond itself."""
@@ -565,10 +569,10 @@ class SequenceEncoder(PackedVocabularyState):
         ``word_features``, the word's subword symbols; with ``word_lexicons``,
         its symbols in each lexicon)."""
         steps = self._ngram_steps(sequence)
-        if isinstance(sequence, str) or not self._has_word_symbols():
-            return steps
         subword = getattr(self, "word_features", False)
         lexicons = self._lexicons()
+        if isinstance(sequence, str) or not (subword or lexicons):
+            return steps
         return [
             [
                 *bag,

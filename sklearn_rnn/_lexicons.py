@@ -92,13 +92,11 @@ class WordLexicon:
             )
         self.name = name
         self.prefixes = tuple(sorted(set(prefixes)))
-        self._entries = {
-            word: values
-            for word, values in (
-                (word, self._checked(word, value)) for word, value in entries.items()
-            )
-            if values
-        }
+        self._entries = {}
+        for word, value in entries.items():
+            values = self._checked(word, value)
+            if values:  # a word without values reads as missing
+                self._entries[word] = values
 
     @staticmethod
     def _checked(word, value) -> tuple:

@@ -8,7 +8,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from sklearn_rnn._base import BaseRNN
 from sklearn_rnn._docstrings import SHARED_ATTRIBUTES, SHARED_PARAMETERS, document
-from sklearn_rnn._lexicons import WordLexicon, as_lexicon_list
+from sklearn_rnn._lexicons import WordLexicon
 from sklearn_rnn._tasks import CRFTaggingTask, TaggingTask
 from sklearn_rnn.metrics import flat_accuracy_score
 
@@ -80,8 +80,6 @@ class RNNSequenceTagger(BaseRNN):
                 setattr(self, name, value)
 
     def _encoder_options(self) -> dict:
-        # Checked here, where fit starts, so that a bad list fails by name.
-        as_lexicon_list(self.word_lexicons)
         return {
             "word_features": self.word_features,
             "word_lexicons": self.word_lexicons,
