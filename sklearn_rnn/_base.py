@@ -48,6 +48,7 @@ from sklearn_rnn._validation import (
     OTHER_LENGTHS_HINT,
     forget_fixed_columns,
     validate_numeric_array,
+    warn_if_channels_first,
 )
 
 # early_stopping="auto" holds out a validation set from this many records on:
@@ -270,6 +271,8 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
                 # list of equal-shape arrays but not an object array of them.
                 X = list(X)
             X = validate_numeric_array(self, X, reset=reset)
+            if reset:
+                warn_if_channels_first(X)
             if X.ndim > 3:
                 raise ValueError(
                     f"Found array with dim {X.ndim}. {type(self).__name__} expected <= 3: "

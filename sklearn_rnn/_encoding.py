@@ -706,11 +706,25 @@ class SequenceEncoder(PackedVocabularyState):
             raise ValueError(
                 "The numeric sequences in X have different numbers of features per "
                 f"time step: {sorted(n_features)}. Every sequence must have the same "
-                "number of features."
+                "number of features." + _channels_first_hint(records)
             )
         width = n_features.pop() if n_features else default_width
         records = [r.reshape(len(r), width) for r in records]
         return Records.from_list(records, np.zeros((0, width), np.float32))
+
+
+def _channels_first_hint(records: list) -> str:
+    """What to do when every record has the same number of steps but not of
+    values a step: the layout of aeon's and sktime's unequal-length
+    collections, one ``(n_channels, n_timepoints)`` array a series."""
+    rows = {len(r) for r in records}
+    if len(rows) != 1:
+        return ""
+    return (
+        f" Every sequence has {rows.pop()} step(s): if yours are laid out "
+        "(n_channels, n_timepoints), as in aeon and sktime, pass "
+        "[x.T for x in X] (sequences are read as (n_steps, n_features))."
+    )
 
 
 def _as_numeric_record(seq, index: int) -> np.ndarray:

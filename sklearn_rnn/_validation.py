@@ -13,8 +13,12 @@ lengths (the values per step are checked where the records are read).
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 from sklearn.utils.validation import check_array, validate_data
+
+from sklearn_rnn._stacklevel import user_stacklevel
 
 # Appended to a refusal of other lengths after a 2-D fit: how to fit a model
 # that takes any.
@@ -83,3 +87,19 @@ def validate_numeric_array(estimator, X, *, reset: bool, copy: bool = False):
     return validate_data(
         estimator, X, reset=reset, allow_nd=True, dtype=_DTYPES, copy=copy
     )
+
+
+def warn_if_channels_first(X: np.ndarray) -> None:
+    """A 3-D array of one step per record is most likely aeon's and sktime's
+    layout, ``(n_cases, n_channels, n_timepoints)`` with one channel: read as
+    ``(n_samples, n_steps, n_features)``, each series would be a single step
+    of all its values, and the recurrence would read nothing in order."""
+    if X.ndim == 3 and X.shape[1] == 1 and X.shape[2] > 1:
+        warnings.warn(
+            f"X has one step of {X.shape[2]} values per record: 3-D arrays are "
+            "read as (n_samples, n_steps, n_features). If yours is laid out "
+            "(n_cases, n_channels, n_timepoints), as in aeon and sktime, pass "
+            "X.transpose(0, 2, 1).",
+            UserWarning,
+            stacklevel=user_stacklevel(),
+        )

@@ -3,6 +3,7 @@ each odd-but-legitimate case (at the end) gets a correct result."""
 
 import inspect
 import re
+import warnings
 from functools import partial
 
 import numpy as np
@@ -540,6 +541,41 @@ def test_a_fit_on_a_3d_array_predicts_records_of_any_length(Estimator):
     # A later fit on a 2-D table fixes its columns again.
     model.fit(X[:, :, 0], y)
     assert model.n_features_in_ == 6
+
+
+@pytest.mark.parametrize(
+    "Estimator", [RNNSequenceClassifier, RNNSequenceRegressor, RNNEmbeddingTransformer]
+)
+def test_aeon_layout_of_one_channel_warns_with_the_transpose(Estimator):
+    """Check that a 3-D array of one step per record, aeon's and sktime's
+    (n_cases, 1, n_timepoints), warns at fit with the transpose to pass, and
+    that the same series as (n_samples, n_steps, 1) fit without it."""
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(12, 1, 20)), np.arange(12) % 2
+    with pytest.warns(UserWarning, match=r"X\.transpose\(0, 2, 1\)") as record:
+        model = Estimator(**TINY).fit(X, y)
+    (layout,) = [w for w in record if "X.transpose" in str(w.message)]
+    assert layout.filename == __file__  # points at the caller's line
+    assert "one step of 20 values per record" in str(layout.message)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message="X has one step")
+        # Once at fit, not again on every call that reads such an X.
+        model.transform(X) if hasattr(model, "transform") else model.predict(X)
+        model.fit(X.transpose(0, 2, 1), y)
+        model.fit(rng.normal(size=(12, 3, 5)), y)  # more values than steps: legal
+
+
+def test_aeon_layout_of_unequal_lengths_is_refused_with_the_transpose():
+    """Check that a list of (n_channels, n_timepoints) records of different
+    lengths, aeon's unequal-length collection, is refused with the
+    per-record transpose to pass."""
+    rng = np.random.default_rng(0)
+    X = [rng.normal(size=(2, n)) for n in (9, 11, 14, 9)]
+    with pytest.raises(ValueError, match=r"has 2 step\(s\).*\[x\.T for x in X\]"):
+        RNNSequenceClassifier(**TINY).fit(X, [0, 1, 0, 1])
+    # Records of different lengths as well as widths get no such hint.
+    with pytest.raises(ValueError, match=r"same number of features\.$"):
+        RNNSequenceClassifier(**TINY).fit([np.ones((3, 2)), np.ones((4, 3))], [0, 1])
 
 
 def test_other_lengths_after_a_2d_fit_are_refused_with_what_to_do():
