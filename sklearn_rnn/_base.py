@@ -33,6 +33,7 @@ from sklearn_rnn._input_kinds import (
     NUMERIC_RAGGED,
     SYMBOLIC_KINDS,
     infer_input_kind,
+    nested_frame_records,
     text_column,
 )
 from sklearn_rnn._module import GATES, NONLINEARITIES, POOLINGS, MatrixRNN
@@ -263,7 +264,7 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
         Nothing on ``self`` but sklearn's ``n_features_in_``/``feature_names_in_``
         changes here: ``fit`` stores the returned encoder once everything passed.
         """
-        X = text_column(X)
+        X = text_column(nested_frame_records(X))
         kind = infer_input_kind(X)
         if kind == NUMERIC_ARRAY:
             if isinstance(X, np.ndarray) and X.dtype == object and X.ndim == 1:

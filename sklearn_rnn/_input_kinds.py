@@ -69,6 +69,44 @@ def text_column(X):
     return X.iloc[:, 0]
 
 
+def nested_frame_records(X):
+    """The records of a DataFrame whose cells hold series (sktime's nested
+    format: a row per record, a column per channel, each cell that record's
+    values of that channel, as a pandas Series or an array), as a list of
+    ``(n_steps, n_channels)`` arrays; X itself otherwise."""
+    if not (hasattr(X, "iloc") and getattr(X, "ndim", 1) == 2) or not X.size:
+        return X
+    if not all(_holds_series(v) for v in X.iloc[0]):
+        return X  # token lists in a column, or a plain table
+    records = []
+    for i, row in enumerate(X.itertuples(index=False)):
+        channels = []
+        for value in row:
+            if not _holds_series(value):
+                raise TypeError(
+                    f"Row {i} of X holds a {describe(value)} where the first "
+                    "row holds numeric series; every cell of a nested DataFrame "
+                    "must hold one channel's values."
+                )
+            channels.append(np.asarray(value))
+        lengths = sorted({len(c) for c in channels})
+        if len(lengths) > 1:
+            raise ValueError(
+                f"Row {i} of X holds channels of different lengths {lengths}; "
+                "the channels of one record must have one length."
+            )
+        records.append(np.column_stack(channels))
+    return records
+
+
+def _holds_series(value) -> bool:
+    """A cell of a nested DataFrame: a Series, array or list of numbers (not
+    text, nor a token list)."""
+    if not hasattr(value, "__len__") or isinstance(value, str | bytes | Mapping):
+        return False
+    return np.asarray(value).dtype.kind in "biuf"
+
+
 def _is_text_dtype(dtype) -> bool:
     return getattr(dtype, "kind", "O") in "OUS" or str(dtype).startswith("str")
 

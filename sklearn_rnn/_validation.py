@@ -66,6 +66,43 @@ def validate_numeric_array(estimator, X, *, reset: bool, copy: bool = False):
     fitted on a 2-D one (it keeps that length); ``check_array`` for a 3-D X
     otherwise, dropping a fitted ``n_features_in_`` when fitting (``reset``).
     """
+    try:
+        return _validate(estimator, X, reset=reset, copy=copy)
+    except ValueError as exc:
+        if "NaN" in str(exc) and _padded_with_nan(X):
+            raise ValueError(f"{exc}{_NAN_PADDING_HINT[np.ndim(X)]}") from None
+        raise
+
+
+# Appended to the refusal of NaN where every record's NaNs come after its
+# values: the padding of unequal lengths in the UCR archive's files.
+_NAN_PADDING_HINT = {
+    ndim: " The NaNs in X end the records they are in, as the padding of "
+    "series of unequal lengths does (the UCR archive's files): pass the records "
+    f"as a list without it, e.g. {expression}."
+    for ndim, expression in (
+        (2, "[x[~np.isnan(x)] for x in X]"),
+        (3, "[x[~np.isnan(x).any(axis=1)] for x in X]"),
+    )
+}
+
+
+def _padded_with_nan(X) -> bool:
+    """Whether X is a 2-D or 3-D array whose records each hold NaN only at
+    their end (once a step holds NaN, every later step does)."""
+    try:
+        values = np.asarray(X, dtype=float)
+    except (TypeError, ValueError):
+        return False
+    if values.ndim not in (2, 3):
+        return False
+    missing = np.isnan(values)
+    if values.ndim == 3:
+        missing = missing.any(axis=2)
+    return bool(missing.any()) and bool((missing[:, 1:] >= missing[:, :-1]).all())
+
+
+def _validate(estimator, X, *, reset: bool, copy: bool):
     fixed = hasattr(estimator, "n_features_in_")
     if holds_records_of_steps(X) and (reset or not fixed):
         if reset:

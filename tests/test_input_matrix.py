@@ -578,6 +578,53 @@ def test_aeon_layout_of_unequal_lengths_is_refused_with_the_transpose():
         RNNSequenceClassifier(**TINY).fit([np.ones((3, 2)), np.ones((4, 3))], [0, 1])
 
 
+def test_sktime_nested_frames_read_as_the_records_they_hold():
+    """Check that a DataFrame whose cells hold series (sktime's nested format:
+    a row per record, a column per channel) fits and predicts as the same
+    records passed as an array or a list, and that a row whose channels
+    differ in length is refused by row."""
+    pd = pytest.importorskip("pandas")
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(12, 7, 2)), np.arange(12) % 2
+    frame = pd.DataFrame(
+        {f"dim_{c}": [pd.Series(x[:, c]) for x in X] for c in range(2)}
+    )
+    expected = RNNSequenceClassifier(**TINY).fit(X, y).predict_proba(X)
+    got = RNNSequenceClassifier(**TINY).fit(frame, y).predict_proba(frame)
+    np.testing.assert_array_equal(got, expected)
+    ragged = [rng.normal(size=n) for n in (5, 9, 6, 8)]
+    column = pd.DataFrame({"dim_0": [pd.Series(r) for r in ragged]})
+    model = RNNSequenceRegressor(**TINY).fit(ragged, [0.0, 1.0, 2.0, 3.0])
+    np.testing.assert_array_equal(
+        model.predict(column), model.predict([r[:, None] for r in ragged])
+    )
+    uneven = pd.DataFrame({"a": [np.ones(3), np.ones(4)], "b": [np.ones(3)] * 2})
+    with pytest.raises(ValueError, match=r"^Row 1 of X holds channels of different"):
+        RNNSequenceClassifier(**TINY).fit(uneven, [0, 1])
+    # A column of token lists is still token lists, not channels.
+    tokens = pd.DataFrame({"words": [["a", "b"], ["c"], ["a"], ["b", "c"]]})
+    model = RNNSequenceClassifier(**TINY).fit(tokens, [0, 1, 0, 1])
+    assert model.predict(tokens).shape == (4,)
+
+
+@pytest.mark.parametrize("ndim", [2, 3])
+def test_nan_padding_of_unequal_lengths_is_refused_with_the_list_to_pass(ndim):
+    """Check that NaN at the end of records (how the UCR archive's files pad
+    unequal lengths) gets scikit-learn's refusal plus how to pass the records
+    without it, and NaN inside a record gets scikit-learn's alone."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(4, 9))
+    X[1, 6:], X[3, 4:] = np.nan, np.nan
+    X = X if ndim == 2 else X[:, :, None]
+    hint = r"end the records they are in.*\[x\[~np\.isnan\(x\)"
+    with pytest.raises(ValueError, match=r"(?s)contains NaN.*" + hint):
+        RNNSequenceClassifier(**TINY).fit(X, [0, 1, 0, 1])
+    X[0, 2] = np.nan  # inside a record: missing, not padding
+    with pytest.raises(ValueError, match="contains NaN") as refused:
+        RNNSequenceClassifier(**TINY).fit(X, [0, 1, 0, 1])
+    assert "end the records" not in str(refused.value)
+
+
 def test_other_lengths_after_a_2d_fit_are_refused_with_what_to_do():
     """Check that a 2-D fit refuses other numbers of steps with
     scikit-learn's wording and says how to fit a model that takes any."""
