@@ -5,8 +5,8 @@ for the candidates below come from this script, on the suite's sets and
 splits (``suite.py``)::
 
     python candidates.py --candidates defaults difference plateau \
-        patch-conv patch-conv-small patch-stats mean-max \
-        --seeds 0 1 2 3 4 --n-jobs 2
+        patch-conv patch-conv-small patch-stats mean-max jitter \
+        final-drop final-drop-0.3 --seeds 0 1 2 3 4 --n-jobs 2
 
 Prints, per set, the mean and standard deviation over the seeds of test
 accuracy (R² for regression) and each candidate's mean fit time as a ratio
@@ -27,6 +27,16 @@ forward pass; no ONNX or standalone export).
 - ``patch-stats``: each patch's maximum and minimum beside it.
 - ``mean-max``: concat pooling without the final state (the mean and the
   maximum over the steps only).
+- ``jitter``: Gaussian noise (standard deviation 0.1, in standardised
+  units) added to every input while training, the usual augmentation of
+  small time-series sets.
+- ``final-drop``: while training, each record's final state in the concat
+  pooling is dropped (zeroed, the rest of its embedding kept) with
+  probability 0.5, so that the head must also learn from the mean and max
+  over the steps; ``final-drop-0.3`` with probability 0.3.
+
+``jitter`` and ``final-drop`` are prototypes too, wrapping one method of
+``MatrixRNN`` in the same way, with their own seeded generators.
 """
 
 from __future__ import annotations
@@ -160,12 +170,73 @@ def concat_parts(parts):
         _pooling.POOLED_PARTS["concat"] = before
 
 
+@contextlib.contextmanager
+def input_jitter(scale: float, seed: int):
+    """Numeric inputs of modules in the block get Gaussian noise of standard
+    deviation ``scale`` while training (the layer-0 input term only)."""
+    import torch
+
+    from sklearn_rnn._module import MatrixRNN
+
+    project = MatrixRNN._project_input
+    generator = torch.Generator().manual_seed(seed)
+
+    def noisy(self, tokens, suffix):
+        if self.training and suffix == "" and not self.symbolic:
+            noise = torch.randn(tokens.shape, generator=generator)
+            tokens = tokens + scale * noise.to(tokens.dtype)
+        return project(self, tokens, suffix)
+
+    MatrixRNN._project_input = noisy
+    try:
+        yield
+    finally:
+        MatrixRNN._project_input = project
+
+
+@contextlib.contextmanager
+def final_state_dropout(p: float, seed: int):
+    """While training, concat pooling's final-state block of each record is
+    zeroed with probability ``p`` (inverted dropout: kept ones scaled by
+    1 / (1 - p)); the mean and max blocks are left alone."""
+    import torch
+
+    from sklearn_rnn._module import MatrixRNN
+
+    embed = MatrixRNN.embed
+    generator = torch.Generator().manual_seed(seed)
+
+    def dropped(self, X, lengths):
+        e = embed(self, X, lengths)
+        if self.training and self.pooling == "concat":
+            width = self.hidden_size * self.directions  # "last" comes first
+            draw = torch.rand((len(e), 1), generator=generator)
+            keep = (draw >= p).to(e.dtype) / (1 - p)
+            e = torch.cat([e[:, :width] * keep, e[:, width:]], dim=1)
+        return e
+
+    MatrixRNN.embed = dropped
+    try:
+        yield
+    finally:
+        MatrixRNN.embed = embed
+
+
 READERS = {
     "patch-conv": {"filters": 32, "width": 5},
     "patch-conv-small": {"filters": 16, "width": 3},
     "patch-stats": {"stats": ("max", "min")},
 }
-CANDIDATES = ["defaults", "difference", "plateau", *READERS, "mean-max"]
+FINAL_DROPS = {"final-drop": 0.5, "final-drop-0.3": 0.3}
+CANDIDATES = [
+    "defaults",
+    "difference",
+    "plateau",
+    *READERS,
+    "mean-max",
+    "jitter",
+    *FINAL_DROPS,
+]
 
 
 def run_one(name: str, candidate: str, seed: int):
@@ -187,6 +258,10 @@ def run_one(name: str, candidate: str, seed: int):
         reader = patch_reader(patch, **READERS[candidate])
     elif candidate == "mean-max":
         reader = concat_parts(("mean", "max"))
+    elif candidate == "jitter":
+        reader = input_jitter(0.1, seed)
+    elif candidate in FINAL_DROPS:
+        reader = final_state_dropout(FINAL_DROPS[candidate], seed)
     with reader:  # the module is built inside fit
         start = time.perf_counter()
         model.fit(X_train, y_train)
