@@ -537,7 +537,9 @@ def test_numeric_errors_read_in_full():
             ValueError,
             "The numeric sequences in X have different numbers of features per "
             "time step: [2, 3]. Every sequence must have the same number of "
-            "features.",
+            "features. Every sequence has 2 step(s): if yours are laid out "
+            "(n_channels, n_timepoints), as in aeon and sktime, pass "
+            "[x.T for x in X] (sequences are read as (n_steps, n_features)).",
         ),
         (
             [np.ones(2), np.array([1e39, 0.0])],
