@@ -1,14 +1,20 @@
 """scikit-learn's estimator checks for the classifier, the regressor and the
 transformer (supervised and self-supervised) in every fit mode. The tagger's
-targets (one label per step) are outside what these checks can express; its
-own tests cover the same ground."""
+targets (one label per step) are outside what most of these checks can
+express, since they fit on one label per record; it gets the checks that
+need no such fit, and its own tests cover the rest."""
 
+import inspect
+
+import pytest
+from sklearn.utils import estimator_checks
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sklearn_rnn import (
     RNNEmbeddingTransformer,
     RNNSequenceClassifier,
     RNNSequenceRegressor,
+    RNNSequenceTagger,
 )
 
 from .conftest import FAST_PARAMS
@@ -78,3 +84,37 @@ def _expected_failed_checks(estimator):
 def test_sklearn_compatible_estimator(estimator, check):
     """Check that the estimators pass scikit-learn's common checks."""
     check(estimator)
+
+
+# scikit-learn's checks that construct, clone, set parameters or refuse bad
+# input before a fit, and so hold for a tagger as they are.
+TAGGER_CHECKS = [
+    "check_estimator_cloneable",
+    "check_estimator_repr",
+    "check_do_not_raise_errors_in_init_or_set_params",
+    "check_no_attributes_set_in_init",
+    "check_parameters_default_constructible",
+    "check_get_params_invariance",
+    "check_set_params",
+    "check_param_validation",
+    "check_mixin_order",
+    "check_estimator_tags_renamed",
+    "check_estimators_unfitted",
+    "check_estimators_empty_data_messages",
+    "check_complex_data",
+    "check_fit1d",
+    "check_supervised_y_no_nan",
+    "check_requires_y_none",
+]
+
+
+@pytest.mark.parametrize("check", TAGGER_CHECKS)
+def test_tagger_passes_the_checks_that_need_no_per_record_labels(check):
+    """Check the tagger against scikit-learn's checks that do not fit it on
+    one label per record."""
+    run = getattr(estimator_checks, check)
+    tagger = RNNSequenceTagger(**FAST_PARAMS)
+    if next(iter(inspect.signature(run).parameters)) == "name":
+        run(type(tagger).__name__, tagger)
+    else:  # checks that take the estimator alone
+        run(tagger)
