@@ -333,12 +333,20 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
     # (the tagger's are fewer).
     _AUTO_EPOCHS = 100
     _AUTO_PATIENCE = 10
+    # n_iter_no_change="auto" waits no longer than the epochs that read this
+    # many records (and at least _AUTO_MIN_PATIENCE): ten epochs of 10,000
+    # records are 100,000 records of waiting after the held-out loss has
+    # stopped falling (benchmarks/large_data.py). None: ten epochs at any size.
+    _AUTO_PATIENCE_RECORDS: int | None = 40_000
+    _AUTO_MIN_PATIENCE = 2
 
     def _epoch_budget(self, n_train: int, batch_size: int) -> tuple[int, int]:
         """Epochs of this fit and of patience: ``max_iter`` and
         ``n_iter_no_change``, or for "auto" at least ``_AUTO_EPOCHS`` and
         ``_AUTO_PATIENCE`` epochs and enough of them for
-        ``_AUTO_MIN_UPDATES`` and ``_AUTO_PATIENCE_UPDATES`` updates."""
+        ``_AUTO_MIN_UPDATES`` and ``_AUTO_PATIENCE_UPDATES`` updates; the
+        patience no more epochs than read ``_AUTO_PATIENCE_RECORDS`` records
+        when that is fewer (down to ``_AUTO_MIN_PATIENCE``)."""
         if _FIT_MODES[self.fit_mode].per_record_updates:
             per_epoch = max(n_train, 1)
         else:
@@ -347,7 +355,11 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
         if epochs == "auto":
             epochs = max(self._AUTO_EPOCHS, -(-_AUTO_MIN_UPDATES // per_epoch))
         if patience == "auto":
-            patience = max(self._AUTO_PATIENCE, -(-_AUTO_PATIENCE_UPDATES // per_epoch))
+            patience = self._AUTO_PATIENCE
+            if self._AUTO_PATIENCE_RECORDS is not None:
+                enough = -(-self._AUTO_PATIENCE_RECORDS // max(n_train, 1))
+                patience = min(patience, max(self._AUTO_MIN_PATIENCE, enough))
+            patience = max(patience, -(-_AUTO_PATIENCE_UPDATES // per_epoch))
         return epochs, patience
 
     def _uses_early_stopping(self, n_samples: int) -> bool:

@@ -84,9 +84,13 @@ def test_a_few_series_are_learnt_by_the_default_regressor():
     [
         (20, "vectorized", 500, 50),  # one batch an epoch: one update each
         (200, "vectorized", 125, 13),  # 4 batches an epoch
-        (6400, "vectorized", 100, 10),  # many updates: 100 epochs, patience 10
+        (3000, "vectorized", 100, 10),  # many updates: 100 epochs, patience 10
+        (6400, "vectorized", 100, 7),  # patience reads at most 40,000 records
+        (20000, "vectorized", 100, 2),
+        (10**6, "vectorized", 100, 2),  # but waits at least two epochs
         (1, "vectorized", 500, 50),
         (20, "sgd", 100, 10),  # an update per record
+        (6400, "sgd", 100, 7),  # records, not updates, cap the wait
     ],
 )
 def test_auto_budget_counts_updates(n_train, fit_mode, epochs, patience):
@@ -99,6 +103,7 @@ def test_auto_budget_counts_updates(n_train, fit_mode, epochs, patience):
 def test_the_taggers_auto_budget_keeps_ten_epochs_of_a_treebank():
     assert RNNSequenceTagger()._epoch_budget(2000, 32) == (10, 5)
     assert RNNSequenceTagger()._epoch_budget(20, 32) == (500, 50)
+    assert RNNSequenceTagger()._epoch_budget(50000, 32) == (10, 5)
 
 
 def test_a_fit_waits_the_patience_its_budget_gives():
