@@ -6,7 +6,11 @@ splits (``suite.py``)::
 
     python candidates.py --candidates defaults difference plateau \
         patch-conv patch-conv-small patch-stats mean-max jitter \
-        final-drop final-drop-0.3 --seeds 0 1 2 3 4 --n-jobs 2
+        final-drop final-drop-0.3 mixup-input mixup-input-0.4 \
+        mixup-embedding step-drop-0.1 step-drop-0.25 alpha-0.003 \
+        scale-head wide-series --seeds 0 1 2 3 4 --n-jobs 2
+    python candidates.py --candidates patch-q50 patch-q75 patch-q90 \
+        --sets PLAID PickupGestureWiimoteZ JapaneseVowels --seeds 0 1 2 3 4
 
 Prints, per set, the mean and standard deviation over the seeds of test
 accuracy (R² for regression) and each candidate's mean fit time as a ratio
@@ -35,8 +39,27 @@ forward pass; no ONNX or standalone export).
   probability 0.5, so that the head must also learn from the mean and max
   over the steps; ``final-drop-0.3`` with probability 0.3.
 
-``jitter`` and ``final-drop`` are prototypes too, wrapping one method of
-``MatrixRNN`` in the same way, with their own seeded generators.
+- ``mixup-input``: each training batch mixed with a shuffled copy of
+  itself (weight drawn from Beta(0.2, 0.2); ``mixup-input-0.4``: Beta(0.4,
+  0.4)), the loss mixed alike; ``mixup-embedding``: the pooled embeddings
+  mixed instead of the inputs.
+- ``step-drop-0.1``, ``step-drop-0.25``: each step's numeric input (a
+  patch) zeroed with that probability while training.
+- ``alpha-0.003``: a 30 times larger L2 penalty.
+- ``scale-head``: the head also reads each record's level and log scale
+  per channel (of the dataset-wide view) through weights of its own.
+- ``wide-series``: a linear term of the series' last 32 patch means beside
+  the network (wide and deep).
+- ``patch-q50``, ``patch-q75``, ``patch-q90``: ``patch_size="auto"`` from
+  that percentile of the training lengths in 32 steps. Run before the
+  median became the default, against patches sized for the longest series;
+  with the median rule in place, ``patch-q50`` differs from the defaults
+  only where the bound on the longest series applies.
+
+``jitter``, ``final-drop``, the mixups, the step dropouts and the two extra
+head terms are prototypes too, wrapping methods of ``MatrixRNN`` (and the
+training loop's loss, for mixup) in the same way, with their own seeded
+generators.
 """
 
 from __future__ import annotations
@@ -222,6 +245,220 @@ def final_state_dropout(p: float, seed: int):
         MatrixRNN.embed = embed
 
 
+@contextlib.contextmanager
+def mixup(alpha: float, seed: int, *, where: str):
+    """While training, each batch is mixed with a shuffled copy of itself
+    (mixup: weight ``lam ~ Beta(alpha, alpha)`` for the batch) and the loss
+    is the same mix of the losses against both records' targets.
+    ``where="input"`` mixes the (left-padded, numeric) inputs, the longer of
+    the two lengths kept; ``where="embedding"`` mixes the pooled embeddings
+    before the head (manifold mixup at the last layer)."""
+    import torch
+
+    from sklearn_rnn._fitting import _SequenceNet
+    from sklearn_rnn._module import MatrixRNN
+
+    forward, embed, get_loss = (
+        MatrixRNN.forward,
+        MatrixRNN.embed,
+        _SequenceNet.get_loss,
+    )
+    rng = np.random.default_rng(seed)
+    generator = torch.Generator().manual_seed(seed)
+
+    def draw(self, n):
+        lam = float(rng.beta(alpha, alpha))
+        perm = torch.randperm(n, generator=generator)
+        self._mix = (lam, perm)
+        return lam, perm
+
+    def mixed_forward(self, X, lengths, sample_weight=None):
+        if (
+            self.training
+            and where == "input"
+            and not self.symbolic
+            and not self.per_step
+            and len(lengths) > 1
+        ):
+            lam, perm = draw(self, len(lengths))
+            X = lam * X + (1 - lam) * X[perm]
+            lengths = np.maximum(lengths, np.asarray(lengths)[perm.numpy()])
+        return forward(self, X, lengths, sample_weight)
+
+    def mixed_embed(self, X, lengths):
+        e = embed(self, X, lengths)
+        if self.training and where == "embedding" and len(e) > 1:
+            lam, perm = draw(self, len(e))
+            e = lam * e + (1 - lam) * e[perm]
+        return e
+
+    def mixed_loss(self, y_pred, y_true, X, **kwargs):
+        mix = getattr(self.module_, "_mix", None)
+        if mix is None or not self.module_.training:
+            return get_loss(self, y_pred, y_true, X, **kwargs)
+        self.module_._mix = None
+        lam, perm = mix
+        per_row = lam * self.criterion_(y_pred, y_true) + (1 - lam) * self.criterion_(
+            y_pred, y_true[perm.to(y_true.device)]
+        )
+        weight = X.weight
+        return (per_row * weight).sum() / weight.sum().clamp_min(1e-12)
+
+    MatrixRNN.forward = mixed_forward
+    MatrixRNN.embed = mixed_embed
+    _SequenceNet.get_loss = mixed_loss
+    try:
+        yield
+    finally:
+        MatrixRNN.forward = forward
+        MatrixRNN.embed = embed
+        _SequenceNet.get_loss = get_loss
+
+
+@contextlib.contextmanager
+def step_dropout(p: float, seed: int):
+    """While training, each step's numeric input (a patch, every channel and
+    view) is zeroed with probability ``p``: the series' mean in standardised
+    units, as word dropout reads a symbol as unknown."""
+    import torch
+
+    from sklearn_rnn._module import MatrixRNN
+
+    project = MatrixRNN._project_input
+    generator = torch.Generator().manual_seed(seed)
+
+    def dropped(self, tokens, suffix):
+        if self.training and suffix == "" and not self.symbolic:
+            keep = torch.rand((len(tokens), 1), generator=generator) >= p
+            tokens = tokens * keep.to(tokens.dtype)
+        return project(self, tokens, suffix)
+
+    MatrixRNN._project_input = dropped
+    try:
+        yield
+    finally:
+        MatrixRNN._project_input = project
+
+
+@contextlib.contextmanager
+def record_scale_head(patch: int):
+    """The head also reads each record's level and log scale: per channel,
+    the mean and the log standard deviation of the dataset-wide view over
+    the record's steps (what the record's own view standardises away),
+    through a linear term of its own that starts at zero."""
+    import torch
+    from torch import nn
+
+    from sklearn_rnn._module import MatrixRNN
+
+    init, forward = MatrixRNN.__init__, MatrixRNN.forward
+
+    def new_init(self, n_inputs, n_outputs, *args, **kwargs):
+        init(self, n_inputs, n_outputs, *args, **kwargs)
+        self.scale_reader_ = None
+        if kwargs.get("symbolic") or kwargs.get("per_step"):
+            return
+        channels = n_inputs // patch // 2  # the dataset-wide view comes first
+        self.scale_reader_ = (patch, channels)
+        self.V_scale = nn.Parameter(torch.zeros(n_outputs, 2 * channels))
+
+    def new_forward(self, X, lengths, sample_weight=None):
+        out = forward(self, X, lengths, sample_weight)
+        if getattr(self, "scale_reader_", None) is None:
+            return out
+        size, channels = self.scale_reader_
+        lengths = torch.as_tensor(np.asarray(lengths) * size)
+        steps = X.reshape(len(X), -1, 2 * channels)[..., :channels].to(out.dtype)
+        # Left-padded: a record's real steps are its last ``lengths`` ones.
+        position = torch.arange(steps.shape[1])
+        real = position[None, :] >= steps.shape[1] - lengths[:, None]
+        real = real[..., None].to(out.dtype)
+        count = real.sum(1).clamp_min(1)
+        mean = (steps * real).sum(1) / count
+        var = (((steps - mean[:, None]) ** 2) * real).sum(1) / count
+        features = torch.cat([mean, 0.5 * torch.log(var + 1e-8)], dim=1)
+        return out + features @ self.V_scale.t()
+
+    MatrixRNN.__init__ = new_init
+    MatrixRNN.forward = new_forward
+    try:
+        yield
+    finally:
+        MatrixRNN.__init__ = init
+        MatrixRNN.forward = forward
+
+
+@contextlib.contextmanager
+def wide_series(patch: int, steps: int = 32):
+    """A linear term of the series itself beside the network (wide & deep,
+    as ``wide`` is for symbols): each of a record's last ``steps`` patches
+    read as its mean per channel and view, zeros in front of shorter
+    records, through weights of their own that start at zero."""
+    import torch
+    from torch import nn
+
+    from sklearn_rnn._module import MatrixRNN
+
+    init, forward = MatrixRNN.__init__, MatrixRNN.forward
+
+    def new_init(self, n_inputs, n_outputs, *args, **kwargs):
+        init(self, n_inputs, n_outputs, *args, **kwargs)
+        self.wide_series_ = None
+        if kwargs.get("symbolic") or kwargs.get("per_step"):
+            return
+        features = n_inputs // patch
+        self.wide_series_ = (patch, features)
+        self.V_series = nn.Parameter(torch.zeros(n_outputs, steps * features))
+
+    def new_forward(self, X, lengths, sample_weight=None):
+        out = forward(self, X, lengths, sample_weight)
+        if getattr(self, "wide_series_", None) is None:
+            return out
+        size, features = self.wide_series_
+        z = X.to(out.dtype)
+        z = z.reshape(len(z), z.shape[1], size, features).mean(2)[:, -steps:]
+        z = torch.nn.functional.pad(z, (0, 0, steps - z.shape[1], 0))
+        return out + z.reshape(len(z), -1) @ self.V_series.t()
+
+    MatrixRNN.__init__ = new_init
+    MatrixRNN.forward = new_forward
+    try:
+        yield
+    finally:
+        MatrixRNN.__init__ = init
+        MatrixRNN.forward = forward
+
+
+@contextlib.contextmanager
+def patch_by_quantile(q: float):
+    """``patch_size="auto"`` from the ``q``-th percentile of the training
+    lengths instead of the longest: most records, not the longest one, take
+    at most 32 recurrent steps (the same on sets of one length)."""
+    from sklearn_rnn import _encoding
+
+    before = _encoding.auto_patch_size
+
+    def by_quantile(lengths):
+        lengths = np.asarray(lengths)
+        if not len(lengths):
+            return before(lengths)
+        return before(np.array([math.ceil(np.percentile(lengths, q))]))
+
+    _encoding.auto_patch_size = by_quantile
+    try:
+        yield
+    finally:
+        _encoding.auto_patch_size = before
+
+
+PATCH_QUANTILES = {"patch-q50": 50, "patch-q75": 75, "patch-q90": 90}
+STEP_DROPS = {"step-drop-0.1": 0.1, "step-drop-0.25": 0.25}
+SETTINGS = {"alpha-0.003": {"alpha": 0.003}}
+MIXUPS = {
+    "mixup-input": ("input", 0.2),
+    "mixup-input-0.4": ("input", 0.4),
+    "mixup-embedding": ("embedding", 0.2),
+}
 READERS = {
     "patch-conv": {"filters": 32, "width": 5},
     "patch-conv-small": {"filters": 16, "width": 3},
@@ -236,6 +473,12 @@ CANDIDATES = [
     "mean-max",
     "jitter",
     *FINAL_DROPS,
+    *MIXUPS,
+    *STEP_DROPS,
+    *SETTINGS,
+    "scale-head",
+    "wide-series",
+    *PATCH_QUANTILES,
 ]
 
 
@@ -262,6 +505,21 @@ def run_one(name: str, candidate: str, seed: int):
         reader = input_jitter(0.1, seed)
     elif candidate in FINAL_DROPS:
         reader = final_state_dropout(FINAL_DROPS[candidate], seed)
+    elif candidate == "scale-head":
+        patch = auto_patch_size(np.array([len(x) for x in X_train]))
+        reader = record_scale_head(patch)
+    elif candidate == "wide-series":
+        patch = auto_patch_size(np.array([len(x) for x in X_train]))
+        reader = wide_series(patch)
+    elif candidate in PATCH_QUANTILES:
+        reader = patch_by_quantile(PATCH_QUANTILES[candidate])
+    elif candidate in STEP_DROPS:
+        reader = step_dropout(STEP_DROPS[candidate], seed)
+    elif candidate in SETTINGS:
+        model.set_params(**SETTINGS[candidate])
+    elif candidate in MIXUPS:
+        where, alpha = MIXUPS[candidate]
+        reader = mixup(alpha, seed, where=where)
     with reader:  # the module is built inside fit
         start = time.perf_counter()
         model.fit(X_train, y_train)
