@@ -173,11 +173,12 @@ patch_size : int or "auto", default="auto"
     recurrence (their values side by side, ``patch_size * n_features`` inputs),
     so the network runs ``ceil(length / patch_size)`` steps; a record whose
     length is not a multiple repeats its first step in front. ``"auto"``
-    picks the smallest size that reads the longest training sequence in at
-    most 32 steps (1 for sequences up to 32 steps): on public time-series
-    benchmarks a GRU learns series of hundreds of steps far better read this
-    way, and several times faster (:ref:`time_series`). 1 reads every
-    step. Symbol input always reads one symbol a step.
+    picks the smallest size that reads a training sequence of the median
+    length in at most 32 steps and the longest in at most 128 (1 for
+    sequences up to 32 steps): on public time-series benchmarks a GRU
+    learns series of hundreds of steps far better read this way, and
+    several times faster (:ref:`time_series`). 1 reads every step. Symbol
+    input always reads one symbol a step.
 
 warm_start : bool, default=False
     Continue training the fitted network (same vocabulary and classes) instead

@@ -14,6 +14,7 @@ built with a single fancy-indexing call instead of a Python loop over records.
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -105,11 +106,17 @@ def feature_bag(step: dict, where: str) -> list:
     return bag
 
 
-# patch_size="auto" reads long numeric series in patches so that the longest
-# training record takes at most this many recurrent steps (benchmarks/suite.py:
-# on the public time-series suite a GRU learns series of a few dozen steps far
-# better than of hundreds, and trains faster).
+# patch_size="auto" reads long numeric series in patches so that a training
+# record of the median length takes at most this many recurrent steps
+# (benchmarks/suite.py: on the public time-series suite a GRU learns series of
+# a few dozen steps far better than of hundreds, and trains faster). The
+# median, not the longest: where lengths differ (appliance currents of 100 to
+# 1,344 steps) patches sized for the longest left a typical record a handful
+# of steps (benchmarks/candidates.py, patch-q*).
 AUTO_PATCH_STEPS = 32
+# ... and the longest at most this many, so that a few very long records cost
+# neither the others their resolution nor hundreds of steps themselves.
+AUTO_PATCH_MAX_STEPS = 4 * AUTO_PATCH_STEPS
 
 
 def channel_moments(records: Records, sample_weight=None):
@@ -191,10 +198,15 @@ def stacked_steps(records: Records, size: int) -> Records:
 
 
 def auto_patch_size(lengths: np.ndarray) -> int:
-    """``patch_size="auto"``: steps read at a time so that the longest
-    training record takes at most ``AUTO_PATCH_STEPS`` recurrent steps."""
-    longest = int(lengths.max()) if len(lengths) else 0
-    return max(1, -(-longest // AUTO_PATCH_STEPS))
+    """``patch_size="auto"``: steps read at a time so that a training record
+    of the median length takes at most ``AUTO_PATCH_STEPS`` recurrent steps
+    and the longest at most ``AUTO_PATCH_MAX_STEPS`` (records of one length:
+    the longest in ``AUTO_PATCH_STEPS``)."""
+    if not len(lengths):
+        return 1
+    median = math.ceil(np.median(lengths))
+    longest = int(np.max(lengths))
+    return max(1, -(-median // AUTO_PATCH_STEPS), -(-longest // AUTO_PATCH_MAX_STEPS))
 
 
 def record_starts(lengths: np.ndarray) -> np.ndarray:

@@ -232,7 +232,8 @@ Parameters
     recurrence (their values side by side), so the network runs
     ``ceil(length / patch_size)`` steps. "auto" is 1 for ``objective="next"``
     (it predicts every next step) and otherwise the smallest size that reads
-    the longest training sequence in at most 32 steps.''',
+    a training sequence of the median length in at most 32 steps and the
+    longest in at most 128.''',
             "recurrent_dropout": '''recurrent_dropout : float or "auto", default="auto"
     During training, zero this fraction of the entries of ``h_{t-1}`` in
     ``W h_{t-1}``, with the same mask at every step of a record (variational

@@ -11,6 +11,7 @@ from sklearn_rnn import (
     RNNSequenceTagger,
 )
 from sklearn_rnn._encoding import (
+    AUTO_PATCH_MAX_STEPS,
     AUTO_PATCH_STEPS,
     SequenceEncoder,
     auto_patch_size,
@@ -48,9 +49,29 @@ def test_size_one_is_the_records_unchanged():
     "longest, expected",
     [(0, 1), (1, 1), (AUTO_PATCH_STEPS, 1), (AUTO_PATCH_STEPS + 1, 2), (1460, 46)],
 )
-def test_auto_patch_size_reads_the_longest_record_in_few_steps(longest, expected):
-    assert auto_patch_size(np.array([1, longest])) == expected
+def test_auto_patch_size_reads_records_of_one_length_in_few_steps(longest, expected):
+    assert auto_patch_size(np.array([longest, longest, longest])) == expected
     assert -(-longest // expected) <= AUTO_PATCH_STEPS
+
+
+def test_auto_patch_size_reads_the_median_record_in_few_steps():
+    # Lengths like those of appliance currents: most of a few hundred
+    # steps, a few far longer. Sized for the longest (1,200 / 32: 38 steps
+    # a patch) a 100-step record would take 3 steps.
+    lengths = np.array([100, 200, 300, 300, 434, 500, 1200])
+    size = auto_patch_size(lengths)
+    assert size == 10  # ceil(300 / 32)
+    assert -(-300 // size) <= AUTO_PATCH_STEPS < -(-300 // (size - 1))
+    assert -(-1200 // size) <= AUTO_PATCH_MAX_STEPS
+
+
+def test_auto_patch_size_bounds_the_steps_of_the_longest_record():
+    # One record far longer than the rest: it takes at most
+    # AUTO_PATCH_MAX_STEPS steps, so the rest are read in larger patches.
+    lengths = np.array([40] * 9 + [10_000])
+    size = auto_patch_size(lengths)
+    assert size == -(-10_000 // AUTO_PATCH_MAX_STEPS) == 79
+    assert auto_patch_size(np.array([40] * 9 + [100])) == 2  # ceil(40 / 32)
 
 
 def test_encoder_standardises_each_channel_before_stacking():
@@ -78,8 +99,8 @@ def test_auto_patch_size_follows_the_training_lengths(Estimator):
     X = [rng.normal(size=(n, 2)) for n in (10, 100, 70, 5)] * 3
     y = np.arange(len(X)) % 2
     est = Estimator(**TINY).fit(X, y)
-    assert est.encoder_.patch_size_ == 4  # ceil(100 / 32)
-    assert est.module_.n_inputs == 16  # 2 channels x 2 views x 4 steps
+    assert est.encoder_.patch_size_ == 2  # ceil(median 40 / 32)
+    assert est.module_.n_inputs == 8  # 2 channels x 2 views x 2 steps
     short = Estimator(**TINY).fit([x[:5] for x in X], y)
     assert short.encoder_.patch_size_ == 1
 
@@ -100,7 +121,7 @@ def test_the_standalone_network_reads_patches_as_the_library():
     y = np.arange(len(X)) % 3
     clf = RNNSequenceClassifier(**TINY).fit(X, y)
     artefact = export_network(clf)
-    assert artefact["config"]["patch_size"] == 3
+    assert artefact["config"]["patch_size"] == 2  # ceil(median 40 / 32)
     assert_allclose(
         StandaloneRNN(artefact).predict_proba(X), clf.predict_proba(X), atol=1e-5
     )
