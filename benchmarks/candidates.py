@@ -112,6 +112,20 @@ def plateau_callback(model, n_records: int):
 
 
 @contextlib.contextmanager
+def swapped(owner, **attributes):
+    """``owner``'s ``attributes`` replaced for the length of the block (the
+    prototypes below wrap library methods in the worker that fits)."""
+    before = {name: getattr(owner, name) for name in attributes}
+    for name, value in attributes.items():
+        setattr(owner, name, value)
+    try:
+        yield
+    finally:
+        for name, value in before.items():
+            setattr(owner, name, value)
+
+
+@contextlib.contextmanager
 def patch_reader(patch: int, *, filters=0, width=5, stats=()):
     """Layer 0 of every numeric MatrixRNN built inside the block reads each
     patch of ``patch`` steps with a convolution (``filters`` > 0) or with
@@ -168,15 +182,13 @@ def patch_reader(patch: int, *, filters=0, width=5, stats=()):
             tokens = torch.cat([x, *parts], dim=1)
         return project(self, tokens, suffix)
 
-    MatrixRNN.__init__ = new_init
-    MatrixRNN.reset_parameters = new_reset
-    MatrixRNN._project_input = new_project
-    try:
+    with swapped(
+        MatrixRNN,
+        __init__=new_init,
+        reset_parameters=new_reset,
+        _project_input=new_project,
+    ):
         yield
-    finally:
-        MatrixRNN.__init__ = init
-        MatrixRNN.reset_parameters = reset
-        MatrixRNN._project_input = project
 
 
 @contextlib.contextmanager
@@ -210,11 +222,8 @@ def input_jitter(scale: float, seed: int):
             tokens = tokens + scale * noise.to(tokens.dtype)
         return project(self, tokens, suffix)
 
-    MatrixRNN._project_input = noisy
-    try:
+    with swapped(MatrixRNN, _project_input=noisy):
         yield
-    finally:
-        MatrixRNN._project_input = project
 
 
 @contextlib.contextmanager
@@ -238,11 +247,8 @@ def final_state_dropout(p: float, seed: int):
             e = torch.cat([e[:, :width] * keep, e[:, width:]], dim=1)
         return e
 
-    MatrixRNN.embed = dropped
-    try:
+    with swapped(MatrixRNN, embed=dropped):
         yield
-    finally:
-        MatrixRNN.embed = embed
 
 
 @contextlib.contextmanager
@@ -304,15 +310,9 @@ def mixup(alpha: float, seed: int, *, where: str):
         weight = X.weight
         return (per_row * weight).sum() / weight.sum().clamp_min(1e-12)
 
-    MatrixRNN.forward = mixed_forward
-    MatrixRNN.embed = mixed_embed
-    _SequenceNet.get_loss = mixed_loss
-    try:
-        yield
-    finally:
-        MatrixRNN.forward = forward
-        MatrixRNN.embed = embed
-        _SequenceNet.get_loss = get_loss
+    with swapped(MatrixRNN, forward=mixed_forward, embed=mixed_embed):
+        with swapped(_SequenceNet, get_loss=mixed_loss):
+            yield
 
 
 @contextlib.contextmanager
@@ -333,11 +333,8 @@ def step_dropout(p: float, seed: int):
             tokens = tokens * keep.to(tokens.dtype)
         return project(self, tokens, suffix)
 
-    MatrixRNN._project_input = dropped
-    try:
+    with swapped(MatrixRNN, _project_input=dropped):
         yield
-    finally:
-        MatrixRNN._project_input = project
 
 
 @contextlib.contextmanager
@@ -379,13 +376,8 @@ def record_scale_head(patch: int):
         features = torch.cat([mean, 0.5 * torch.log(var + 1e-8)], dim=1)
         return out + features @ self.V_scale.t()
 
-    MatrixRNN.__init__ = new_init
-    MatrixRNN.forward = new_forward
-    try:
+    with swapped(MatrixRNN, __init__=new_init, forward=new_forward):
         yield
-    finally:
-        MatrixRNN.__init__ = init
-        MatrixRNN.forward = forward
 
 
 @contextlib.contextmanager
@@ -420,13 +412,8 @@ def wide_series(patch: int, steps: int = 32):
         z = torch.nn.functional.pad(z, (0, 0, steps - z.shape[1], 0))
         return out + z.reshape(len(z), -1) @ self.V_series.t()
 
-    MatrixRNN.__init__ = new_init
-    MatrixRNN.forward = new_forward
-    try:
+    with swapped(MatrixRNN, __init__=new_init, forward=new_forward):
         yield
-    finally:
-        MatrixRNN.__init__ = init
-        MatrixRNN.forward = forward
 
 
 @contextlib.contextmanager
@@ -444,11 +431,8 @@ def patch_by_quantile(q: float):
             return before(lengths)
         return before(np.array([math.ceil(np.percentile(lengths, q))]))
 
-    _encoding.auto_patch_size = by_quantile
-    try:
+    with swapped(_encoding, auto_patch_size=by_quantile):
         yield
-    finally:
-        _encoding.auto_patch_size = before
 
 
 PATCH_QUANTILES = {"patch-q50": 50, "patch-q75": 75, "patch-q90": 90}
