@@ -338,11 +338,10 @@ def step_dropout(p: float, seed: int):
 
 
 @contextlib.contextmanager
-def record_scale_head(patch: int):
-    """The head also reads each record's level and log scale: per channel,
-    the mean and the log standard deviation of the dataset-wide view over
-    the record's steps (what the record's own view standardises away),
-    through a linear term of its own that starts at zero."""
+def extra_head_term(width, features):
+    """Numeric modules built in the block add a linear term of their own to
+    their outputs, with weights that start at zero: ``features(X, lengths,
+    n_inputs)`` of each record, ``width(n_inputs)`` of them."""
     import torch
     from torch import nn
 
@@ -352,68 +351,62 @@ def record_scale_head(patch: int):
 
     def new_init(self, n_inputs, n_outputs, *args, **kwargs):
         init(self, n_inputs, n_outputs, *args, **kwargs)
-        self.scale_reader_ = None
+        self.extra_inputs_ = None
         if kwargs.get("symbolic") or kwargs.get("per_step"):
             return
-        channels = n_inputs // patch // 2  # the dataset-wide view comes first
-        self.scale_reader_ = (patch, channels)
-        self.V_scale = nn.Parameter(torch.zeros(n_outputs, 2 * channels))
+        self.extra_inputs_ = n_inputs
+        self.V_extra = nn.Parameter(torch.zeros(n_outputs, width(n_inputs)))
 
     def new_forward(self, X, lengths, sample_weight=None):
         out = forward(self, X, lengths, sample_weight)
-        if getattr(self, "scale_reader_", None) is None:
+        if getattr(self, "extra_inputs_", None) is None:
             return out
-        size, channels = self.scale_reader_
-        lengths = torch.as_tensor(np.asarray(lengths) * size)
-        steps = X.reshape(len(X), -1, 2 * channels)[..., :channels].to(out.dtype)
-        # Left-padded: a record's real steps are its last ``lengths`` ones.
-        position = torch.arange(steps.shape[1])
-        real = position[None, :] >= steps.shape[1] - lengths[:, None]
-        real = real[..., None].to(out.dtype)
-        count = real.sum(1).clamp_min(1)
-        mean = (steps * real).sum(1) / count
-        var = (((steps - mean[:, None]) ** 2) * real).sum(1) / count
-        features = torch.cat([mean, 0.5 * torch.log(var + 1e-8)], dim=1)
-        return out + features @ self.V_scale.t()
+        z = features(X.to(out.dtype), lengths, self.extra_inputs_)
+        return out + z @ self.V_extra.t()
 
     with swapped(MatrixRNN, __init__=new_init, forward=new_forward):
         yield
 
 
-@contextlib.contextmanager
+def record_scale_head(patch: int):
+    """The head also reads each record's level and log scale: per channel,
+    the mean and the log standard deviation of the dataset-wide view over
+    the record's steps (what the record's own view standardises away)."""
+    import torch
+
+    def channels(n_inputs):
+        return n_inputs // patch // 2  # the dataset-wide view comes first
+
+    def level_and_scale(X, lengths, n_inputs):
+        k = channels(n_inputs)
+        lengths = torch.as_tensor(np.asarray(lengths) * patch)
+        steps = X.reshape(len(X), -1, 2 * k)[..., :k]
+        # Left-padded: a record's real steps are its last ``lengths`` ones.
+        position = torch.arange(steps.shape[1])
+        real = position[None, :] >= steps.shape[1] - lengths[:, None]
+        real = real[..., None].to(X.dtype)
+        count = real.sum(1).clamp_min(1)
+        mean = (steps * real).sum(1) / count
+        var = (((steps - mean[:, None]) ** 2) * real).sum(1) / count
+        return torch.cat([mean, 0.5 * torch.log(var + 1e-8)], dim=1)
+
+    return extra_head_term(lambda n: 2 * channels(n), level_and_scale)
+
+
 def wide_series(patch: int, steps: int = 32):
     """A linear term of the series itself beside the network (wide & deep,
     as ``wide`` is for symbols): each of a record's last ``steps`` patches
     read as its mean per channel and view, zeros in front of shorter
-    records, through weights of their own that start at zero."""
+    records."""
     import torch
-    from torch import nn
 
-    from sklearn_rnn._module import MatrixRNN
-
-    init, forward = MatrixRNN.__init__, MatrixRNN.forward
-
-    def new_init(self, n_inputs, n_outputs, *args, **kwargs):
-        init(self, n_inputs, n_outputs, *args, **kwargs)
-        self.wide_series_ = None
-        if kwargs.get("symbolic") or kwargs.get("per_step"):
-            return
-        features = n_inputs // patch
-        self.wide_series_ = (patch, features)
-        self.V_series = nn.Parameter(torch.zeros(n_outputs, steps * features))
-
-    def new_forward(self, X, lengths, sample_weight=None):
-        out = forward(self, X, lengths, sample_weight)
-        if getattr(self, "wide_series_", None) is None:
-            return out
-        size, features = self.wide_series_
-        z = X.to(out.dtype)
-        z = z.reshape(len(z), z.shape[1], size, features).mean(2)[:, -steps:]
+    def patch_means(X, lengths, n_inputs):
+        z = X.reshape(len(X), X.shape[1], patch, n_inputs // patch).mean(2)
+        z = z[:, -steps:]
         z = torch.nn.functional.pad(z, (0, 0, steps - z.shape[1], 0))
-        return out + z.reshape(len(z), -1) @ self.V_series.t()
+        return z.reshape(len(z), -1)
 
-    with swapped(MatrixRNN, __init__=new_init, forward=new_forward):
-        yield
+    return extra_head_term(lambda n: steps * (n // patch), patch_means)
 
 
 @contextlib.contextmanager
