@@ -401,6 +401,9 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
         shape_attrs = {
             k: v for k, v in vars(self).items() if k in FIXED_COLUMN_ATTRIBUTES
         }
+        seed = int(
+            check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+        )
         try:
             records, kind, _, encoder = self._validate_X(
                 X,
@@ -418,7 +421,7 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
                 ensure_non_negative=True,
             )
             if not continuing:
-                records = encoder.fit_scaling(records, sample_weight)
+                records = encoder.fit_scaling(records, sample_weight, seed)
             if not continuing:  # else built above; reset=False kept the kind
                 task = self._make_task(y, symbolic=kind in SYMBOLIC_KINDS)
             if task.kind == "next" and self.bidirectional:
@@ -440,9 +443,6 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
             forget_fixed_columns(self)
             self.__dict__.update(shape_attrs)
             raise
-        seed = int(
-            check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
-        )
         if partial:  # each call shuffles and drops out afresh, reproducibly
             seed = (seed + 7919 * getattr(self, "n_iter_", 0)) % np.iinfo(np.int32).max
         dataset = SequenceDataset(records, targets, sample_weight)
@@ -474,6 +474,9 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
                 if encoder.wide_ is None
                 else encoder.wide_.n_inputs_,
                 step_width=encoder.step_width_,
+                n_kernel_features=None
+                if getattr(encoder, "kernels_", None) is None
+                else encoder.kernels_.width,
                 generator=torch.Generator().manual_seed(seed),
             )
         # Training-only settings may change between warm-started fits.

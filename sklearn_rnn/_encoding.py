@@ -35,11 +35,14 @@ from sklearn_rnn._input_kinds import (
     hashable,
     is_sequence_like,
 )
+from sklearn_rnn._kernels import KernelFeatures, fit_kernel_features
 from sklearn_rnn._lexicons import as_lexicon_list, lexicon_symbols
 from sklearn_rnn._packed_vocabulary import PackedVocabularyState
 from sklearn_rnn._wide import WideNgrams
 
 UNKNOWN_ID = 0
+# Mixed into the fit's seed for the wide term's kernels: a stream of their own.
+_KERNEL_STREAM = 0x6B65726E
 
 
 def word_shape(word: str) -> str:
@@ -226,6 +229,9 @@ class Records:
     values: np.ndarray
     lengths: np.ndarray
     offsets: np.ndarray
+    # Per record, what the wide term reads beside the steps (numbers: the
+    # convolution features of ``_kernels``); None when it reads none.
+    features: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.lengths)
@@ -242,7 +248,8 @@ class Records:
         indices = np.asarray(indices)
         lengths = self.lengths[indices]
         values = self.values[self._flat_positions(indices)]
-        return Records(values, lengths, record_starts(lengths))
+        features = None if self.features is None else self.features[indices]
+        return Records(values, lengths, record_starts(lengths), features)
 
     def _flat_positions(self, indices: np.ndarray) -> np.ndarray:
         lengths = self.lengths[indices]
@@ -323,6 +330,11 @@ class SequenceEncoder(PackedVocabularyState):
         Numeric input only: consecutive steps read as one (see
         :func:`stacked_steps`), after standardisation; "auto" is
         :func:`auto_patch_size` of the training lengths.
+    wide_kernel_features : int or None, default=None
+        Numeric input only: also compute about this many random convolution
+        features of each record (:mod:`._kernels`) for the wide term, from
+        the dataset-wide standardised steps; they ride in
+        ``Records.features``.
 
     Attributes
     ----------
@@ -344,6 +356,9 @@ class SequenceEncoder(PackedVocabularyState):
         Per-channel standardisation (numeric input with ``standardize=True``).
     patch_size_ : int
         Steps read as one (1 for symbol input).
+    kernels_ : KernelFeatures or None
+        The wide term's convolution features (``wide_kernel_features`` set,
+        numeric input).
     step_inputs_ : int
         Values the network reads per step.
     """
@@ -360,6 +375,7 @@ class SequenceEncoder(PackedVocabularyState):
         patch_size: int | str = 1,
         per_record: bool = False,
         word_lexicons=None,
+        wide_kernel_features: int | None = None,
     ):
         self.analyzer = analyzer
         self.ngram_range = ngram_range
@@ -371,6 +387,7 @@ class SequenceEncoder(PackedVocabularyState):
         self.patch_size = patch_size
         self.per_record = per_record
         self.word_lexicons = word_lexicons
+        self.wide_kernel_features = wide_kernel_features
 
     def _reads_record_view(self) -> bool:
         # Encoders pickled before the record view existed read without it.
@@ -409,7 +426,7 @@ class SequenceEncoder(PackedVocabularyState):
         # Resolved and checked once here, not per record as steps are read.
         self.lexicons_ = as_lexicon_list(self.word_lexicons)
         self.mean_ = self.scale_ = None
-        self.wide_ = self.step_width_ = None
+        self.wide_ = self.step_width_ = self.kernels_ = None
         self.patch_size_ = 1
         if kind == FEATURES:
             sequences = self._feature_sequences(X)
@@ -447,15 +464,26 @@ class SequenceEncoder(PackedVocabularyState):
         )
         return records
 
-    def fit_scaling(self, records: Records, sample_weight=None) -> Records:
+    def fit_scaling(self, records: Records, sample_weight=None, seed=0) -> Records:
         """Learn the per-channel standardisation (numeric input, when asked)
-        from every step, a record's steps weighing what the record weighs;
+        from every step, a record's steps weighing what the record weighs,
+        and the wide term's convolution features (drawn from ``seed``);
         return the standardised records, read in patches. ``fit_transform``
         leaves numeric records raw for this step."""
         if self.kind_ in SYMBOLIC_KINDS:
             return records
         if self.standardize:
             self.mean_, self.scale_ = channel_moments(records, sample_weight)
+        if getattr(self, "wide_kernel_features", None):
+            scaled = self._standardised(records)
+            self.kernels_ = fit_kernel_features(
+                scaled.values,
+                scaled.lengths,
+                scaled.offsets,
+                self.wide_kernel_features,
+                np.random.default_rng([seed, _KERNEL_STREAM]),
+                sample_weight,
+            )
         return self._as_network_input(records)
 
     def transform(self, X, kind: str, *, streaming: bool = False) -> Records:
@@ -557,16 +585,28 @@ class SequenceEncoder(PackedVocabularyState):
                 symbols = {s: None for s in symbols if s in unigrams or s in kept}
         return {tok: i for i, tok in enumerate(symbols, start=1)}
 
+    def _standardised(self, records: Records) -> Records:
+        if self.mean_ is None:  # standardize=False
+            return records
+        values = (records.values - self.mean_) / self.scale_
+        return Records(_to_float32(values), records.lengths, records.offsets)
+
     def _as_network_input(self, records: Records) -> Records:
         """Numeric records as the network reads them: standardised (when
         fitted so), with the record view (when asked) and in patches of
-        ``patch_size_`` steps."""
-        if self.mean_ is not None:  # None: standardize=False
-            values = (records.values - self.mean_) / self.scale_
-            records = Records(_to_float32(values), records.lengths, records.offsets)
+        ``patch_size_`` steps; with the wide term's features."""
+        records = self._standardised(records)
+        kernels: KernelFeatures | None = getattr(self, "kernels_", None)
+        features = (
+            None
+            if kernels is None
+            else kernels.transform(records.values, records.lengths, records.offsets)
+        )
         if self._reads_record_view():
             records = with_record_view(records)
-        return stacked_steps(records, getattr(self, "patch_size_", 1))
+        records = stacked_steps(records, getattr(self, "patch_size_", 1))
+        records.features = features
+        return records
 
     def _lexicons(self) -> list:
         # Encoders pickled before word lexicons existed have none.

@@ -100,6 +100,7 @@ class SequenceBatch:
     X: torch.Tensor
     lengths: np.ndarray  # stays on the CPU: the step plan is built from it
     weight: torch.Tensor  # of each output row (a record, or a step) in the loss
+    features: torch.Tensor | None = None  # per record, for the wide term
 
     def __len__(self) -> int:  # skorch records batch sizes with len()
         return len(self.lengths)
@@ -160,10 +161,14 @@ class SequenceLoader:
         ):
             X, lengths = ds.records.left_padded(idx)
             y, weight = ds.targets.rows(ds.records, idx, ds.sample_weight)
+            features = ds.records.features
             batch = SequenceBatch(
                 torch.as_tensor(X).to(self.device),
                 lengths,
                 torch.as_tensor(weight, dtype=torch.float32).to(self.device),
+                None
+                if features is None
+                else torch.as_tensor(features[idx]).to(self.device),
             )
             yield batch, torch.as_tensor(y).to(self.device)
 
@@ -172,7 +177,7 @@ class _SequenceNet(NeuralNet):
     """skorch's training loop, fed with :class:`SequenceBatch` objects."""
 
     def infer(self, x, **fit_params):
-        return self.module_(x.X, x.lengths)
+        return self.module_(x.X, x.lengths, features=x.features)
 
     def get_loss(self, y_pred, y_true, X, **kwargs):  # training or not: one loss
         if getattr(self.criterion_, "reads_records", False):

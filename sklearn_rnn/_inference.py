@@ -68,7 +68,13 @@ def run_module(module, records: Records, output: str, dtype=np.float64) -> np.nd
     with torch.no_grad():
         for idx in inference_batches(records.lengths):
             X, lengths = records.left_padded(idx)
-            result = fn(torch.as_tensor(X).to(device), lengths).cpu().numpy()
+            X = torch.as_tensor(X).to(device)
+            if fn is module and records.features is not None:
+                features = torch.as_tensor(records.features[idx]).to(device)
+                result = fn(X, lengths, features=features)
+            else:
+                result = fn(X, lengths)
+            result = result.cpu().numpy()
             out[records._flat_positions(idx) if per_step else idx] = result
     return out
 

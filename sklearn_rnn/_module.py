@@ -225,6 +225,11 @@ class MatrixRNN(nn.Module):
     step_width : int or None
         Columns of a step that hold its own symbols, the recurrence's input
         (None: all of them).
+    n_kernel_features : int or None
+        Numeric input with one output row per record only: add ``V_kernels``
+        times each record's convolution features (``_kernels``), which
+        ``forward`` takes as ``features``, scaled by ``1 /
+        sqrt(n_kernel_features)`` (the numeric wide term).
     crf : bool
         With ``per_step``: also hold a linear-chain CRF's transition scores
         over the outputs (``transitions[i, j]``: output ``j`` after ``i``;
@@ -245,6 +250,7 @@ class MatrixRNN(nn.Module):
     n_wide_inputs: int | None = None
     step_width: int | None = None
     crf: bool = False  # modules pickled before the CRF layer had none
+    n_kernel_features: int | None = None  # nor the numeric wide term
 
     def __init__(
         self,
@@ -269,6 +275,7 @@ class MatrixRNN(nn.Module):
         n_wide_inputs: int | None = None,
         step_width: int | None = None,
         crf: bool = False,
+        n_kernel_features: int | None = None,
     ):
         super().__init__()
         # A misspelt choice would otherwise run as another one (an unknown
@@ -333,6 +340,12 @@ class MatrixRNN(nn.Module):
             self.V_bag = nn.Parameter(
                 torch.empty(n_outputs, self.n_wide_inputs or n_inputs)
             )
+        self.n_kernel_features = (
+            n_kernel_features if not symbolic and not per_step else None
+        )
+        if self.n_kernel_features:
+            # MiniRocket's linear model beside the network, trained with it.
+            self.V_kernels = nn.Parameter(torch.empty(n_outputs, n_kernel_features))
         self.crf = bool(crf and per_step)
         if self.crf:
             self.transitions = nn.Parameter(torch.empty(n_outputs, n_outputs))
@@ -362,6 +375,7 @@ class MatrixRNN(nn.Module):
         "n_wide_inputs",
         "step_width",
         "crf",
+        "n_kernel_features",
     )
 
     def config(self) -> dict:
@@ -392,7 +406,11 @@ class MatrixRNN(nn.Module):
     def reset_parameters(self, generator: torch.Generator | None = None) -> None:
         bound = 1.0 / math.sqrt(self.hidden_size)
         for name, param in self.named_parameters():
-            if name.startswith(("b", "c")) or name == "V_bag" or "transitions" in name:
+            if (
+                name.startswith(("b", "c"))
+                or name in ("V_bag", "V_kernels")
+                or "transitions" in name
+            ):
                 # Parr: a zero-initialised bias; no bag term yet; a CRF that
                 # starts with no preference between tag pairs.
                 param.zero_()
@@ -404,14 +422,33 @@ class MatrixRNN(nn.Module):
                 layer_0[:, 0] = 0.0
 
     # ------------------------------------------------------------------ API
-    def forward(self, X: torch.Tensor, lengths, sample_weight=None) -> torch.Tensor:
+    def forward(
+        self, X: torch.Tensor, lengths, sample_weight=None, features=None
+    ) -> torch.Tensor:
         """Outputs ``V e + c`` of the left-padded batch ``X``: one row per
         record, or with ``per_step`` one row per real step, record by record
-        (``sample_weight`` rides along in the batch for the loss, unused here).
+        (``sample_weight`` rides along in the batch for the loss, unused here),
+        plus the wide term (symbols: read from ``X``; numbers: of each
+        record's convolution ``features``, shape ``(batch,
+        n_kernel_features)``).
         """
         e = self.embed_steps(X, lengths) if self.per_step else self.embed(X, lengths)
         out = rowwise_matmul(self.drop(e, self.dropout), self.V, add=self.c)
+        if self.n_kernel_features:
+            out = out + self._kernel_term(features)
         return out + self._bag_term(X) if self.wide else out
+
+    def _kernel_term(self, features) -> torch.Tensor:
+        if features is None:
+            raise ValueError(
+                "This network's wide term reads each record's convolution "
+                "features: pass them as features=."
+            )
+        # Adam moves every weight by about the learning rate at each update,
+        # so n features would move an output n times as far as one does;
+        # 1 / sqrt(n) keeps a first update's step near that of the network.
+        scale = 1.0 / math.sqrt(self.n_kernel_features)
+        return rowwise_matmul(features.to(self.V_kernels.dtype) * scale, self.V_kernels)
 
     def _step_symbols(self, X: torch.Tensor) -> torch.Tensor:
         """The columns of ``X`` that the recurrence reads (not the wide term's)."""

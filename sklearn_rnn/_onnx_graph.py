@@ -17,7 +17,8 @@ right-padded tensors plus each record's length:
   never change a result, as in the library), gates reordered from torch's
   layout to ONNX's;
 - pooling masks the pad steps; the wide term counts the record's n-grams with
-  their boundaries.
+  their boundaries, or for numbers runs ONNX's ``Conv`` with each dilation's
+  kernels and counts the real steps above each bias.
 """
 
 from __future__ import annotations
@@ -303,18 +304,95 @@ def _masked_moments(graph, x: str, real3: str, count: str):
     return mean, centred, graph.op("Sqrt", [var])
 
 
+def _standardised(graph, cfg: dict, x: str) -> str:
+    x = graph.op("Cast", [x], to=1)
+    if cfg.get("mean") is None:
+        return x
+    return graph.op(
+        "Div",
+        [
+            graph.op("Sub", [x, graph.const(np.asarray(cfg["mean"], np.float32))]),
+            graph.const(np.asarray(cfg["scale"], np.float32)),
+        ],
+    )
+
+
+def _kernel_term(graph, kernels: dict, V_kernels, x: str, lengths: str) -> str:
+    """``[N, n_outputs]``: ``V_kernels`` times each record's convolution
+    features (``sklearn_rnn._kernels``) over 1 / sqrt(their number). ``x``
+    is the standardised steps ``[N, T, C]``, right-padded: pad steps are
+    selected away (they may hold NaN) and read as the zeros a record alone
+    is padded with."""
+    real3 = _real_steps(graph, x, lengths)
+    x = graph.op("Where", [real3, x, graph.const(np.float32(0))])
+    channels_first = graph.op("Transpose", [x], perm=[0, 2, 1])
+    real = graph.op(  # [N, 1, 1, T]
+        "Unsqueeze",
+        [
+            graph.op("Squeeze", [real3, graph.const(np.array([2]))]),
+            graph.const(np.array([1, 2])),
+        ],
+    )
+    count = graph.op(
+        "Reshape",
+        [
+            graph.op(
+                "Max", [graph.op("Cast", [lengths], to=1), graph.const(np.float32(1))]
+            ),
+            graph.const(np.array([-1, 1, 1])),
+        ],
+    )
+    parts = []
+    for dilation, weights, biases in zip(
+        kernels["dilations"], kernels["weights"], kernels["biases"]
+    ):
+        conv = graph.op(
+            "Conv",
+            [channels_first, graph.const(np.asarray(weights, np.float32))],
+            dilations=[int(dilation)],
+            pads=[4 * int(dilation), 4 * int(dilation)],
+        )
+        above = graph.op(
+            "Greater",
+            [
+                graph.op("Unsqueeze", [conv, graph.const(np.array([2]))]),
+                graph.const(np.asarray(biases, np.float32)[:, :, None]),
+            ],
+        )
+        share = graph.op(
+            "Div",
+            [
+                graph.op(
+                    "ReduceSum",
+                    [
+                        graph.op("Cast", [graph.op("And", [above, real])], to=1),
+                        graph.const(np.array([3])),
+                    ],
+                    keepdims=0,
+                ),
+                count,
+            ],
+        )
+        parts.append(graph.op("Flatten", [share], axis=1))
+    features = graph.op("Concat", parts, axis=1)
+    n_features = int(np.asarray(kernels["mean"]).size)
+    standardised = graph.op(
+        "Div",
+        [
+            graph.op(
+                "Sub", [features, graph.const(np.asarray(kernels["mean"], np.float32))]
+            ),
+            graph.const(np.asarray(kernels["scale"], np.float32)),
+        ],
+    )
+    weights = (np.asarray(V_kernels) / np.sqrt(n_features)).T.astype(np.float32)
+    return graph.op("MatMul", [standardised, graph.const(weights.copy())])
+
+
 def _numeric_steps(graph, cfg: dict, x: str, lengths: str):
     """Standardised steps ``[N, T', F']`` (with the record view and patches
     when the model reads them) and their count per record."""
-    x = graph.op("Cast", [x], to=1)
-    if cfg.get("mean") is not None:
-        x = graph.op(
-            "Div",
-            [
-                graph.op("Sub", [x, graph.const(np.asarray(cfg["mean"], np.float32))]),
-                graph.const(np.asarray(cfg["scale"], np.float32)),
-            ],
-        )
+    x = _standardised(graph, cfg, x)
     real3 = _real_steps(graph, x, lengths)
     if cfg.get("per_record"):
         count = graph.op(
@@ -546,6 +624,14 @@ def network_nodes(graph, artefact: dict, x: str, lengths: str | None = None) -> 
         x = graph.op("Pad", [x, graph.const(np.array([0, 0, 0, 0, 1, 0]))])
         steps_in, run_lengths = _numeric_steps(graph, cfg, x, lengths)
         tokens = None
+        if "V_kernels" in params:
+            kernel_term = _kernel_term(
+                graph,
+                artefact["kernels"],
+                params["V_kernels"],
+                _standardised(graph, cfg, x),
+                lengths,
+            )
     time_major = graph.op("Transpose", [steps_in], perm=[1, 0, 2])
     lengths32 = graph.op("Cast", [run_lengths], to=6)
     states, final = _recurrence(graph, params, cfg, time_major, lengths32)
@@ -581,5 +667,7 @@ def network_nodes(graph, artefact: dict, x: str, lengths: str | None = None) -> 
             "Add",
             [logits, _wide_term(graph, artefact, tokens, lengths, params["V_bag"])],
         )
+    if "V_kernels" in params:
+        logits = graph.op("Add", [logits, kernel_term])
     out["logits"] = logits
     return out

@@ -23,7 +23,7 @@ from sklearn_rnn._version import __version__
 # 8: a tagger's CRF transition scores (start_transitions, transitions,
 # end_transitions in state_dict; config["crf"]); 9: a tagger's word lexicons
 # (artefact["word_lexicons"])
-FORMAT_VERSION = 9
+FORMAT_VERSION = 10
 
 
 def _plain(value):
@@ -65,6 +65,12 @@ or RNNEmbeddingTransformer
         sequence under those scores (Viterbi), not the best tag per step.
         ``word_lexicons`` (a tagger's, see ``WordLexicon.symbols``): a list
         of ``{"name", "prefixes", "entries": {word: [values]}}``.
+        A ``V_kernels`` in ``state_dict`` (numeric input, ``wide=True``)
+        adds ``V_kernels`` times ``f / sqrt(len(f))``, ``f`` the record's
+        convolution features as ``kernels`` describes them (``dilations``,
+        ``weights``, ``biases``, ``mean``, ``scale``; see
+        ``sklearn_rnn._kernels``), computed from the standardised steps in
+        float32.
     """
     check_is_fitted(estimator, "module_")
     module, encoder = estimator.module_, estimator.encoder_
@@ -76,6 +82,7 @@ or RNNEmbeddingTransformer
         ]  # insertion = id order
     analyzer = estimator.analyzer if isinstance(estimator.analyzer, str) else None
     wide = getattr(encoder, "wide_", None)
+    kernels = getattr(encoder, "kernels_", None)
     task = estimator.task_
     classes = getattr(task, "classes_", None)
     regression = task.kind == "regression"
@@ -112,6 +119,15 @@ or RNNEmbeddingTransformer
         "wide_vocabulary": None
         if wide is None
         else [_plain_gram(g) for g in wide.vocabulary_],
+        "kernels": None
+        if kernels is None
+        else {
+            "dilations": [int(d) for d in kernels.dilations],
+            "weights": torch.as_tensor(kernels.weights),
+            "biases": torch.as_tensor(kernels.biases),
+            "mean": torch.as_tensor(kernels.mean),
+            "scale": torch.as_tensor(kernels.scale),
+        },
         "analyzer": analyzer,
         "classes": None if classes is None else [_plain(c) for c in classes],
         "target_mean": task.mean_.tolist() if regression else None,

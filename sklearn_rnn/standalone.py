@@ -24,7 +24,7 @@ def load(path):
 
 class StandaloneRNN:
     def __init__(self, artefact):
-        if artefact["format_version"] not in (1, 2, 3, 4, 5, 6, 7, 8, 9):
+        if artefact["format_version"] not in (1, 2, 3, 4, 5, 6, 7, 8, 9, 10):
             raise ValueError(
                 f"Unsupported format_version {artefact['format_version']}."
             )
@@ -52,6 +52,7 @@ class StandaloneRNN:
             else {g: i for i, g in enumerate(wide_vocab, start=1)}
         )
         self.lexicons = artefact.get("word_lexicons") or []  # format 9
+        self.kernels = artefact.get("kernels")  # format 10: numeric wide term
         self.target_mean = artefact.get("target_mean")
         self.target_scale = artefact.get("target_scale")
 
@@ -269,7 +270,34 @@ class StandaloneRNN:
         out = torch.as_tensor(self.embed(X)) @ V.T + c
         if "V_bag" in self.p and len(X):
             out = out + torch.stack([self._bag_term(seq) for seq in X])
+        if "V_kernels" in self.p and len(X):
+            out = out + torch.stack([self._kernel_term(seq) for seq in X])
         return out
+
+    def _kernel_term(self, seq):
+        """V_kernels times the record's convolution features, scaled by
+        1 / sqrt(their number): for each dilation, kernel and bias, the share
+        of the record's steps where the kernel's output over its channel
+        subset (zeros beyond both ends) exceeds the bias; standardised.
+        sklearn_rnn._kernels, written out again, in float32 as there."""
+        k = self.kernels
+        x = torch.as_tensor(seq, dtype=torch.float64)
+        x = x[:, None] if x.ndim == 1 else x
+        if self.mean is not None:
+            x = (x - torch.as_tensor(self.mean)) / torch.as_tensor(self.scale)
+        x = x.float().T[None]  # (1, channels, len); an empty record: len 0
+        parts = []
+        for dilation, w, biases in zip(k["dilations"], k["weights"], k["biases"]):
+            if x.shape[2] == 0:
+                parts.append(torch.zeros(biases.numel()))
+                continue
+            conv = torch.nn.functional.conv1d(
+                x, w, padding=4 * dilation, dilation=dilation
+            )[0]
+            above = conv[:, None, :] > biases[:, :, None]
+            parts.append(above.sum(2).reshape(-1) / x.shape[2])
+        f = (torch.cat(parts) - k["mean"]) / k["scale"]
+        return self.p["V_kernels"] @ (f.double() / len(f) ** 0.5)
 
     def _bag_term(self, seq):
         """V_bag times the counts of the record's symbols (column 0, unknown

@@ -568,6 +568,7 @@ def test_encoder_defaults():
         "patch_size": 1,
         "per_record": False,
         "word_lexicons": None,
+        "wide_kernel_features": None,
     }
 
 

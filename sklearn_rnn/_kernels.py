@@ -1,0 +1,208 @@
+"""Random convolution features of numeric series: what the wide term reads
+for numbers, as it reads n-grams for symbols.
+
+MiniRocket's reading of a series (Dempster, Schmidt and Webb, KDD 2021):
+84 fixed kernels of nine weights (three of them 2, six -1, so each sums to
+zero: a kernel responds to shape, not level), each run at dilations spread
+exponentially up to the length of a typical series, and each output read as
+its *proportion of positive values* (PPV) against biases drawn as quantiles
+of that kernel's output on a training series. Where a series has several
+channels, each kernel and dilation reads the sum of a random subset of them.
+A linear model of these proportions is the field's standard strong baseline
+for time-series classification; the network's head learns one beside its
+recurrent reading ("wide and deep").
+
+The features are computed once per record, where the encoder standardises
+it, and travel with the record; they are standardised by their training
+mean and standard deviation, so the wide term starts at zero for a typical
+record. Knows nothing of scikit-learn.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import combinations
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+N_KERNELS = 84
+KERNEL_LENGTH = 9
+KERNEL_WEIGHTS = np.array(
+    [
+        [2.0 if i in chosen else -1.0 for i in range(KERNEL_LENGTH)]
+        for chosen in combinations(range(KERNEL_LENGTH), 3)
+    ],
+    dtype=np.float32,
+)
+# Each kernel and dilation reads at most this many channels (MiniRocket's).
+MAX_CHANNELS = 9
+MAX_DILATIONS = 32
+# Quantiles spread evenly over (0, 1) whatever their number (a
+# low-discrepancy sequence, as MiniRocket's).
+_GOLDEN = (np.sqrt(5.0) - 1.0) / 2.0
+# How far a bias is lifted above the output it was read from, relative to
+# that output's spread (at least 1, the inputs being standardised): far
+# above float32 rounding of a 9-term sum, far below the spread.
+_TIE_LIFT = 1e-4
+# Records convolved at once: at most this many (record x step) cells, so
+# that the comparisons against every bias stay small.
+_CHUNK_CELLS = 2**16
+
+
+@dataclass
+class KernelFeatures:
+    """A fitted reading: for dilation ``d`` (``dilations[d]``), the kernels
+    over their channel subsets (``weights[d]``, ``(84, channels, 9)``) and
+    each kernel's biases (``biases[d]``, ``(84, n_biases)``); the features'
+    training ``mean`` and ``scale``."""
+
+    dilations: np.ndarray
+    weights: np.ndarray
+    biases: np.ndarray
+    mean: np.ndarray
+    scale: np.ndarray
+
+    @property
+    def width(self) -> int:
+        """Features per record: dilations x 84 kernels x biases."""
+        return int(np.prod(self.biases.shape))
+
+    def transform(self, values, lengths, offsets) -> np.ndarray:
+        """``(n_records, width)`` float32 standardised features of flat
+        records (``values[offsets[i]:offsets[i] + lengths[i]]``, each
+        ``(length, channels)``)."""
+        raw = proportions_positive(self, values, lengths, offsets)
+        return ((raw - self.mean) / self.scale).astype(np.float32)
+
+
+def fit_kernel_features(
+    values,
+    lengths,
+    offsets,
+    n_features: int,
+    rng: np.random.Generator,
+    sample_weight=None,
+) -> KernelFeatures:
+    """Draw channel subsets and biases from training records and learn the
+    features' standardisation (records weighing what ``sample_weight``
+    says: one of weight 0 changes nothing).
+
+    Dilations run from 1 to the one at which a kernel spans a record of the
+    median training length, at most ``MAX_DILATIONS`` of them, spread
+    exponentially; biases per kernel and dilation make up ``n_features``
+    (at least one each)."""
+    lengths = np.asarray(lengths)
+    channels = values.shape[1]
+    median = max(int(np.median(lengths)) if len(lengths) else 0, KERNEL_LENGTH)
+    top = np.log2(max((median - 1) / (KERNEL_LENGTH - 1), 1.0))
+    per_kernel = max(n_features // N_KERNELS, 1)
+    dilations = np.unique(
+        np.floor(2 ** np.linspace(0, top, min(MAX_DILATIONS, per_kernel)))
+    ).astype(np.int64)
+    n_biases = max(per_kernel // len(dilations), 1)
+    quantiles = (np.arange(1, N_KERNELS * n_biases + 1) * _GOLDEN) % 1.0
+    quantiles = quantiles.reshape(N_KERNELS, n_biases)
+    weight = np.ones(len(lengths)) if sample_weight is None else sample_weight
+    weight = np.asarray(weight, dtype=np.float64)
+    nonempty = np.flatnonzero((lengths > 0) & (weight > 0))
+    weights, biases = [], []
+    for dilation in dilations:
+        subsets = np.zeros((N_KERNELS, channels), dtype=np.float32)
+        for k in range(N_KERNELS):
+            # Subset sizes spread exponentially from 1 to 9 channels.
+            most = min(channels, MAX_CHANNELS)
+            size = min(most, int(2 ** rng.uniform(0, np.log2(most + 1))))
+            subsets[k, rng.choice(channels, size, replace=False)] = 1.0
+        w = subsets[:, :, None] * KERNEL_WEIGHTS[:, None, :]
+        weights.append(w)
+        if len(nonempty):
+            i = nonempty[rng.integers(len(nonempty))]
+            series = values[offsets[i] : offsets[i] + lengths[i]]
+            out = _convolve(series[None], w, int(dilation))[0].numpy()
+            # A quantile may fall on an output itself (of a short record, or
+            # the zeros of a constant stretch), where an implementation that
+            # sums in another order (ONNX, standalone.py) could land on
+            # either side: lift each bias clear of float32 rounding.
+            lift = _TIE_LIFT * np.maximum(out.std(1), 1.0)
+            biases.append(
+                np.stack([np.quantile(out[k], quantiles[k]) for k in range(N_KERNELS)])
+                + lift[:, None]
+            )
+        else:
+            biases.append(np.zeros((N_KERNELS, n_biases)))
+    plan = KernelFeatures(
+        dilations,
+        np.stack(weights),
+        np.stack(biases).astype(np.float32),
+        np.zeros(1, np.float32),
+        np.ones(1, np.float32),
+    )
+    raw = proportions_positive(plan, values, lengths, offsets)
+    # A feature constant on the training records carries nothing: its scale
+    # of 1 keeps it at zero rather than dividing by zero.
+    total = weight.sum()
+    share = (
+        weight / total if total > 0 else np.full(len(weight), 1 / max(len(weight), 1))
+    )
+    mean = share @ raw
+    std = np.sqrt(share @ (raw - mean) ** 2)
+    plan.mean = mean.astype(np.float32)
+    plan.scale = np.where(std > 1e-6, std, 1.0).astype(np.float32)
+    return plan
+
+
+def _convolve(x: np.ndarray, weights: np.ndarray, dilation: int) -> torch.Tensor:
+    """``x`` ``(n, length, channels)`` -> ``(n, 84, length)``: each kernel
+    over its channel subset, zeros beyond both ends."""
+    z = torch.as_tensor(np.ascontiguousarray(x), dtype=torch.float32)
+    return F.conv1d(
+        z.transpose(1, 2),
+        torch.as_tensor(weights),
+        padding=(KERNEL_LENGTH // 2) * dilation,
+        dilation=dilation,
+    )
+
+
+def proportions_positive(plan: KernelFeatures, values, lengths, offsets) -> np.ndarray:
+    """``(n_records, width)``: for each dilation, kernel and bias, the share
+    of a record's steps where the kernel's output exceeds the bias (0 for an
+    empty record).
+
+    Records are convolved left-padded with zeros, in chunks of similar
+    length: the zeros are what a record alone would be padded with, so a
+    record's features do not depend on its chunk."""
+    lengths = np.asarray(lengths, dtype=np.int64)
+    out = np.zeros((len(lengths), plan.width), dtype=np.float32)
+    order = np.argsort(lengths, kind="stable")  # a chunk's longest comes last
+    start = 0
+    while start < len(order):
+        stop = start + 1
+        while (
+            stop < len(order)
+            and (stop - start + 1) * int(lengths[order[stop]]) <= _CHUNK_CELLS
+        ):
+            stop += 1
+        idx = order[start:stop]
+        out[idx] = _chunk_features(plan, values, lengths[idx], offsets[idx])
+        start = stop
+    return out
+
+
+def _chunk_features(plan, values, lengths, offsets) -> np.ndarray:
+    steps = int(lengths.max()) if len(lengths) else 0
+    if steps == 0:
+        return np.zeros((len(lengths), plan.width), np.float32)
+    batch = np.zeros((len(lengths), steps, values.shape[1]), np.float32)
+    for row, (start, n) in enumerate(zip(offsets, lengths)):
+        batch[row, steps - n :] = values[start : start + n]
+    real = torch.as_tensor(np.arange(steps)[None, :] >= steps - lengths[:, None])
+    count = torch.as_tensor(np.maximum(lengths, 1), dtype=torch.float32)
+    parts = []
+    for d, dilation in enumerate(plan.dilations):
+        conv = _convolve(batch, plan.weights[d], int(dilation))  # (n, 84, steps)
+        above = conv[:, :, None, :] > torch.as_tensor(plan.biases[d])[None, :, :, None]
+        above = above & real[:, None, None, :]
+        parts.append((above.sum(3) / count[:, None, None]).reshape(len(lengths), -1))
+    return torch.cat(parts, dim=1).numpy()
