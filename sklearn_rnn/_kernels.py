@@ -95,7 +95,10 @@ def fit_kernel_features(
     (at least one each)."""
     lengths = np.asarray(lengths)
     channels = values.shape[1]
-    median = max(int(np.median(lengths)) if len(lengths) else 0, KERNEL_LENGTH)
+    weight = np.ones(len(lengths)) if sample_weight is None else sample_weight
+    weight = np.asarray(weight, dtype=np.float64)
+    counted = lengths[weight > 0]
+    median = max(int(np.median(counted)) if len(counted) else 0, KERNEL_LENGTH)
     top = np.log2(max((median - 1) / (KERNEL_LENGTH - 1), 1.0))
     per_kernel = max(n_features // N_KERNELS, 1)
     dilations = np.unique(
@@ -104,8 +107,6 @@ def fit_kernel_features(
     n_biases = max(per_kernel // len(dilations), 1)
     quantiles = (np.arange(1, N_KERNELS * n_biases + 1) * _GOLDEN) % 1.0
     quantiles = quantiles.reshape(N_KERNELS, n_biases)
-    weight = np.ones(len(lengths)) if sample_weight is None else sample_weight
-    weight = np.asarray(weight, dtype=np.float64)
     nonempty = np.flatnonzero((lengths > 0) & (weight > 0))
     weights, biases = [], []
     for dilation in dilations:
