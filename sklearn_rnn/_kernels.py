@@ -198,12 +198,23 @@ def _chunk_features(plan, values, lengths, offsets) -> np.ndarray:
     batch = np.zeros((len(lengths), steps, values.shape[1]), np.float32)
     for row, (start, n) in enumerate(zip(offsets, lengths)):
         batch[row, steps - n :] = values[start : start + n]
-    real = torch.as_tensor(np.arange(steps)[None, :] >= steps - lengths[:, None])
-    count = torch.as_tensor(np.maximum(lengths, 1), dtype=torch.float32)
+    # Pad steps read as -inf: above no bias, so the counts are the real steps'.
+    pad = torch.as_tensor(
+        np.arange(steps)[None, None, :] < steps - lengths[:, None, None]
+    )
+    ragged = bool(pad.any())
+    count = torch.as_tensor(np.maximum(lengths, 1), dtype=torch.float32)[:, None, None]
     parts = []
     for d, dilation in enumerate(plan.dilations):
         conv = _convolve(batch, plan.weights[d], int(dilation))  # (n, 84, steps)
-        above = conv[:, :, None, :] > torch.as_tensor(plan.biases[d])[None, :, :, None]
-        above = above & real[:, None, None, :]
-        parts.append((above.sum(3) / count[:, None, None]).reshape(len(lengths), -1))
+        if ragged:
+            conv = conv.masked_fill(pad, -torch.inf)
+        biases = torch.as_tensor(plan.biases[d])
+        if biases.shape[1] == 1:  # the common case of long series: no 4-D
+            above = (conv > biases).sum(2, dtype=torch.float32)[:, :, None]
+        else:
+            above = (conv[:, :, None, :] > biases[:, :, None]).sum(
+                3, dtype=torch.float32
+            )
+        parts.append((above / count).reshape(len(lengths), -1))
     return torch.cat(parts, dim=1).numpy()
