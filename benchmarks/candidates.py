@@ -50,6 +50,14 @@ forward pass; no ONNX or standalone export).
   per channel (of the dataset-wide view) through weights of its own.
 - ``wide-series``: a linear term of the series' last 32 patch means beside
   the network (wide and deep).
+- ``no-wide``: ``wide=False``, the network without the wide term of
+  convolution features; ``kernels-1k``, ``kernels-10k``: that term with
+  about 1,000 or 10,000 features instead of 4,200. Every candidate above
+  ``patch-q50`` in the docs was measured before the wide term existed,
+  against defaults that had none (as ``no-wide`` now); the term itself was
+  chosen on a prototype of this script (commit 0ad4b66 of the repository's
+  history: ``wide-kernels``, ``wide-kernels-1k``), since replaced by the
+  library's.
 - ``patch-q50``, ``patch-q75``, ``patch-q90``: ``patch_size="auto"`` from
   that percentile of the training lengths in 32 steps. Run before the
   median became the default, against patches sized for the longest series;
@@ -409,136 +417,14 @@ def wide_series(patch: int, steps: int = 32):
     return extra_head_term(lambda n: steps * (n // patch), patch_means)
 
 
-# The 84 kernels of MiniRocket (Dempster et al., 2021): nine weights, three
-# of them 2 and six -1 (so each sums to zero), for every choice of the three.
-KERNEL_WEIGHTS = np.array(
-    [
-        [2.0 if i in chosen else -1.0 for i in range(9)]
-        for chosen in __import__("itertools").combinations(range(9), 3)
-    ]
-)
-GOLDEN = (np.sqrt(5) - 1) / 2  # low-discrepancy quantiles, as MiniRocket's
-
-
-class KernelFeatures:
-    """MiniRocket-like features of numeric records: for each kernel and
-    dilation, the proportion of a record's steps whose convolution exceeds
-    a bias (PPV), the biases drawn as quantiles of the convolution of a
-    random training record. Channels: each kernel-dilation pair sums a
-    random subset of them (the standardised values). A prototype."""
-
-    def __init__(self, n_features: int, seed: int):
-        self.n_features, self.seed = n_features, seed
-
-    def _convolve(self, x, dilation, subsets):
-        """``x`` (n, L, C) -> (n, 84, L): each kernel over its channel sum."""
-        import torch
-        import torch.nn.functional as F
-
-        n, length, channels = x.shape
-        z = torch.as_tensor(x, dtype=torch.float32).permute(0, 2, 1)
-        z = z.reshape(n * channels, 1, length)
-        w = torch.as_tensor(KERNEL_WEIGHTS, dtype=torch.float32)[:, None]
-        out = F.conv1d(z, w, padding=4 * dilation, dilation=dilation)
-        out = out.reshape(n, channels, 84, -1)
-        return torch.einsum("nckl,kc->nkl", out, subsets)
-
-    def fit(self, records):
-        import torch
-
-        rng = np.random.default_rng(self.seed)
-        lengths = np.array([len(r) for r in records])
-        channels = records[0].shape[1]
-        reference = max(int(np.median(lengths)), 9)
-        top = np.log2(max((reference - 1) / 8, 1))
-        per_kernel = max(self.n_features // 84, 1)
-        dilations = np.unique(
-            np.floor(2 ** np.linspace(0, top, min(32, per_kernel))).astype(int)
-        )
-        n_biases = max(per_kernel // len(dilations), 1)
-        self.plan_ = []
-        quantiles = ((np.arange(84 * n_biases) + 1) * GOLDEN % 1).reshape(84, -1)
-        for dilation in dilations:
-            subsets = np.zeros((84, channels), dtype=np.float32)
-            for k in range(84):
-                size = min(channels, int(2 ** rng.uniform(0, np.log2(min(channels, 9) + 1))))
-                subsets[k, rng.choice(channels, size, replace=False)] = 1
-            subsets = torch.as_tensor(subsets)
-            example = records[rng.integers(len(records))][None]
-            out = self._convolve(example, int(dilation), subsets)[0].numpy()
-            biases = np.stack(
-                [np.quantile(out[k], quantiles[k]) for k in range(84)]
-            )
-            self.plan_.append((int(dilation), subsets, torch.as_tensor(biases)))
-        raw = self._features(records)
-        self.mean_, self.scale_ = raw.mean(0), raw.std(0) + 1e-3
-        return self
-
-    def _features(self, records):
-        lengths = np.array([len(r) for r in records])
-        out = np.empty((len(records), self.width), dtype=np.float32)
-        for length in np.unique(lengths):
-            which = np.flatnonzero(lengths == length)
-            x = np.stack([records[i] for i in which])
-            parts = []
-            for dilation, subsets, biases in self.plan_:
-                conv = self._convolve(x, dilation, subsets)  # (n, 84, L)
-                ppv = (conv[:, :, None, :] > biases[None, :, :, None]).float()
-                parts.append(ppv.mean(3).reshape(len(which), -1).numpy())
-            out[which] = np.concatenate(parts, axis=1)
-        return out
-
-    @property
-    def width(self):
-        return sum(b.numel() for _, _, b in self.plan_)
-
-    def transform(self, records):
-        return (self._features(records) - self.mean_) / self.scale_
-
-
 @contextlib.contextmanager
-def wide_kernels(n_features: int, seed: int):
-    """A linear term of MiniRocket-like features beside the network (wide and
-    deep, as ``wide`` is for symbols), trained with it. The features of a
-    record are computed when the encoder standardises it and found again in
-    the batch by the bytes of the record's network input (a prototype's
-    shortcut: the library would carry them with the batch)."""
-    import torch
+def kernel_features(n: int):
+    """The wide term of numeric series reads about ``n`` convolution
+    features instead of the default's."""
+    from sklearn_rnn import _classifier, _regressor
 
-    from sklearn_rnn import _encoding
-
-    found = {}  # network input bytes -> features
-    state = {}
-    as_input = _encoding.SequenceEncoder._as_network_input
-
-    def registering(self, records):
-        out = as_input(self, records)
-        if self.mean_ is not None:
-            values = (records.values - self.mean_) / self.scale_
-        else:
-            values = records.values
-        raw = [
-            np.asarray(values[s : s + n], dtype=np.float32)
-            for s, n in zip(records.offsets, records.lengths)
-        ]
-        if "kernels" not in state:  # the first call is the fit's
-            state["kernels"] = KernelFeatures(n_features, seed).fit(raw)
-        features = state["kernels"].transform(raw)
-        for i, (s, n) in enumerate(zip(out.offsets, out.lengths)):
-            found[np.asarray(out.values[s : s + n], np.float32).tobytes()] = features[i]
-        return out
-
-    def lookup(X, lengths, n_inputs):
-        x = X.detach().cpu().numpy().astype(np.float32)
-        rows = [
-            found[np.ascontiguousarray(x[i, x.shape[1] - n :]).tobytes()]
-            for i, n in enumerate(lengths)
-        ]
-        scale = 1 / np.sqrt(rows[0].shape[0])
-        return torch.as_tensor(np.stack(rows) * scale, dtype=X.dtype)
-
-    with swapped(_encoding.SequenceEncoder, _as_network_input=registering):
-        with extra_head_term(lambda n: state["kernels"].width, lookup):
+    with swapped(_classifier, WIDE_KERNEL_FEATURES=n):
+        with swapped(_regressor, WIDE_KERNEL_FEATURES=n):
             yield
 
 
@@ -563,7 +449,7 @@ def patch_by_quantile(q: float):
 
 PATCH_QUANTILES = {"patch-q50": 50, "patch-q75": 75, "patch-q90": 90}
 STEP_DROPS = {"step-drop-0.1": 0.1, "step-drop-0.25": 0.25}
-SETTINGS = {"alpha-0.003": {"alpha": 0.003}}
+SETTINGS = {"alpha-0.003": {"alpha": 0.003}, "no-wide": {"wide": False}}
 MIXUPS = {
     "mixup-input": ("input", 0.2),
     "mixup-input-0.4": ("input", 0.4),
@@ -575,7 +461,7 @@ READERS = {
     "patch-stats": {"stats": ("max", "min")},
 }
 FINAL_DROPS = {"final-drop": 0.5, "final-drop-0.3": 0.3}
-WIDE_KERNELS = {"wide-kernels": 4200, "wide-kernels-1k": 1008}
+KERNEL_COUNTS = {"kernels-1k": 1008, "kernels-10k": 9996}
 CANDIDATES = [
     "defaults",
     "difference",
@@ -590,7 +476,7 @@ CANDIDATES = [
     "scale-head",
     "wide-series",
     *PATCH_QUANTILES,
-    *WIDE_KERNELS,
+    *KERNEL_COUNTS,
 ]
 
 
@@ -623,8 +509,8 @@ def run_one(name: str, candidate: str, seed: int):
     elif candidate == "wide-series":
         patch = auto_patch_size(np.array([len(x) for x in X_train]))
         reader = wide_series(patch)
-    elif candidate in WIDE_KERNELS:
-        reader = wide_kernels(WIDE_KERNELS[candidate], seed)
+    elif candidate in KERNEL_COUNTS:
+        reader = kernel_features(KERNEL_COUNTS[candidate])
     elif candidate in PATCH_QUANTILES:
         reader = patch_by_quantile(PATCH_QUANTILES[candidate])
     elif candidate in STEP_DROPS:
