@@ -20,6 +20,7 @@ record. Knows nothing of scikit-learn.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from itertools import combinations
 
@@ -209,12 +210,30 @@ def _chunk_features(plan, values, lengths, offsets) -> np.ndarray:
         conv = _convolve(batch, plan.weights[d], int(dilation))  # (n, 84, steps)
         if ragged:
             conv = conv.masked_fill(pad, -torch.inf)
-        biases = torch.as_tensor(plan.biases[d])
-        if biases.shape[1] == 1:  # the common case of long series: no 4-D
-            above = (conv > biases).sum(2, dtype=torch.float32)[:, :, None]
-        else:
-            above = (conv[:, :, None, :] > biases[:, :, None]).sum(
-                3, dtype=torch.float32
-            )
+        above = _count_above(conv, plan.biases[d])
         parts.append((above / count).reshape(len(lengths), -1))
     return torch.cat(parts, dim=1).numpy()
+
+
+def _count_above(conv: torch.Tensor, biases: np.ndarray) -> torch.Tensor:
+    """``(n, 84, n_biases)``: how many steps of ``conv`` ``(n, 84, steps)``
+    exceed each of their kernel's biases (``(84, n_biases)``)."""
+    biases = torch.as_tensor(biases)
+    n, _, steps = conv.shape
+    if biases.shape[1] > 2 * math.log2(steps + 1):
+        # Many biases on short series: a search in the sorted outputs
+        # costs log(steps) a bias where a comparison costs steps.
+        ordered = conv.sort(dim=2).values.contiguous()
+        at_most = torch.searchsorted(
+            ordered, biases.expand(n, -1, -1).contiguous(), right=True
+        )
+        return (steps - at_most).to(torch.float32)
+    # A few biases on long series: one (n, 84, steps) comparison each,
+    # cheaper than one comparison of four dimensions.
+    return torch.stack(
+        [
+            (conv > biases[:, b, None]).sum(2, dtype=torch.float32)
+            for b in range(biases.shape[1])
+        ],
+        dim=2,
+    )
