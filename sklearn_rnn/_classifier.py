@@ -165,7 +165,7 @@ _WIDE = """wide : bool, default=True
     beside it ("wide and deep"). Symbol input: of the counts of the
     record's n-grams (``wide_ngram_range``), the model an n-gram logistic
     regression fits; on held-out surnames it is worth 0.02-0.04 accuracy
-    (three seeds, :ref:`good_results`). Numeric series: of about 4,200
+    (three seeds, :ref:`good_results`). Numeric series: of up to 9,996
     random convolution features of the series (MiniRocket's: 84 fixed
     kernels at several dilations, each read as the share of steps above a
     bias), computed once per record; on the public time-series suite it

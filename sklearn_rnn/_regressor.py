@@ -132,7 +132,7 @@ class RNNSequenceRegressor(RegressorMixin, BaseRNN):
 
 
 _WIDE = """wide : bool, default=True
-    Numeric series: also add to the outputs a linear model of about 4,200
+    Numeric series: also add to the outputs a linear model of up to 9,996
     random convolution features of the series (MiniRocket's: 84 fixed
     kernels at several dilations, each read as the share of steps above a
     bias), computed once per record and learned with the network ("wide and

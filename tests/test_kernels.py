@@ -171,3 +171,17 @@ def test_the_term_learns_a_shape_the_network_alone_misses():
     }
     assert score[True] >= 0.9
     assert score[True] > score[False]
+
+
+@pytest.mark.parametrize("n_biases", [1, 3, 40])  # compared, compared, searched
+def test_counts_above_the_biases(n_biases):
+    from sklearn_rnn._kernels import _count_above
+
+    rng = np.random.default_rng(5)
+    conv = torch.as_tensor(rng.normal(size=(6, 84, 12)).astype(np.float32))
+    conv[0, :, :3] = -torch.inf  # pad steps
+    conv[1, :, 4] = 0.0  # ties with a bias of 0 are not above it
+    biases = rng.normal(size=(84, n_biases)).astype(np.float32)
+    biases[:, 0] = 0.0
+    expected = (conv.numpy()[:, :, None, :] > biases[None, :, :, None]).sum(3)
+    assert_array_equal(_count_above(conv, biases).numpy(), expected)
