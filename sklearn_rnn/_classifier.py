@@ -169,7 +169,7 @@ _WIDE = """wide : bool, default=True
     random convolution features of the series (MiniRocket's: 84 fixed
     kernels at several dilations, each read as the share of steps above a
     bias), computed once per record; on the public time-series suite it
-    lifted mean accuracy from 0.864 to 0.919 (:doc:`time_series`), for 0.8
+    lifted mean accuracy from 0.864 to 0.919 (:ref:`time_series`), for 0.8
     to 3.3 times the fit time, and predict computes the features too.
     Feature dicts ignore it. ``False`` gives Parr's head
     ``V h_T + c`` alone."""

@@ -137,9 +137,10 @@ _WIDE = """wide : bool, default=True
     kernels at several dilations, each read as the share of steps above a
     bias), computed once per record and learned with the network ("wide and
     deep"); on the public regression sets it lifted R² on all three
-    (:doc:`time_series`), for 1.1 to 1.4 times the fit time. Symbol input and feature dicts ignore it (the
-    classifier's n-gram term has no regressor counterpart yet). ``False``
-    gives Parr's head ``V h_T + c`` alone."""
+    (:ref:`time_series`), for 1.1 to 1.4 times the fit time. Symbol input
+    and feature dicts ignore it (the classifier's n-gram term has no
+    regressor counterpart yet). ``False`` gives Parr's head ``V h_T + c``
+    alone."""
 
 RNNSequenceRegressor.__doc__ = f"""Recurrent-network regressor for variable-length sequences.
 
