@@ -474,9 +474,9 @@ class SequenceEncoder(PackedVocabularyState):
             return records
         if self.standardize:
             self.mean_, self.scale_ = channel_moments(records, sample_weight)
+        scaled, features = self._standardised(records), None
         if getattr(self, "wide_kernel_features", None):
-            scaled = self._standardised(records)
-            self.kernels_ = fit_kernel_features(
+            self.kernels_, features = fit_kernel_features(
                 scaled.values,
                 scaled.lengths,
                 scaled.offsets,
@@ -484,7 +484,7 @@ class SequenceEncoder(PackedVocabularyState):
                 np.random.default_rng([seed, _KERNEL_STREAM]),
                 sample_weight,
             )
-        return self._as_network_input(records)
+        return self._read_as_network(scaled, features)
 
     def transform(self, X, kind: str, *, streaming: bool = False) -> Records:
         """Encode X with what ``fit_transform`` learned: unseen symbols take
@@ -602,6 +602,11 @@ class SequenceEncoder(PackedVocabularyState):
             if kernels is None
             else kernels.transform(records.values, records.lengths, records.offsets)
         )
+        return self._read_as_network(records, features)
+
+    def _read_as_network(self, records: Records, features) -> Records:
+        """Standardised records with the record view (when asked), in
+        patches, carrying the wide term's ``features``."""
         if self._reads_record_view():
             records = with_record_view(records)
         records = stacked_steps(records, getattr(self, "patch_size_", 1))

@@ -74,7 +74,10 @@ class KernelFeatures:
         """``(n_records, width)`` float32 standardised features of flat
         records (``values[offsets[i]:offsets[i] + lengths[i]]``, each
         ``(length, channels)``)."""
-        raw = proportions_positive(self, values, lengths, offsets)
+        return self.standardised(proportions_positive(self, values, lengths, offsets))
+
+    def standardised(self, raw: np.ndarray) -> np.ndarray:
+        """Proportions (``proportions_positive``) by their training moments."""
         return ((raw - self.mean) / self.scale).astype(np.float32)
 
 
@@ -85,10 +88,12 @@ def fit_kernel_features(
     n_features: int,
     rng: np.random.Generator,
     sample_weight=None,
-) -> KernelFeatures:
+) -> tuple[KernelFeatures, np.ndarray]:
     """Draw channel subsets and biases from training records and learn the
     features' standardisation (records weighing what ``sample_weight``
-    says: one of weight 0 changes nothing).
+    says: one of weight 0 changes nothing); return the fitted reading and
+    the training records' standardised features (``transform``'s output,
+    computed once).
 
     Dilations run from 1 to the one at which a kernel spans a record of the
     median training length, at most ``MAX_DILATIONS`` of them, spread
@@ -110,11 +115,11 @@ def fit_kernel_features(
     quantiles = quantiles.reshape(N_KERNELS, n_biases)
     nonempty = np.flatnonzero((lengths > 0) & (weight > 0))
     weights, biases = [], []
+    most = min(channels, MAX_CHANNELS)
     for dilation in dilations:
         subsets = np.zeros((N_KERNELS, channels), dtype=np.float32)
         for k in range(N_KERNELS):
             # Subset sizes spread exponentially from 1 to 9 channels.
-            most = min(channels, MAX_CHANNELS)
             size = min(most, int(2 ** rng.uniform(0, np.log2(most + 1))))
             subsets[k, rng.choice(channels, size, replace=False)] = 1.0
         w = subsets[:, :, None] * KERNEL_WEIGHTS[:, None, :]
@@ -152,7 +157,7 @@ def fit_kernel_features(
     std = np.sqrt(share @ (raw - mean) ** 2)
     plan.mean = mean.astype(np.float32)
     plan.scale = np.where(std > 1e-6, std, 1.0).astype(np.float32)
-    return plan
+    return plan, plan.standardised(raw)
 
 
 def _convolve(x: np.ndarray, weights: np.ndarray, dilation: int) -> torch.Tensor:

@@ -390,9 +390,9 @@ def _kernel_term(graph, kernels: dict, V_kernels, x: str, lengths: str) -> str:
 
 
 def _numeric_steps(graph, cfg: dict, x: str, lengths: str):
-    """Standardised steps ``[N, T', F']`` (with the record view and patches
-    when the model reads them) and their count per record."""
-    x = _standardised(graph, cfg, x)
+    """The standardised steps ``x`` as the network reads them ``[N, T',
+    F']`` (with the record view and patches when the model reads them) and
+    their count per record."""
     real3 = _real_steps(graph, x, lengths)
     if cfg.get("per_record"):
         count = graph.op(
@@ -622,15 +622,12 @@ def network_nodes(graph, artefact: dict, x: str, lengths: str | None = None) -> 
         # One zero step more (as strings get a pad column): no tensor is
         # empty when every record is.
         x = graph.op("Pad", [x, graph.const(np.array([0, 0, 0, 0, 1, 0]))])
+        x = _standardised(graph, cfg, x)
         steps_in, run_lengths = _numeric_steps(graph, cfg, x, lengths)
         tokens = None
         if "V_kernels" in params:
             kernel_term = _kernel_term(
-                graph,
-                artefact["kernels"],
-                params["V_kernels"],
-                _standardised(graph, cfg, x),
-                lengths,
+                graph, artefact["kernels"], params["V_kernels"], x, lengths
             )
     time_major = graph.op("Transpose", [steps_in], perm=[1, 0, 2])
     lengths32 = graph.op("Cast", [run_lengths], to=6)

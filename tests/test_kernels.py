@@ -26,7 +26,7 @@ def _records(series):
 
 def _fit(series, n_features=500, seed=0, sample_weight=None):
     r = _records(series)
-    plan = fit_kernel_features(
+    plan, _ = fit_kernel_features(
         r.values,
         r.lengths,
         r.offsets,
@@ -185,3 +185,11 @@ def test_counts_above_the_biases(n_biases):
     biases[:, 0] = 0.0
     expected = (conv.numpy()[:, :, None, :] > biases[None, :, :, None]).sum(3)
     assert_array_equal(_count_above(conv, biases).numpy(), expected)
+
+
+def test_the_fit_returns_the_training_features_transform_gives(ragged):
+    r = _records(ragged)
+    plan, features = fit_kernel_features(
+        r.values, r.lengths, r.offsets, 500, np.random.default_rng(0)
+    )
+    assert_array_equal(features, plan.transform(r.values, r.lengths, r.offsets))
