@@ -60,6 +60,9 @@ forward pass; no ONNX or standalone export).
   chosen on a prototype of this script (commit 0ad4b66 of the repository's
   history: ``wide-kernels``, ``wide-kernels-1k``), since replaced by the
   library's.
+- ``zero-start``: the wide term trained from zero by the network's
+  optimiser, as before it started from its closed-form ridge fit (the
+  defaults since; ``_ridge``).
 - ``patch-q50``, ``patch-q75``, ``patch-q90``: ``patch_size="auto"`` from
   that percentile of the training lengths in 32 steps. Run before the
   median became the default, against patches sized for the longest series;
@@ -479,6 +482,7 @@ CANDIDATES = [
     "wide-series",
     *PATCH_QUANTILES,
     *KERNEL_COUNTS,
+    "zero-start",
 ]
 
 
@@ -513,6 +517,10 @@ def run_one(name: str, candidate: str, seed: int):
         reader = wide_series(patch)
     elif candidate in KERNEL_COUNTS:
         reader = kernel_features(KERNEL_COUNTS[candidate])
+    elif candidate == "zero-start":
+        import sklearn_rnn._base as base
+
+        reader = swapped(base, _start_kernel_term=lambda *args: None)
     elif candidate in PATCH_QUANTILES:
         reader = patch_by_quantile(PATCH_QUANTILES[candidate])
     elif candidate in STEP_DROPS:

@@ -31,6 +31,7 @@ from torch import nn
 from sklearn_rnn import _crf as crf
 from sklearn_rnn._encoding import Records
 from sklearn_rnn._input_kinds import describe, is_sequence_like
+from sklearn_rnn._ridge import fit_ridge_loo
 
 
 @dataclass
@@ -236,6 +237,35 @@ class ClassificationTask:
     def decode(self, outputs: np.ndarray) -> np.ndarray:
         return self.classes_[np.argmax(outputs, axis=1)]
 
+    def linear_start(self, features, targets: Targets, weight: np.ndarray):
+        """Class scores ``(coef, intercept)`` of a linear model of
+        ``features``: ridge regression on RidgeClassifier's coding (+1 for
+        the record's class, -1 for the others), times the factor under which
+        its leave-one-out scores have the least cross-entropy (ridge scores
+        are not logits; the factor makes them probabilities that the loss
+        does not at once pull apart)."""
+        labels = targets.values
+        if self._class_weight_ is not None:
+            weight = weight * self._class_weight_[labels]
+        coding = -np.ones((len(labels), self.n_outputs))
+        coding[np.arange(len(labels)), labels] = 1.0
+        fit = fit_ridge_loo(features, coding, weight)
+        counted = torch.as_tensor(weight > 0)
+        loo = fit.loo[counted]
+        true = torch.as_tensor(labels)[counted]
+        w = torch.as_tensor(weight, dtype=torch.float64)[counted]
+        best = None
+        for factor in _LOGIT_FACTORS:
+            loss = nn.functional.cross_entropy(factor * loo, true, reduction="none")
+            loss = float((w * loss).sum())
+            if best is None or loss < best[0]:
+                best = (loss, factor)
+        return best[1] * fit.coef, best[1] * fit.intercept
+
+
+# Candidate factors from ridge scores (about +-1) to logits.
+_LOGIT_FACTORS = tuple(float(f) for f in np.logspace(-1, 2, 31))
+
 
 class TaggingTask(ClassificationTask):
     """One class per real step: a label sequence as long as each record."""
@@ -436,6 +466,12 @@ class RegressionTask:
     def decode(self, outputs: np.ndarray) -> np.ndarray:
         y = outputs * self.scale_ + self.mean_
         return y.ravel() if self.single_output_ else y
+
+    def linear_start(self, features, targets: Targets, weight: np.ndarray):
+        """``(coef, intercept)`` of the ridge regression of the standardised
+        targets on ``features`` (the loss is their squared error)."""
+        fit = fit_ridge_loo(features, targets.values, weight)
+        return fit.coef, fit.intercept
 
 
 class NextStepTask:

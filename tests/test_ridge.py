@@ -1,0 +1,128 @@
+"""The closed-form ridge that starts the numeric wide term (``_ridge``) and
+the start itself."""
+
+import math
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.linear_model import Ridge, RidgeCV
+
+from sklearn_rnn import RNNSequenceClassifier, RNNSequenceRegressor
+from sklearn_rnn._ridge import ALPHAS, fit_ridge_loo
+
+
+def _problem(n, p, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, p)) + 2.0  # uncentred: the intercept matters
+    Y = X[:, :3] @ rng.normal(size=(3, 2)) + rng.normal(size=(n, 2))
+    return X, Y
+
+
+@pytest.mark.parametrize("n, p", [(30, 120), (200, 15)])  # Gram; covariance
+def test_matches_ridgecv_with_leave_one_out(n, p):
+    X, Y = _problem(n, p)
+    fit = fit_ridge_loo(X, Y, np.ones(n))
+    reference = RidgeCV(
+        alphas=ALPHAS, scoring="neg_mean_squared_error", store_cv_results=True
+    ).fit(X, Y)
+    assert fit.alpha == reference.alpha_
+    assert_allclose(fit.coef.numpy(), reference.coef_, atol=1e-8)
+    assert_allclose(fit.intercept.numpy(), reference.intercept_, atol=1e-8)
+    at_alpha = reference.cv_results_[:, :, ALPHAS.index(fit.alpha)]
+    assert_allclose(fit.loo.numpy(), at_alpha, atol=1e-6)
+
+
+@pytest.mark.parametrize("n, p", [(30, 120), (200, 15)])
+def test_weights_weigh_and_zero_weights_take_no_part(n, p):
+    X, Y = _problem(n, p, seed=1)
+    weight = np.random.default_rng(2).uniform(0.2, 3.0, size=n)
+    weight[:4] = 0.0
+    fit = fit_ridge_loo(X, Y, weight)
+    reference = Ridge(alpha=fit.alpha).fit(X, Y, sample_weight=weight)
+    assert_allclose(fit.coef.numpy(), reference.coef_, atol=1e-8)
+    assert_allclose(fit.intercept.numpy(), reference.intercept_, atol=1e-8)
+    # A record's leave-one-out prediction is the fit without it.
+    left_out = np.ones(n, bool)
+    left_out[7] = False
+    refit = Ridge(alpha=fit.alpha).fit(
+        X[left_out], Y[left_out], sample_weight=weight[left_out]
+    )
+    assert_allclose(fit.loo.numpy()[7], refit.predict(X[7:8])[0], atol=1e-6)
+    assert np.isnan(fit.loo.numpy()[:4]).all()  # never part of the fit
+    # The weight-0 records' values do not matter.
+    X2 = X.copy()
+    X2[:4] = 1e6
+    assert_allclose(
+        fit_ridge_loo(X2, Y, weight).coef.numpy(), fit.coef.numpy(), atol=1e-10
+    )
+
+
+def _series(n=60, length=40, seed=0):
+    """Where in the series a bump sits (first or second half) is the class."""
+    rng = np.random.default_rng(seed)
+    y = np.arange(n) % 2
+    X = rng.normal(0, 0.3, size=(n, length))
+    for i, c in enumerate(y):
+        start = rng.integers(0, length // 2 - 8) + (length // 2) * c
+        X[i, start : start + 8] += np.hanning(8) * 3
+    return X, y
+
+
+# A learning rate too small to move the weights: the fitted term is its start.
+FROZEN = dict(hidden_size=4, max_iter=1, learning_rate_init=1e-12, random_state=0)
+
+
+def _term(model):
+    """The wide term's weights as a linear model of the standardised features."""
+    module = model.module_
+    return module.V_kernels.detach().numpy() / math.sqrt(module.n_kernel_features)
+
+
+def _training_features(model, X):
+    return model.encoder_.transform(X, model.encoder_.kind_).features
+
+
+def test_the_regressor_term_starts_from_ridge_on_standardised_targets():
+    X, _ = _series(seed=4)
+    y = 5.0 + 3.0 * X[:, 10:20].mean(1)
+    model = RNNSequenceRegressor(**FROZEN).fit(X, y)
+    F = _training_features(model, X)
+    reference = RidgeCV(alphas=ALPHAS).fit(F, (y - y.mean()) / y.std())
+    assert_allclose(_term(model)[0], reference.coef_, atol=1e-4)
+
+
+def test_the_classifier_term_is_ridge_on_the_class_coding_scaled():
+    X, y = _series(seed=5)
+    model = RNNSequenceClassifier(**FROZEN).fit(X, y)
+    F = _training_features(model, X)
+    coding = np.where(y[:, None] == [0, 1], 1.0, -1.0)  # RidgeClassifier's
+    reference = RidgeCV(alphas=ALPHAS).fit(F, coding)
+    coef = _term(model)
+    # One positive factor turns the ridge scores into logits.
+    factor = (coef * reference.coef_).sum() / (reference.coef_**2).sum()
+    assert factor > 0
+    assert_allclose(coef, factor * reference.coef_, atol=1e-4 * factor)
+    # Already before any training, the term separates the bumps.
+    assert model.score(X, y) == 1.0
+
+
+def test_a_capped_start_reads_a_subset_drawn_from_the_seed(monkeypatch):
+    import sklearn_rnn._base as base
+
+    X, y = _series(n=80, seed=6)
+    full = _term(RNNSequenceClassifier(**FROZEN).fit(X, y))
+    monkeypatch.setattr(base, "_KERNEL_START_MAX_RECORDS", 30)
+    capped = _term(RNNSequenceClassifier(**FROZEN).fit(X, y))
+    assert not np.allclose(capped, full)
+    assert_array_equal(capped, _term(RNNSequenceClassifier(**FROZEN).fit(X, y)))
+
+
+def test_partial_fit_and_warm_start_train_the_term_they_have():
+    X, y = _series(seed=7)
+    partial = RNNSequenceClassifier(**FROZEN).partial_fit(X, y, classes=[0, 1])
+    assert np.abs(_term(partial)).max() < 1e-6  # from zero, as a stream would
+    warm = RNNSequenceClassifier(warm_start=True, **FROZEN).fit(X, y)
+    before = _term(warm).copy()
+    warm.fit(X[:, ::-1], y)  # a start from these records would differ
+    assert_allclose(_term(warm), before, atol=1e-6)
