@@ -63,6 +63,10 @@ forward pass; no ONNX or standalone export).
 - ``zero-start``: the wide term trained from zero by the network's
   optimiser, as before it started from its closed-form ridge fit (the
   defaults since; ``_ridge``).
+- ``start-half``, ``start-quarter``: the wide term starting from half or a
+  quarter of its ridge fit, which leaves the network a training loss to
+  learn from (a ridge fit of a few hundred records nearly interpolates
+  them).
 - ``patch-q50``, ``patch-q75``, ``patch-q90``: ``patch_size="auto"`` from
   that percentile of the training lengths in 32 steps. Run before the
   median became the default, against patches sized for the longest series;
@@ -433,6 +437,24 @@ def kernel_features(n: int):
             yield
 
 
+def start_share(share: float):
+    """The wide term (and the head's bias, which holds the ridge intercept
+    at the start) starting from ``share`` of the ridge fit."""
+    import torch
+
+    import sklearn_rnn._base as base
+
+    start = base._start_kernel_term
+
+    def shared(module, *args):
+        start(module, *args)
+        with torch.no_grad():
+            module.V_kernels.mul_(share)
+            module.c.mul_(share)
+
+    return swapped(base, _start_kernel_term=shared)
+
+
 @contextlib.contextmanager
 def patch_by_quantile(q: float):
     """``patch_size="auto"`` from the ``q``-th percentile of the training
@@ -467,6 +489,7 @@ READERS = {
 }
 FINAL_DROPS = {"final-drop": 0.5, "final-drop-0.3": 0.3}
 KERNEL_COUNTS = {"kernels-1k": 1008, "kernels-4k": 4200}
+START_SHARES = {"start-half": 0.5, "start-quarter": 0.25}
 CANDIDATES = [
     "defaults",
     "difference",
@@ -483,6 +506,7 @@ CANDIDATES = [
     *PATCH_QUANTILES,
     *KERNEL_COUNTS,
     "zero-start",
+    *START_SHARES,
 ]
 
 
@@ -521,6 +545,8 @@ def run_one(name: str, candidate: str, seed: int):
         import sklearn_rnn._base as base
 
         reader = swapped(base, _start_kernel_term=lambda *args: None)
+    elif candidate in START_SHARES:
+        reader = start_share(START_SHARES[candidate])
     elif candidate in PATCH_QUANTILES:
         reader = patch_by_quantile(PATCH_QUANTILES[candidate])
     elif candidate in STEP_DROPS:

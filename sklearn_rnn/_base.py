@@ -68,7 +68,7 @@ _AUTO_PATIENCE_UPDATES = 50
 
 # The numeric wide term starts from a ridge fit of at most this many training
 # records (drawn from random_state): its Gram matrix costs records^2 x
-# features, about 3 s for 2,000 records of 9,996 features on one thread. The
+# features, about 5 s for 2,000 records of 9,996 features on one thread. The
 # term then trains on all of them with the network.
 _KERNEL_START_MAX_RECORDS = 2_000
 _KERNEL_START_STREAM = 0x72696467  # mixed into the fit's seed for that draw

@@ -344,7 +344,8 @@ class MatrixRNN(nn.Module):
             n_kernel_features if not symbolic and not per_step else None
         )
         if self.n_kernel_features:
-            # MiniRocket's linear model beside the network, trained with it.
+            # MiniRocket's linear model beside the network, trained with it
+            # (zero here; the estimator starts it from its ridge fit).
             self.V_kernels = nn.Parameter(torch.empty(n_outputs, n_kernel_features))
         self.crf = bool(crf and per_step)
         if self.crf:
