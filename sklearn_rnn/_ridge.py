@@ -42,9 +42,18 @@ class RidgeFit:
 def fit_ridge_loo(features, targets, weight, alphas=ALPHAS) -> RidgeFit:
     """Minimise ``sum_i w_i |y_i - b - f_i B|^2 + alpha |B|^2`` (intercept
     unpenalised) for each ``alpha`` and keep the one with the least weighted
-    leave-one-out error. Records of weight 0 take no part; ``weight`` must
-    have a positive entry."""
+    leave-one-out error. Records of weight 0 take no part; with none of
+    positive weight the model is zero."""
     keep = np.flatnonzero(np.asarray(weight) > 0)
+    if len(keep) == 0:
+        n_targets = np.asarray(targets).reshape(len(weight), -1).shape[1]
+        zeros = torch.zeros(
+            n_targets, np.asarray(features).shape[1], dtype=torch.float64
+        )
+        loo = torch.full((len(weight), n_targets), float("nan"), dtype=torch.float64)
+        return RidgeFit(
+            zeros, torch.zeros(n_targets, dtype=torch.float64), alphas[0], loo
+        )
     F = torch.as_tensor(np.asarray(features)[keep], dtype=torch.float64)
     Y = torch.as_tensor(np.asarray(targets)[keep], dtype=torch.float64)
     Y = Y.reshape(len(keep), -1)

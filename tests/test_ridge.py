@@ -58,6 +58,21 @@ def test_weights_weigh_and_zero_weights_take_no_part(n, p):
     )
 
 
+def test_no_weight_gives_the_zero_model():
+    X, Y = _problem(10, 30)
+    fit = fit_ridge_loo(X, Y, np.zeros(10))
+    assert_array_equal(fit.coef.numpy(), 0)
+    assert_array_equal(fit.intercept.numpy(), 0)
+    assert fit.coef.shape == (2, 30)
+
+
+def test_class_weights_of_zero_leave_the_term_finite():
+    X, y = _series(seed=8)
+    model = RNNSequenceClassifier(class_weight={0: 0.0, 1: 0.0}, **FROZEN)
+    model.fit(X, y)
+    assert np.isfinite(_term(model)).all()
+
+
 def _series(n=60, length=40, seed=0):
     """Where in the series a bump sits (first or second half) is the class."""
     rng = np.random.default_rng(seed)
