@@ -73,13 +73,13 @@ def fit_ridge_loo(features, targets, weight, alphas=ALPHAS) -> RidgeFit:
         rows = X @ V / eigvals.clamp_min(1e-12).sqrt()
         QtZ = rows.T @ Z
     eigvals = eigvals.clamp_min(0.0)
-    # The unpenalised intercept adds each record's share to its leverage.
-    intercept_leverage = w / w.sum()
+    squared_rows = rows**2  # the same for every penalty
     best = None
     for alpha in alphas:
         gain = eigvals / (eigvals + alpha)  # shrinkage of each direction
         fitted = rows @ (gain[:, None] * QtZ)
-        leverage = (rows**2) @ gain + intercept_leverage
+        # The unpenalised intercept adds each record's share to its leverage.
+        leverage = squared_rows @ gain + share
         # Leave-one-out residuals of the weighted problem, back in target
         # units (divided by sqrt(w)) and weighted again in the error.
         loo_residual = (Z - fitted) / (1.0 - leverage).clamp_min(1e-12)[:, None]
