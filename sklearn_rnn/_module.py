@@ -440,10 +440,10 @@ class MatrixRNN(nn.Module):
         return out + self._bag_term(X) if self.wide else out
 
     @torch.no_grad()
-    def start_kernel_term(self, coef: torch.Tensor, intercept: torch.Tensor) -> None:
+    def set_kernel_term(self, coef: torch.Tensor, intercept: torch.Tensor) -> None:
         """Set the numeric wide term to the linear model ``features @
         coef.T + intercept`` (``coef``: ``(n_outputs, n_kernel_features)``);
-        the intercept joins the head's bias ``c``."""
+        the intercept is added to the head's bias ``c``."""
         scale = math.sqrt(self.n_kernel_features)  # the term divides by it
         self.V_kernels.copy_(coef.to(self.V_kernels) * scale)
         self.c.add_(intercept.to(self.c))

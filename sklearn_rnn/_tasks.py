@@ -473,6 +473,14 @@ class RegressionTask:
         fit = fit_ridge_loo(features, targets.values, weight)
         return fit.coef, fit.intercept
 
+    def linear_refit(self, features, targets: Targets, rest, weight: np.ndarray):
+        """``(coef, intercept)`` of the linear model of ``features`` that,
+        added to ``rest`` (the network's outputs without it), has the least
+        penalised squared error: the ridge regression of the residuals.
+        Under the squared error the best term given the rest of the network
+        is this closed form; no such form exists for the cross-entropy."""
+        return self.linear_start(features, Targets(targets.values - rest), weight)
+
 
 class NextStepTask:
     """Self-supervised: at every step, predict the next one.

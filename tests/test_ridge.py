@@ -98,13 +98,75 @@ def _training_features(model, X):
     return model.encoder_.transform(X, model.encoder_.kind_).features
 
 
-def test_the_regressor_term_starts_from_ridge_on_standardised_targets():
+def _terms_set(monkeypatch):
+    """Every linear model the fit sets the wide term to, in order."""
+    from sklearn_rnn._module import MatrixRNN
+
+    calls, original = [], MatrixRNN.set_kernel_term
+
+    def spy(module, coef, intercept):
+        calls.append((coef.numpy().copy(), intercept.numpy().copy()))
+        return original(module, coef, intercept)
+
+    monkeypatch.setattr(MatrixRNN, "set_kernel_term", spy)
+    return calls
+
+
+def test_the_regressor_term_starts_from_ridge_on_standardised_targets(monkeypatch):
     X, _ = _series(seed=4)
     y = 5.0 + 3.0 * X[:, 10:20].mean(1)
+    calls = _terms_set(monkeypatch)
     model = RNNSequenceRegressor(**FROZEN).fit(X, y)
     F = _training_features(model, X)
     reference = RidgeCV(alphas=ALPHAS).fit(F, (y - y.mean()) / y.std())
-    assert_allclose(_term(model)[0], reference.coef_, atol=1e-4)
+    assert len(calls) == 2  # the start, then the refit after training
+    assert_allclose(calls[0][0][0], reference.coef_, atol=1e-4)
+
+
+def _rest_and_term(model, X):
+    """The fitted regressor's standardised outputs without its wide term,
+    and the term's linear model."""
+    module, task = model.module_, model.task_
+    saved = module.V_kernels.detach().clone()
+    try:
+        module.V_kernels.data.zero_()
+        rest = (model.predict(X) - task.mean_) / task.scale_
+    finally:
+        module.V_kernels.data.copy_(saved)
+    return rest, _term(model)[0]
+
+
+def test_the_regressor_ends_with_the_ridge_of_the_rest_of_the_network():
+    X, _ = _series(n=50, seed=9)
+    y = np.sin(X[:, 5:15].sum(1)) + X[:, 30:].mean(1)  # a part the term cannot read
+    model = RNNSequenceRegressor(hidden_size=4, max_iter=15, random_state=0)
+    model.fit(X, y)
+    F = _training_features(model, X)
+    task = model.task_
+    rest, coef = _rest_and_term(model, X)
+    residual = (y - task.mean_) / task.scale_ - rest
+    reference = RidgeCV(alphas=ALPHAS).fit(F, residual)
+    assert_allclose(coef, reference.coef_, atol=1e-4)
+    # The model predicts with it: outputs = the rest + the refitted term.
+    standardised = rest + reference.predict(F)
+    assert_allclose(
+        model.predict(X), standardised * task.scale_ + task.mean_, atol=1e-4
+    )
+
+
+def test_above_the_cap_and_in_a_stream_the_regressor_keeps_its_trained_term(
+    monkeypatch,
+):
+    import sklearn_rnn._base as base
+
+    X, _ = _series(n=60, seed=10)
+    y = X[:, 10:20].mean(1)
+    monkeypatch.setattr(base, "_KERNEL_START_MAX_RECORDS", 30)
+    calls = _terms_set(monkeypatch)
+    RNNSequenceRegressor(hidden_size=4, max_iter=3, random_state=0).fit(X, y)
+    assert len(calls) == 1  # the start only
+    RNNSequenceRegressor(hidden_size=4, random_state=0).partial_fit(X, y)
+    assert len(calls) == 1  # a stream's term starts at zero and is not refit
 
 
 def test_the_classifier_term_is_ridge_on_the_class_coding_scaled():
