@@ -137,8 +137,11 @@ _WIDE = """wide : bool, default=True
     kernels at several dilations, each read as the share of steps above a
     bias), computed once per record, started from their ridge regression
     (penalty chosen by leave-one-out error, as MiniRocket's ``RidgeCV``)
-    and trained on with the network ("wide and deep"); on the public
-    regression sets it lifted R² on all three (:ref:`time_series`). Symbol input
+    and trained on with the network ("wide and deep"); where every training
+    record fits in that ridge (at most 2,000), ``fit`` ends by setting the
+    term to the ridge regression of the network's training residuals, its
+    best given the rest of the network. On the public regression sets it
+    lifted R² on all three (:ref:`time_series`). Symbol input
     and feature dicts ignore it (the classifier's n-gram term has no
     regressor counterpart yet). ``False`` gives Parr's head ``V h_T + c``
     alone."""
