@@ -516,11 +516,12 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
         try:
             # The module moves to the device inside train: name it here.
             with torch_threads(self._threads(module, config.batch_size, device)):
+                basis = None  # the start's ridge decomposition, for the refit
                 if module.n_kernel_features and not (continuing or partial):
-                    _start_kernel_term(module, train_set, task, seed)
+                    basis = _start_kernel_term(module, train_set, task, seed)
                 net = train(module, train_set, valid_set, config)
                 if module.n_kernel_features and not partial:
-                    _refit_kernel_term(module, net, train_set, task)
+                    _refit_kernel_term(module, net, train_set, task, basis)
         except TrainingDiverged as exc:
             if not continuing:
                 self._forget_fit()
@@ -707,26 +708,30 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
         return tags
 
 
-def _start_kernel_term(module: MatrixRNN, train_set, task, seed: int) -> None:
+def _start_kernel_term(module: MatrixRNN, train_set, task, seed: int):
     """Start the numeric wide term from the task's closed-form linear model
     of the training records' kernel features (ridge, its penalty chosen by
     leave-one-out error: ``_ridge``) rather than from zero. A first
-    ``partial_fit`` and a warm start keep training their term as it is."""
+    ``partial_fit`` and a warm start keep training their term as it is.
+    Returns the ridge's decomposition when it read every training record
+    (the refit reads the same ones), else None."""
     rows = np.flatnonzero(train_set.sample_weight > 0)
     if len(rows) == 0:
-        return
-    if len(rows) > _KERNEL_START_MAX_RECORDS:
+        return None
+    every_record = len(rows) <= _KERNEL_START_MAX_RECORDS
+    if not every_record:
         rng = np.random.default_rng([seed, _KERNEL_START_STREAM])
         rows = np.sort(rng.choice(rows, _KERNEL_START_MAX_RECORDS, replace=False))
-    coef, intercept = task.linear_start(
+    coef, intercept, basis = task.linear_start(
         train_set.records.features[rows],
         train_set.targets.subset(train_set.records, rows),
         train_set.sample_weight[rows].astype(np.float64),
     )
     module.set_kernel_term(coef, intercept)
+    return basis if every_record else None
 
 
-def _refit_kernel_term(module: MatrixRNN, net, train_set, task) -> None:
+def _refit_kernel_term(module: MatrixRNN, net, train_set, task, basis=None) -> None:
     """End a fit with the numeric wide term at its closed-form best given the
     rest of the trained network (the last step of backfitting an additive
     model), where the task has one (the squared error) and every training
@@ -738,7 +743,9 @@ def _refit_kernel_term(module: MatrixRNN, net, train_set, task) -> None:
     -0.42 after training. A ridge of the network's training residuals, its
     penalty again chosen by leave-one-out error, keeps the part of the term
     that predicts held-out records. Above the ridge's record cap the trained
-    term has seen more records than a ridge could, and is kept."""
+    term has seen more records than a ridge could, and is kept. ``basis``:
+    the start's ridge decomposition of the same records (a warm start has
+    none, and decomposes again)."""
     refit = getattr(task, "linear_refit", None)
     rows = np.flatnonzero(train_set.sample_weight > 0)
     if refit is None or len(rows) == 0 or len(rows) > _KERNEL_START_MAX_RECORDS:
@@ -751,5 +758,6 @@ def _refit_kernel_term(module: MatrixRNN, net, train_set, task) -> None:
         train_set.targets.subset(train_set.records, rows),
         rest[rows],
         train_set.sample_weight[rows].astype(np.float64),
+        basis=basis,
     )
     module.set_kernel_term(coef, intercept)

@@ -238,7 +238,7 @@ class ClassificationTask:
         return self.classes_[np.argmax(outputs, axis=1)]
 
     def linear_start(self, features, targets: Targets, weight: np.ndarray):
-        """Class scores ``(coef, intercept)`` of a linear model of
+        """Class scores ``(coef, intercept, basis)`` of a linear model of
         ``features``: ridge regression on RidgeClassifier's coding (+1 for
         the record's class, -1 for the others), times the factor under which
         its leave-one-out scores have the least cross-entropy (ridge scores
@@ -260,7 +260,7 @@ class ClassificationTask:
             loss = float((w * loss).sum())
             if best is None or loss < best[0]:
                 best = (loss, factor)
-        return best[1] * fit.coef, best[1] * fit.intercept
+        return best[1] * fit.coef, best[1] * fit.intercept, fit.basis
 
 
 # Candidate factors from ridge scores (about +-1) to logits.
@@ -468,18 +468,24 @@ class RegressionTask:
         return y.ravel() if self.single_output_ else y
 
     def linear_start(self, features, targets: Targets, weight: np.ndarray):
-        """``(coef, intercept)`` of the ridge regression of the standardised
-        targets on ``features`` (the loss is their squared error)."""
+        """``(coef, intercept, basis)`` of the ridge regression of the
+        standardised targets on ``features`` (the loss is their squared
+        error); ``basis``, the decomposition, serves ``linear_refit``."""
         fit = fit_ridge_loo(features, targets.values, weight)
-        return fit.coef, fit.intercept
+        return fit.coef, fit.intercept, fit.basis
 
-    def linear_refit(self, features, targets: Targets, rest, weight: np.ndarray):
+    def linear_refit(
+        self, features, targets: Targets, rest, weight: np.ndarray, basis=None
+    ):
         """``(coef, intercept)`` of the linear model of ``features`` that,
         added to ``rest`` (the network's outputs without it), has the least
         penalised squared error: the ridge regression of the residuals.
         Under the squared error the best term given the rest of the network
-        is this closed form; no such form exists for the cross-entropy."""
-        return self.linear_start(features, Targets(targets.values - rest), weight)
+        is this closed form; no such form exists for the cross-entropy.
+        ``basis``: ``linear_start``'s, when it read the same records."""
+        residuals = targets.values - rest
+        fit = fit_ridge_loo(features, residuals, weight, basis=basis)
+        return fit.coef, fit.intercept
 
 
 class NextStepTask:

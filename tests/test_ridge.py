@@ -58,6 +58,22 @@ def test_weights_weigh_and_zero_weights_take_no_part(n, p):
     )
 
 
+@pytest.mark.parametrize("n, p", [(30, 120), (200, 15)])
+def test_a_fit_reuses_the_decomposition_of_another(n, p):
+    X, Y = _problem(n, p, seed=3)
+    weight = np.random.default_rng(4).uniform(0.2, 3.0, size=n)
+    weight[:3] = 0.0
+    first = fit_ridge_loo(X, Y, weight)
+    other = Y[:, ::-1] * 3.0 + 1.0  # other targets of the same records
+    reused = fit_ridge_loo(X, other, weight, basis=first.basis)
+    fresh = fit_ridge_loo(X, other, weight)
+    assert reused.basis is first.basis  # no second eigendecomposition
+    assert reused.alpha == fresh.alpha
+    for a, b in [(reused.coef, fresh.coef), (reused.intercept, fresh.intercept)]:
+        assert_allclose(a.numpy(), b.numpy(), atol=1e-9)
+    assert_allclose(reused.loo.numpy()[3:], fresh.loo.numpy()[3:], atol=1e-9)
+
+
 def test_no_weight_gives_the_zero_model():
     X, Y = _problem(10, 30)
     fit = fit_ridge_loo(X, Y, np.zeros(10))
