@@ -713,8 +713,8 @@ def _start_kernel_term(module: MatrixRNN, train_set, task, seed: int):
     of the training records' kernel features (ridge, its penalty chosen by
     leave-one-out error: ``_ridge``) rather than from zero. A first
     ``partial_fit`` and a warm start keep training their term as it is.
-    Returns the ridge's decomposition when it read every training record
-    (the refit reads the same ones), else None."""
+    Returns the task's ridge decomposition (a regressor's; classifiers give
+    none) when it read every training record, as the refit does; else None."""
     rows = np.flatnonzero(train_set.sample_weight > 0)
     if len(rows) == 0:
         return None

@@ -45,23 +45,32 @@ class RidgeBasis:
 
     def centred(self, features) -> torch.Tensor:
         """The weighted problem as an unweighted one: ``sqrt(w) (F - mean)``."""
-        F = torch.as_tensor(np.asarray(features)[self.keep], dtype=torch.float64)
-        return self.weight.sqrt()[:, None] * (F - self.f_mean)
+        return _centred(_kept(features, self.keep), self.weight, self.f_mean)
 
 
-def decompose(features, weight) -> RidgeBasis | None:
-    """The :class:`RidgeBasis` of ``features`` weighted by ``weight``; None
-    when no record has positive weight."""
+def _kept(features, keep) -> torch.Tensor:
+    return torch.as_tensor(np.asarray(features)[keep], dtype=torch.float64)
+
+
+def _centred(F: torch.Tensor, weight: torch.Tensor, f_mean) -> torch.Tensor:
+    return weight.sqrt()[:, None] * (F - f_mean)
+
+
+def _decompose(features, weight):
+    """``(RidgeBasis, its centred features)`` of ``features`` weighted by
+    ``weight``, or None when no record has positive weight. The centred
+    features stay out of the basis, which a fit holds while training: at
+    the record cap they take 8 bytes x records x features."""
     keep = np.flatnonzero(np.asarray(weight) > 0)
     if len(keep) == 0:
         return None
     w = torch.as_tensor(np.asarray(weight)[keep], dtype=torch.float64)
-    F = torch.as_tensor(np.asarray(features)[keep], dtype=torch.float64)
+    F = _kept(features, keep)
     f_mean = (w / w.sum()) @ F
-    X = w.sqrt()[:, None] * (F - f_mean)
+    X = _centred(F, w, f_mean)
     gram = X.shape[0] <= X.shape[1]
     eigvals, basis = torch.linalg.eigh(X @ X.T if gram else X.T @ X)
-    return RidgeBasis(keep, w, f_mean, eigvals.clamp_min(0.0), basis, gram)
+    return RidgeBasis(keep, w, f_mean, eigvals.clamp_min(0.0), basis, gram), X
 
 
 @dataclass
@@ -87,9 +96,11 @@ def fit_ridge_loo(
     leave-one-out error. Records of weight 0 take no part; with none of
     positive weight the model is zero. ``basis``: the decomposition of a
     fit of these same features and weights (its ``basis``), reused."""
-    if basis is None:
-        basis = decompose(features, weight)
-    if basis is None:
+    if basis is not None:
+        X = basis.centred(features)
+    elif (decomposed := _decompose(features, weight)) is not None:
+        basis, X = decomposed
+    else:
         n_targets = np.asarray(targets).reshape(len(weight), -1).shape[1]
         zeros = torch.zeros(
             n_targets, np.asarray(features).shape[1], dtype=torch.float64
@@ -104,7 +115,6 @@ def fit_ridge_loo(
     share = w / w.sum()
     y_mean = share @ Y
     root = w.sqrt()[:, None]
-    X = basis.centred(features)
     Z = root * (Y - y_mean)
     eigvals = basis.eigvals
     if basis.gram:  # X = Q diag(sqrt(eigvals)) V^T: the hat matrix is Q g Q^T
@@ -112,8 +122,9 @@ def fit_ridge_loo(
         QtZ = rows.T @ Z
     else:
         XtZ = X.T @ Z
-        rows = X @ basis.basis / eigvals.clamp_min(1e-12).sqrt()
-        QtZ = (basis.basis.T @ XtZ) / eigvals.clamp_min(1e-12).sqrt()[:, None]
+        singular = eigvals.clamp_min(1e-12).sqrt()
+        rows = X @ basis.basis / singular
+        QtZ = (basis.basis.T @ XtZ) / singular[:, None]
     squared_rows = rows**2  # the same for every penalty
     best = None
     for alpha in alphas:

@@ -238,7 +238,7 @@ class ClassificationTask:
         return self.classes_[np.argmax(outputs, axis=1)]
 
     def linear_start(self, features, targets: Targets, weight: np.ndarray):
-        """Class scores ``(coef, intercept, basis)`` of a linear model of
+        """Class scores ``(coef, intercept, None)`` of a linear model of
         ``features``: ridge regression on RidgeClassifier's coding (+1 for
         the record's class, -1 for the others), times the factor under which
         its leave-one-out scores have the least cross-entropy (ridge scores
@@ -260,7 +260,9 @@ class ClassificationTask:
             loss = float((w * loss).sum())
             if best is None or loss < best[0]:
                 best = (loss, factor)
-        return best[1] * fit.coef, best[1] * fit.intercept, fit.basis
+        # No refit reads a classifier's decomposition (and it folds the class
+        # weights in): it is not held while the network trains.
+        return best[1] * fit.coef, best[1] * fit.intercept, None
 
 
 # Candidate factors from ridge scores (about +-1) to logits.
