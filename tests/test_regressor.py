@@ -121,3 +121,19 @@ def test_pickle_and_standalone_export_predict_the_same(tmp_path):
         # standalone.py computes in float64, as the library can.
         expected = reg.set_params(inference_dtype="float64").predict(X)
         assert_allclose(standalone, expected, rtol=1e-6, atol=1e-9)
+
+
+def test_voting_regressor_averages_seeds_on_ragged_series():
+    """Check that scikit-learn's VotingRegressor takes ragged series as they
+    are and predicts the mean of its members fitted alone: the recipe the
+    user guide gives for small noisy sets (several seeds averaged)."""
+    from sklearn.ensemble import VotingRegressor
+
+    X, y = sine_series(n=40)
+    amplitude = y[:, 1]
+    members = [RNNSequenceRegressor(**{**PARAMS, "random_state": s}) for s in (0, 1)]
+    voting = VotingRegressor([(f"seed{i}", m) for i, m in enumerate(members)])
+    voting.fit(X, amplitude)
+    alone = [m.fit(X, amplitude).predict(X) for m in members]
+    assert not np.allclose(alone[0], alone[1])  # two seeds, two networks
+    assert_allclose(voting.predict(X), np.mean(alone, axis=0), rtol=1e-5, atol=1e-6)
