@@ -67,6 +67,9 @@ forward pass; no ONNX or standalone export).
   quarter of its ridge fit, which leaves the network a training loss to
   learn from (a ridge fit of a few hundred records nearly interpolates
   them).
+- ``updates-250``, ``updates-350``: ``max_iter="auto"`` budgeting at
+  least 250 or 350 updates instead of 500, the floor that lets fits of
+  256 records or fewer (in batches of 64) run longer than 100 epochs.
 - ``patch-q50``, ``patch-q75``, ``patch-q90``: ``patch_size="auto"`` from
   that percentile of the training lengths in 32 steps. Run before the
   median became the default, against patches sized for the longest series;
@@ -490,6 +493,8 @@ READERS = {
 FINAL_DROPS = {"final-drop": 0.5, "final-drop-0.3": 0.3}
 KERNEL_COUNTS = {"kernels-1k": 1008, "kernels-4k": 4200}
 START_SHARES = {"start-half": 0.5, "start-quarter": 0.25}
+# max_iter="auto" with another floor of updates than the defaults' 500.
+UPDATE_FLOORS = {"updates-250": 250, "updates-350": 350}
 CANDIDATES = [
     "defaults",
     "difference",
@@ -507,6 +512,7 @@ CANDIDATES = [
     *KERNEL_COUNTS,
     "zero-start",
     *START_SHARES,
+    *UPDATE_FLOORS,
 ]
 
 
@@ -547,6 +553,10 @@ def run_one(name: str, candidate: str, seed: int):
         reader = swapped(base, _start_kernel_term=lambda *args: None)
     elif candidate in START_SHARES:
         reader = start_share(START_SHARES[candidate])
+    elif candidate in UPDATE_FLOORS:
+        import sklearn_rnn._base as base
+
+        reader = swapped(base, _AUTO_MIN_UPDATES=UPDATE_FLOORS[candidate])
     elif candidate in PATCH_QUANTILES:
         reader = patch_by_quantile(PATCH_QUANTILES[candidate])
     elif candidate in STEP_DROPS:
