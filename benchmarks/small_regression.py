@@ -67,6 +67,12 @@ VARIANTS = [
     "250-update floor",
 ]
 SHRINK_FOLDS = 5
+# Variants that are the defaults with attributes of sklearn_rnn._base
+# replaced for the length of the fit.
+SWAPPED = {
+    "term not refit": {"_refit_kernel_term": lambda *args: None},  # as before it
+    "250-update floor": {"_AUTO_MIN_UPDATES": 250},  # max_iter="auto"'s floor
+}
 
 
 def load(name: str, seed: int):
@@ -134,23 +140,28 @@ def load_check(name: str):
             root, "KDD-TSAD_135", "135_UCR_Anomaly_InternalBleeding16_TEST.csv"
         )
         values = pd.read_csv(path)["value"].to_numpy(float)
-        width, ahead, every = 48, 12, 25
-        starts = np.arange(0, len(values) - width - ahead, every)
-        X = np.stack([values[s : s + width] for s in starts])
+        width, ahead = 48, 12
+        starts, X = _windows(values, width, ahead, every=25)
         end = starts + width - 1
         y = values[end + ahead] - values[end]
     else:  # Daphnet
         path = os.path.join(root, "Daphnet_S06R02E0", "S06R02E0.csv")
         channels = pd.read_csv(path).iloc[:, 1:10].to_numpy(float)
-        width, ahead, every = 64, 32, 30
-        starts = np.arange(0, len(channels) - width - ahead, every)
-        X = np.stack([channels[s : s + width] for s in starts])
+        width, ahead = 64, 32
+        starts, X = _windows(channels, width, ahead, every=30)
         trunk_vertical = channels[:, 7]
         y = np.array(
             [trunk_vertical[s + width : s + width + ahead].std() for s in starts]
         )
     cut = int(0.6 * len(X))
     return X[:cut], X[cut:], y[:cut], y[cut:]
+
+
+def _windows(values, width: int, ahead: int, every: int):
+    """The start of every ``every``-th window of ``width`` steps that leaves
+    ``ahead`` steps after it, and the windows stacked."""
+    starts = np.arange(0, len(values) - width - ahead, every)
+    return starts, np.stack([values[s : s + width] for s in starts])
 
 
 class CrossFitShrunk:
@@ -228,19 +239,12 @@ def fit(variant: str, seed: int, X, y):
         return CrossFitShrunk(seed).fit(X, y)
     if variant.endswith("seeds averaged"):
         return SeedAverage(seed, int(variant.split()[0])).fit(X, y)
-    if variant == "250-update floor":  # max_iter="auto": 250 updates at least
+    if variant in SWAPPED:
         from candidates import swapped
 
         import sklearn_rnn._base as base
 
-        with swapped(base, _AUTO_MIN_UPDATES=250):
-            return RNNSequenceRegressor(random_state=seed).fit(X, y)
-    if variant == "term not refit":  # the defaults before the refit
-        from candidates import swapped
-
-        import sklearn_rnn._base as base
-
-        with swapped(base, _refit_kernel_term=lambda *args: None):
+        with swapped(base, **SWAPPED[variant]):
             return RNNSequenceRegressor(random_state=seed).fit(X, y)
     if variant in ("stats+RF", "MiniRocket"):
         from suite import baseline
