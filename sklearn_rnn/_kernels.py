@@ -6,8 +6,9 @@ MiniRocket's reading of a series (Dempster, Schmidt and Webb, KDD 2021):
 zero: a kernel responds to shape, not level), each run at dilations spread
 exponentially up to the length of a typical series, and each output read as
 its *proportion of positive values* (PPV) against biases drawn as quantiles
-of that kernel's output on a training series. Where a series has several
-channels, each kernel and dilation reads the sum of a random subset of them.
+of that kernel's output on a training series drawn for that kernel and
+dilation. Where a series has several channels, each kernel and dilation
+reads the sum of a random subset of them.
 A linear model of these proportions is the field's standard strong baseline
 for time-series classification; the network's head learns one beside its
 recurrent reading ("wide and deep").
@@ -125,17 +126,18 @@ def fit_kernel_features(
         w = subsets[:, :, None] * KERNEL_WEIGHTS[:, None, :]
         weights.append(w)
         if len(nonempty):
-            i = nonempty[rng.integers(len(nonempty))]
-            series = values[offsets[i] : offsets[i] + lengths[i]]
-            out = _convolve(series[None], w, int(dilation))[0].numpy()
-            # A quantile may fall on an output itself (of a short record, or
-            # the zeros of a constant stretch), where an implementation that
-            # sums in another order (ONNX, standalone.py) could land on
-            # either side: lift each bias clear of float32 rounding.
-            lift = _TIE_LIFT * np.maximum(out.std(1), 1.0)
+            # Each kernel's biases from a training record of its own
+            # (MiniRocket's draw). With one record for all 84, that record
+            # set every bias of the dilation, and a short series (few
+            # dilations) was read through two or three draws: on
+            # CardanoSentiment (24 steps, 2 dilations) test R² ranged from
+            # -0.37 to -0.18 by seed, -0.275 ± 0.072 over five; with a record
+            # for each kernel -0.244 ± 0.048 (benchmarks/suite.py).
+            chosen = nonempty[rng.integers(len(nonempty), size=N_KERNELS)]
             biases.append(
-                np.stack([np.quantile(out[k], quantiles[k]) for k in range(N_KERNELS)])
-                + lift[:, None]
+                _quantile_biases(
+                    values, lengths, offsets, chosen, w, dilation, quantiles
+                )
             )
         else:
             biases.append(np.zeros((N_KERNELS, n_biases)))
@@ -158,6 +160,25 @@ def fit_kernel_features(
     plan.mean = mean.astype(np.float32)
     plan.scale = np.where(std > 1e-6, std, 1.0).astype(np.float32)
     return plan, plan.standardised(raw)
+
+
+def _quantile_biases(values, lengths, offsets, chosen, weights, dilation, quantiles):
+    """``(84, n_biases)``: kernel ``k``'s biases, the ``quantiles[k]`` of
+    its output (``weights[k]`` at ``dilation``) on training record
+    ``chosen[k]``."""
+    biases = np.empty(quantiles.shape)
+    for i in np.unique(chosen):
+        kernels = np.flatnonzero(chosen == i)
+        series = values[offsets[i] : offsets[i] + lengths[i]]
+        out = _convolve(series[None], weights[kernels], int(dilation))[0].numpy()
+        # A quantile may fall on an output itself (of a short record, or the
+        # zeros of a constant stretch), where an implementation that sums in
+        # another order (ONNX, standalone.py) could land on either side: lift
+        # each bias clear of float32 rounding.
+        lift = _TIE_LIFT * np.maximum(out.std(1), 1.0)
+        for row, k in enumerate(kernels):
+            biases[k] = np.quantile(out[row], quantiles[k]) + lift[row]
+    return biases
 
 
 def _convolve(x: np.ndarray, weights: np.ndarray, dilation: int) -> torch.Tensor:
