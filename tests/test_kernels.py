@@ -94,6 +94,26 @@ def test_the_draws_come_from_the_seed(ragged):
     assert not np.array_equal(a.weights, c.weights)
 
 
+def test_each_kernel_reads_its_biases_from_a_record_of_its_own():
+    # Twenty records of one shape at twenty scales: a kernel's biases are
+    # quantiles of its output on the record drawn for it, so against the
+    # biases read from the shape alone they are that record's scale times
+    # as large. MiniRocket draws a record for every kernel and dilation;
+    # one record for all 84 kernels of a dilation would give one scale.
+    shape = np.random.default_rng(0).normal(size=(40, 1))
+    scales = 10.0 * np.arange(1, 21)
+    alone, _ = _fit([shape], n_features=2000)
+    plan, _ = _fit([s * shape for s in scales], n_features=2000)
+    assert_array_equal(plan.weights, alone.weights)  # one channel: same kernels
+    readable = np.abs(alone.biases) > 0.1
+    ratio = np.where(readable, plan.biases / np.where(readable, alone.biases, 1), 0)
+    for d in range(len(plan.dilations)):
+        implied = [np.median(ratio[d, k][readable[d, k]]) for k in range(N_KERNELS)]
+        nearest = scales[np.abs(np.subtract.outer(implied, scales)).argmin(1)]
+        assert_allclose(implied, nearest, rtol=1e-3)  # each some record's scale
+        assert len(set(nearest)) > 5  # from many records, not one
+
+
 def test_records_of_weight_zero_change_nothing(ragged):
     outliers = [np.full((50, 3), 1e3)] * 3
     plain, r = _fit(ragged)
