@@ -24,6 +24,7 @@ from sklearn_rnn._fitting import (
     SequenceDataset,
     TrainingConfig,
     TrainingDiverged,
+    outputs_in_record_order,
     stopped_early,
     train,
 )
@@ -752,7 +753,7 @@ def _refit_kernel_term(module: MatrixRNN, net, train_set, task, basis=None) -> N
         return
     with torch.no_grad():
         module.V_kernels.zero_()
-        rest = net.forward(train_set, training=False).to(torch.float64).numpy()
+        rest = outputs_in_record_order(net, train_set).to(torch.float64).numpy()
     coef, intercept = refit(
         train_set.records.features[rows],
         train_set.targets.subset(train_set.records, rows),

@@ -428,6 +428,21 @@ def train(
     return net
 
 
+def outputs_in_record_order(net: NeuralNet, dataset: SequenceDataset) -> torch.Tensor:
+    """The trained network's outputs for every record of ``dataset``, in the
+    dataset's order (as the model's predictions would give them).
+
+    skorch's ``net.forward`` reads the validation loader, which groups
+    records of similar length into batches: its rows come in that grouped
+    order, not the records'."""
+    loader = SequenceLoader(
+        dataset, net.iterator_valid__batch_size, bucket=False, device=net.device
+    )
+    net.module_.eval()
+    with torch.no_grad():
+        return torch.cat([net.infer(batch).cpu() for batch, _ in loader])
+
+
 def _print(text: str) -> None:
     print(text)  # whichever print is current when skorch writes
 

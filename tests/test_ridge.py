@@ -152,9 +152,15 @@ def _rest_and_term(model, X):
     return rest, _term(model)[0]
 
 
-def test_the_regressor_ends_with_the_ridge_of_the_rest_of_the_network():
+@pytest.mark.parametrize("ragged", [False, True])
+def test_the_regressor_ends_with_the_ridge_of_the_rest_of_the_network(ragged):
     X, _ = _series(n=50, seed=9)
     y = np.sin(X[:, 5:15].sum(1)) + X[:, 30:].mean(1)  # a part the term cannot read
+    if ragged:
+        # Records of many lengths, which the loaders group by length: the
+        # refit must pair each record's features with its own outputs.
+        ends = np.random.default_rng(9).integers(30, X.shape[1] + 1, len(X))
+        X = [x[:end] for x, end in zip(X, ends)]
     model = RNNSequenceRegressor(hidden_size=4, max_iter=15, random_state=0)
     model.fit(X, y)
     F = _training_features(model, X)
