@@ -27,6 +27,10 @@ import torch
 
 # MiniRocket's RidgeClassifierCV grid.
 ALPHAS = tuple(float(a) for a in np.logspace(-3, 3, 10))
+# An infinite penalty: no weights, the intercept alone (the targets' mean),
+# with its exact leave-one-out error. A grid ending with it can say that the
+# features predict held-out records no better than the mean.
+NO_TERM = float("inf")
 
 
 @dataclass

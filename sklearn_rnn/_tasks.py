@@ -31,7 +31,7 @@ from torch import nn
 from sklearn_rnn import _crf as crf
 from sklearn_rnn._encoding import Records
 from sklearn_rnn._input_kinds import describe, is_sequence_like
-from sklearn_rnn._ridge import fit_ridge_loo
+from sklearn_rnn._ridge import ALPHAS, NO_TERM, fit_ridge_loo
 
 
 @dataclass
@@ -477,16 +477,25 @@ class RegressionTask:
         return fit.coef, fit.intercept, fit.basis
 
     def linear_refit(
-        self, features, targets: Targets, rest, weight: np.ndarray, basis=None
+        self,
+        features,
+        targets: Targets,
+        rest,
+        weight: np.ndarray,
+        basis=None,
+        may_add_nothing=False,
     ):
         """``(coef, intercept)`` of the linear model of ``features`` that,
         added to ``rest`` (the network's outputs without it), has the least
         penalised squared error: the ridge regression of the residuals.
         Under the squared error the best term given the rest of the network
         is this closed form; no such form exists for the cross-entropy.
-        ``basis``: ``linear_start``'s, when it read the same records."""
+        ``basis``: ``linear_start``'s, when it read the same records.
+        ``may_add_nothing``: the penalties tried end with an infinite one
+        (no term, the residuals' mean)."""
         residuals = targets.values - rest
-        fit = fit_ridge_loo(features, residuals, weight, basis=basis)
+        alphas = ALPHAS + (NO_TERM,) if may_add_nothing else ALPHAS
+        fit = fit_ridge_loo(features, residuals, weight, alphas=alphas, basis=basis)
         return fit.coef, fit.intercept
 
 

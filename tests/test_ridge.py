@@ -7,9 +7,10 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.linear_model import Ridge, RidgeCV
+from skorch.callbacks import Callback
 
 from sklearn_rnn import RNNSequenceClassifier, RNNSequenceRegressor
-from sklearn_rnn._ridge import ALPHAS, fit_ridge_loo
+from sklearn_rnn._ridge import ALPHAS, NO_TERM, fit_ridge_loo
 
 
 def _problem(n, p, seed=0):
@@ -72,6 +73,28 @@ def test_a_fit_reuses_the_decomposition_of_another(n, p):
     for a, b in [(reused.coef, fresh.coef), (reused.intercept, fresh.intercept)]:
         assert_allclose(a.numpy(), b.numpy(), atol=1e-9)
     assert_allclose(reused.loo.numpy()[3:], fresh.loo.numpy()[3:], atol=1e-9)
+
+
+def test_the_infinite_penalty_is_the_mean_with_its_exact_leave_one_out():
+    rng = np.random.default_rng(3)
+    n = 80
+    F, y = rng.normal(size=(n, 5)), rng.normal(size=n)
+    fit = fit_ridge_loo(F, y, np.ones(n), alphas=(NO_TERM,))
+    assert_array_equal(fit.coef.numpy(), 0.0)
+    assert_allclose(fit.intercept.numpy(), y.mean())
+    # Leaving record i out, the mean of the others predicts it.
+    others = (y.sum() - y) / (n - 1)
+    assert_allclose(fit.loo.numpy().ravel(), others)
+
+
+def test_a_grid_ending_with_no_term_takes_it_only_where_nothing_predicts():
+    rng = np.random.default_rng(0)
+    F = rng.normal(size=(200, 30))
+    grid = ALPHAS + (NO_TERM,)
+    noise = rng.normal(size=200)
+    assert fit_ridge_loo(F, noise, np.ones(200), alphas=grid).alpha == NO_TERM
+    signal = F @ rng.normal(size=30) + 0.1 * noise
+    assert fit_ridge_loo(F, signal, np.ones(200), alphas=grid).alpha < 1
 
 
 def test_no_weight_gives_the_zero_model():
@@ -225,3 +248,42 @@ def test_partial_fit_and_warm_start_train_the_term_they_have():
     before = _term(warm).copy()
     warm.fit(X[:, ::-1], y)  # a start from these records would differ
     assert_allclose(_term(warm), before, atol=1e-6)
+
+
+class _TermWatch(Callback):
+    """The largest wide-term weight after every training update."""
+
+    def __init__(self):
+        self.seen = []
+
+    def on_batch_end(self, net, training=True, **kwargs):
+        if training:
+            self.seen.append(float(net.module_.V_kernels.abs().max()))
+
+
+@pytest.mark.parametrize("early_stopping", [True, False])
+def test_with_a_held_out_set_the_regressor_network_trains_first(
+    monkeypatch, early_stopping
+):
+    X, _ = _series(n=60, seed=11)
+    y = X[:, 10:20].mean(1)
+    calls = _terms_set(monkeypatch)
+    watch = _TermWatch()
+    model = RNNSequenceRegressor(
+        hidden_size=4,
+        max_iter=3,
+        early_stopping=early_stopping,
+        callbacks=[("term", watch)],
+        random_state=0,
+    ).fit(X, y)
+    assert watch.seen
+    if early_stopping:
+        # No start: the term is zero and frozen while the network trains,
+        # then the refit sets it once.
+        assert len(calls) == 1
+        assert max(watch.seen) == 0.0
+    else:
+        assert len(calls) == 2  # the ridge start, then the refit
+        assert min(watch.seen) > 0.0
+    assert np.abs(_term(model)).max() > 0.0  # the features predict y
+    assert model.module_.V_kernels.requires_grad  # a warm start trains it
