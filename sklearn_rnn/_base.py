@@ -758,7 +758,7 @@ def _held_at_zero(module: MatrixRNN, held: bool):
         module.V_kernels.requires_grad_(True)
 
 
-def _ridge_rows(train_set, seed: int) -> tuple[np.ndarray, bool]:
+def _ridge_rows(train_set, seed: int | None) -> tuple[np.ndarray, bool]:
     """The training records a ridge of the wide term reads (those of
     positive weight; at most ``_KERNEL_START_MAX_RECORDS``, drawn from
     ``seed``), and whether they are all of them."""
@@ -812,11 +812,12 @@ def _refit_kernel_term(
     After a ridge start the network learned beside the term, and dropping
     it loses (M1Yearly R² 0.20 -> 0.15 over five seeds)."""
     refit = getattr(task, "linear_refit", None)
-    if refit is None:
+    weighed = np.count_nonzero(train_set.sample_weight > 0)
+    if refit is None or weighed == 0:
         return
-    rows, every_record = _ridge_rows(train_set, 0 if draw_seed is None else draw_seed)
-    if len(rows) == 0 or (not every_record and draw_seed is None):
-        return
+    if draw_seed is None and weighed > _KERNEL_START_MAX_RECORDS:
+        return  # the trained term is kept
+    rows, every_record = _ridge_rows(train_set, draw_seed)
     with torch.no_grad():
         module.V_kernels.zero_()
         rest = outputs_in_record_order(net, train_set).to(torch.float64).numpy()

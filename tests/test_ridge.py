@@ -214,6 +214,22 @@ def test_above_the_cap_and_in_a_stream_the_regressor_keeps_its_trained_term(
     assert len(calls) == 1  # a stream's term starts at zero and is not refit
 
 
+def test_above_the_cap_a_network_trained_first_gets_a_term_of_drawn_records(
+    monkeypatch,
+):
+    import sklearn_rnn._base as base
+
+    X, _ = _series(n=60, seed=10)
+    y = X[:, 10:20].mean(1)
+    monkeypatch.setattr(base, "_KERNEL_START_MAX_RECORDS", 30)
+    calls = _terms_set(monkeypatch)
+    params = dict(hidden_size=4, max_iter=3, early_stopping=True, random_state=0)
+    first = _term(RNNSequenceRegressor(**params).fit(X, y))
+    assert len(calls) == 1  # no start; the refit, on 30 of the 54 records
+    assert np.abs(first).max() > 0.0
+    assert_array_equal(first, _term(RNNSequenceRegressor(**params).fit(X, y)))
+
+
 def test_the_classifier_term_is_ridge_on_the_class_coding_scaled():
     X, y = _series(seed=5)
     model = RNNSequenceClassifier(**FROZEN).fit(X, y)
