@@ -199,15 +199,20 @@ def test_the_regressor_ends_with_the_ridge_of_the_rest_of_the_network(ragged):
     )
 
 
-def test_above_the_cap_and_in_a_stream_the_regressor_keeps_its_trained_term(
-    monkeypatch,
-):
+def _over_a_cap_of_30(monkeypatch):
+    """60 series and a target the features predict, with the ridge's
+    record cap lowered to 30; and the list of terms the fits set."""
     import sklearn_rnn._base as base
 
     X, _ = _series(n=60, seed=10)
-    y = X[:, 10:20].mean(1)
     monkeypatch.setattr(base, "_KERNEL_START_MAX_RECORDS", 30)
-    calls = _terms_set(monkeypatch)
+    return X, X[:, 10:20].mean(1), _terms_set(monkeypatch)
+
+
+def test_above_the_cap_and_in_a_stream_the_regressor_keeps_its_trained_term(
+    monkeypatch,
+):
+    X, y, calls = _over_a_cap_of_30(monkeypatch)
     RNNSequenceRegressor(hidden_size=4, max_iter=3, random_state=0).fit(X, y)
     assert len(calls) == 1  # the start only
     RNNSequenceRegressor(hidden_size=4, random_state=0).partial_fit(X, y)
@@ -217,12 +222,7 @@ def test_above_the_cap_and_in_a_stream_the_regressor_keeps_its_trained_term(
 def test_above_the_cap_a_network_trained_first_gets_a_term_of_drawn_records(
     monkeypatch,
 ):
-    import sklearn_rnn._base as base
-
-    X, _ = _series(n=60, seed=10)
-    y = X[:, 10:20].mean(1)
-    monkeypatch.setattr(base, "_KERNEL_START_MAX_RECORDS", 30)
-    calls = _terms_set(monkeypatch)
+    X, y, calls = _over_a_cap_of_30(monkeypatch)
     params = dict(hidden_size=4, max_iter=3, early_stopping=True, random_state=0)
     first = _term(RNNSequenceRegressor(**params).fit(X, y))
     assert len(calls) == 1  # no start; the refit, on 30 of the 54 records
