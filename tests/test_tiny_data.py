@@ -100,6 +100,22 @@ def test_auto_budget_counts_updates(n_train, fit_mode, epochs, patience):
     assert mine._epoch_budget(n_train, 64) == (7, 3)
 
 
+@pytest.mark.parametrize(
+    "n_train, epochs, patience",
+    [
+        (20, 250, 25),  # one update an epoch: half of 500 and of 50 updates
+        (200, 63, 10),  # 4 batches an epoch: 250 updates; patience 10 epochs
+        (3000, 50, 10),  # many updates: half the 100 epochs
+        (20000, 50, 2),  # the patience's cap in records is not halved
+    ],
+)
+def test_a_fitted_start_takes_half_the_auto_budget(n_train, epochs, patience):
+    clf = RNNSequenceClassifier()
+    assert clf._epoch_budget(n_train, 64, fitted_start=True) == (epochs, patience)
+    mine = RNNSequenceClassifier(max_iter=7, n_iter_no_change=3)
+    assert mine._epoch_budget(n_train, 64, fitted_start=True) == (7, 3)
+
+
 def test_the_taggers_auto_budget_keeps_ten_epochs_of_a_treebank():
     assert RNNSequenceTagger()._epoch_budget(2000, 32) == (10, 5)
     assert RNNSequenceTagger()._epoch_budget(20, 32) == (500, 50)
@@ -108,13 +124,17 @@ def test_the_taggers_auto_budget_keeps_ten_epochs_of_a_treebank():
 
 def test_a_fit_waits_the_patience_its_budget_gives():
     """Check that early stopping's patience is the resolved one: 50 updates
-    for 40 records (one batch an epoch), the epochs a user sets otherwise."""
+    for 40 records (one batch an epoch), 25 when the numeric wide term starts
+    from its ridge fit, the epochs a user sets otherwise."""
     rng = np.random.default_rng(0)
     X, y = rng.normal(size=(40, 20, 1)), np.arange(40) % 2
-    clf = RNNSequenceClassifier(random_state=0, max_iter=3)
+    clf = RNNSequenceClassifier(random_state=0, max_iter=3, wide=False)
     with pytest.warns(ConvergenceWarning):  # max_iter=3 is reached
         clf.fit(X, y)
     assert dict(clf.net_.callbacks_)["stopping"].patience == 50
+    with pytest.warns(ConvergenceWarning):
+        clf.set_params(wide=True).fit(X, y)
+    assert dict(clf.net_.callbacks_)["stopping"].patience == 25
     with pytest.warns(ConvergenceWarning):
         clf.set_params(n_iter_no_change=4).fit(X, y)
     assert dict(clf.net_.callbacks_)["stopping"].patience == 4
