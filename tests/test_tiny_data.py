@@ -106,7 +106,7 @@ def test_auto_budget_counts_updates(n_train, fit_mode, epochs, patience):
         (20, 250, 25),  # one update an epoch: half of 500 and of 50 updates
         (200, 63, 10),  # 4 batches an epoch: 250 updates; patience 10 epochs
         (3000, 50, 10),  # many updates: half the 100 epochs
-        (20000, 50, 2),  # the patience's cap in records is not halved
+        (20000, 50, 2),  # (with early_stopping=False) the cap in records stays
     ],
 )
 def test_a_fitted_start_takes_half_the_auto_budget(n_train, epochs, patience):
@@ -125,7 +125,8 @@ def test_the_taggers_auto_budget_keeps_ten_epochs_of_a_treebank():
 def test_a_fit_waits_the_patience_its_budget_gives():
     """Check that early stopping's patience is the resolved one: 50 updates
     for 40 records (one batch an epoch), 25 when the numeric wide term starts
-    from its ridge fit, the epochs a user sets otherwise."""
+    from its ridge fit and nothing is held out, the epochs a user sets
+    otherwise."""
     rng = np.random.default_rng(0)
     X, y = rng.normal(size=(40, 20, 1)), np.arange(40) % 2
     clf = RNNSequenceClassifier(random_state=0, max_iter=3, wide=False)
@@ -135,6 +136,9 @@ def test_a_fit_waits_the_patience_its_budget_gives():
     with pytest.warns(ConvergenceWarning):
         clf.set_params(wide=True).fit(X, y)
     assert dict(clf.net_.callbacks_)["stopping"].patience == 25
+    with pytest.warns(ConvergenceWarning):  # held-out loss: the full wait
+        clf.set_params(early_stopping=True).fit(X, y)
+    assert dict(clf.net_.callbacks_)["stopping"].patience == 50
     with pytest.warns(ConvergenceWarning):
         clf.set_params(n_iter_no_change=4).fit(X, y)
     assert dict(clf.net_.callbacks_)["stopping"].patience == 4
