@@ -71,7 +71,9 @@ max_iter : int or "auto", default="auto"
     as well as epochs: at least 100 epochs and at least 500 updates, so
     that a few dozen records (one batch, one update an epoch) train as long
     as thousands do; early stopping, or a training loss that stops falling,
-    still ends a fit sooner, and ending the budget raises no warning.
+    still ends a fit sooner, and ending the budget raises no warning. Where
+    the numeric wide term starts from its ridge fit and nothing is held out,
+    the network refines a fitted model: half that (50 epochs, 250 updates).
 
 learning_rate_init : float, default=0.005
     AdamW's learning rate.
@@ -121,9 +123,10 @@ validation_fraction : float, default=0.1
 
 n_iter_no_change : int or "auto", default="auto"
     Epochs without an improvement of at least ``tol`` before stopping.
-    "auto" is at least 10 epochs and at least 50 updates: with a few dozen
-    records, one update an epoch, ten epochs stopped training on the plateau
-    of its first updates. On larger sets it is at most the epochs that read
+    "auto" is at least 10 epochs and at least 50 updates (25 where the
+    numeric wide term starts from its ridge fit and nothing is held out):
+    with a few dozen records, one update an epoch, ten epochs stopped
+    training on the plateau of its first updates. On larger sets it is at most the epochs that read
     40,000 records, and at least 2 (7 epochs for 6,400 records, 2 from
     20,000): ten epochs of 21,000 records had taken up to 2.6 times as long
     for scores within 0.0005.
