@@ -72,7 +72,7 @@ _AUTO_PATIENCE_UPDATES = 50
 # ridge fit) and that holds out nothing gets this share of those budgets,
 # its epochs and the updates of its patience: the network refines a fitted
 # model, and only its training loss says when to stop, which on a noisy
-# target keeps falling as it memorises. On the 22 time-series sets of
+# target keeps falling as it memorises. On the 20 time-series sets of
 # benchmarks/suite.py under 500 records (five seeds) half the budget moved
 # no score by more than its spread (Covid3Month 0.274 -> 0.256, ACSF1 0.918
 # -> 0.926, Covid3Month_disc 0.682 -> 0.705) in about half the fit time,

@@ -126,10 +126,10 @@ n_iter_no_change : int or "auto", default="auto"
     "auto" is at least 10 epochs and at least 50 updates (25 where the
     numeric wide term starts from its ridge fit and nothing is held out):
     with a few dozen records, one update an epoch, ten epochs stopped
-    training on the plateau of its first updates. On larger sets it is at most the epochs that read
-    40,000 records, and at least 2 (7 epochs for 6,400 records, 2 from
-    20,000): ten epochs of 21,000 records had taken up to 2.6 times as long
-    for scores within 0.0005.
+    training on the plateau of its first updates. On larger sets it is at
+    most the epochs that read 40,000 records, and at least 2 (7 epochs for
+    6,400 records, 2 from 20,000): ten epochs of 21,000 records had taken
+    up to 2.6 times as long for scores within 0.0005.
 
 tol : float, default=1e-4
     Minimum loss improvement that counts.
