@@ -79,6 +79,17 @@ def test_a_few_series_are_learnt_by_the_default_regressor():
     assert reg.score(X, y) > 0.9
 
 
+def test_a_few_series_are_learnt_by_the_default_classifier():
+    """Twenty ragged series: the default classifier reproduces their labels
+    (the wide term's ridge start fits them; without the term, 25 epochs
+    reach 0.95 and one epoch 0.65)."""
+    rng = np.random.default_rng(0)
+    X = [x[: rng.integers(10, 31)] for x in rng.normal(size=(20, 30, 1))]
+    y = np.array([x[-5:, 0].mean() > 0 for x in X], dtype=int)
+    clf = RNNSequenceClassifier(random_state=0).fit(X, y)
+    assert clf.score(X, y) == 1.0
+
+
 @pytest.mark.parametrize(
     "n_train, fit_mode, epochs, patience",
     [
