@@ -515,7 +515,8 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
         module.symbol_dropout = self.symbol_dropout
         module.bptt_steps = self.bptt_steps
         # A new numeric wide term starts from its ridge fit unless the
-        # network trains first; either way the refit ends the fit.
+        # network trains first (a regressor with a held-out set), and a
+        # regressor's fit ends with the term's refit either way.
         new_term = bool(module.n_kernel_features) and not (continuing or partial)
         network_first = new_term and _network_first(task, valid_set)
         epochs, patience = self._epoch_budget(
