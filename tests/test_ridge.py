@@ -274,7 +274,7 @@ class _TermWatch(Callback):
 
     def on_batch_end(self, net, training=True, **kwargs):
         if training:
-            self.seen.append(float(net.module_.V_kernels.abs().max()))
+            self.seen.append(float(net.module_.V_kernels.detach().abs().max()))
 
 
 @pytest.mark.parametrize("early_stopping", [True, False])
