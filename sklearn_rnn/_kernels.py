@@ -16,7 +16,9 @@ recurrent reading ("wide and deep").
 The features are computed once per record, where the encoder standardises
 it, and travel with the record; they are standardised by their training
 mean and standard deviation, so the wide term starts at zero for a typical
-record. Knows nothing of scikit-learn.
+record. A fitted reading keeps the features of the records it has read
+(``_record_cache``), so a record asked for again costs a digest of its
+bytes. Knows nothing of scikit-learn.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ from itertools import combinations
 import numpy as np
 import torch
 import torch.nn.functional as F
+
+from sklearn_rnn._record_cache import RecordCache, record_keys
 
 N_KERNELS = 84
 KERNEL_LENGTH = 9
@@ -66,6 +70,18 @@ class KernelFeatures:
     mean: np.ndarray
     scale: np.ndarray
 
+    def __post_init__(self):
+        self._cache = RecordCache()
+
+    # The cache is a memory of this process's calls, not part of the model:
+    # neither pickle nor skops saves it, and a loaded model starts empty.
+    def __getstate__(self):
+        return {k: v for k, v in self.__dict__.items() if k != "_cache"}
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self._cache = RecordCache()
+
     @property
     def width(self) -> int:
         """Features per record: dilations x 84 kernels x biases."""
@@ -74,8 +90,22 @@ class KernelFeatures:
     def transform(self, values, lengths, offsets) -> np.ndarray:
         """``(n_records, width)`` float32 standardised features of flat
         records (``values[offsets[i]:offsets[i] + lengths[i]]``, each
-        ``(length, channels)``)."""
-        return self.standardised(proportions_positive(self, values, lengths, offsets))
+        ``(length, channels)``); those of records read before come from the
+        cache."""
+        lengths, offsets = np.asarray(lengths), np.asarray(offsets)
+        keys = record_keys(values, lengths, offsets)
+        out = np.empty((len(lengths), self.width), dtype=np.float32)
+        missing = self._cache.fill(keys, out)
+        if len(missing):
+            out[missing] = self.standardised(
+                proportions_positive(self, values, lengths[missing], offsets[missing])
+            )
+            self.remember([keys[i] for i in missing], out[missing])
+        return out
+
+    def remember(self, keys: list[bytes], features: np.ndarray) -> None:
+        """Keep ``features`` (standardised, one row per key) for reuse."""
+        self._cache.store(keys, features)
 
     def standardised(self, raw: np.ndarray) -> np.ndarray:
         """Proportions (``proportions_positive``) by their training moments."""
@@ -159,7 +189,10 @@ def fit_kernel_features(
     std = np.sqrt(share @ (raw - mean) ** 2)
     plan.mean = mean.astype(np.float32)
     plan.scale = np.where(std > 1e-6, std, 1.0).astype(np.float32)
-    return plan, plan.standardised(raw)
+    features = plan.standardised(raw)
+    # Scoring or predicting the training records reads them again.
+    plan.remember(record_keys(values, lengths, offsets), features)
+    return plan, features
 
 
 def _quantile_biases(values, lengths, offsets, chosen, weights, dilation, quantiles):
