@@ -402,6 +402,10 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
         """The task object for this fit (targets, head size, loss, decoding)."""
         raise NotImplementedError
 
+    # Whether a fit with held-out records ends by scaling the class scores
+    # to the temperature that fits them best (the classifier).
+    _calibrates_probabilities = False
+
     def _wide_head(self) -> bool:
         """Whether the head adds a linear term on the record's bag of symbols
         (the classifier's ``wide``; the module ignores it for numbers)."""
@@ -563,6 +567,15 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
                         basis,
                         draw_seed=seed if network_first else None,
                     )
+                # Held-out records say how far the scores may be trusted
+                # (the classifier's probabilities; the order stays).
+                temperature = None
+                if valid_set is not None and self._calibrates_probabilities:
+                    beta = task.inverse_temperature(
+                        outputs_in_record_order(net, valid_set), valid_set
+                    )
+                    module.scale_outputs(beta)
+                    temperature = 1.0 / beta
         except TrainingDiverged as exc:
             if not continuing:
                 self._forget_fit()
@@ -582,6 +595,9 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
         if task.kind in ("classification", "tagging"):
             self.classes_ = task.classes_
         self.module_, self.net_ = module, net
+        if self._calibrates_probabilities:
+            # 1.0: nothing held out to calibrate on (or the scores were right).
+            self.temperature_ = 1.0 if temperature is None else temperature
         # A stream's model is saved with its optimizer's moments, so the next
         # partial_fit continues exactly, in another process or on another
         # dask worker (see PersistenceMixin); a model from fit is not.

@@ -97,6 +97,8 @@ class RNNSequenceClassifier(ClassifierMixin, BaseRNN):
             "wide_kernel_features": WIDE_KERNEL_FEATURES if self.wide else None,
         }
 
+    _calibrates_probabilities = True
+
     def _logits(self, X) -> np.ndarray:
         records, _ = self._records_for_inference(X)
         return self._run_module(records, "logits")
@@ -215,6 +217,12 @@ Parameters
 Attributes
 ----------
 {SHARED_ATTRIBUTES}
+temperature_ : float
+    What the class scores were divided by after training, chosen on the
+    held-out records (``early_stopping``; temperature scaling, Guo et al.
+    2017) so that ``predict_proba`` is as confident as they show the
+    network to be; 1.0 when nothing was held out (or partial_fit). The
+    predicted classes do not change.
 
 See Also
 --------

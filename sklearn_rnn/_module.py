@@ -448,6 +448,15 @@ class MatrixRNN(nn.Module):
         self.V_kernels.copy_(coef.to(self.V_kernels) * scale)
         self.c.add_(intercept.to(self.c))
 
+    @torch.no_grad()
+    def scale_outputs(self, factor: float) -> None:
+        """Multiply every output by ``factor`` (the head ``V``, ``c`` and the
+        wide terms' weights; ``sklearn_rnn._calibration``): a record's
+        outputs keep their order."""
+        for name in ("V", "c", "V_bag", "V_kernels"):
+            if hasattr(self, name):
+                getattr(self, name).mul_(factor)
+
     def _kernel_term(self, features) -> torch.Tensor:
         if features is None:
             raise ValueError(

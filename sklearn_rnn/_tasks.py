@@ -29,6 +29,7 @@ from sklearn.utils.validation import _check_y, check_consistent_length
 from torch import nn
 
 from sklearn_rnn import _crf as crf
+from sklearn_rnn._calibration import inverse_temperature, rule_of_succession
 from sklearn_rnn._encoding import Records
 from sklearn_rnn._input_kinds import describe, is_sequence_like
 from sklearn_rnn._ridge import ALPHAS, NO_TERM, fit_ridge_loo
@@ -237,6 +238,14 @@ class ClassificationTask:
     def decode(self, outputs: np.ndarray) -> np.ndarray:
         return self.classes_[np.argmax(outputs, axis=1)]
 
+    def inverse_temperature(self, outputs, held_out) -> float:
+        """The factor for the class scores that fits the held-out records'
+        labels best (``_calibration``), their sample weights counted (not
+        the class weights: probabilities are of the data as it comes)."""
+        return inverse_temperature(
+            outputs, held_out.targets.values, held_out.sample_weight
+        )
+
     def linear_start(self, features, targets: Targets, weight: np.ndarray):
         """Class scores ``(coef, intercept, None)`` of a linear model of
         ``features``: ridge regression on RidgeClassifier's coding (+1 for
@@ -254,9 +263,19 @@ class ClassificationTask:
         loo = fit.loo[counted]
         true = torch.as_tensor(labels)[counted]
         w = torch.as_tensor(weight, dtype=torch.float64)[counted]
+        # The loss the network then trains on (its label smoothing), and no
+        # less smoothing than the records' count supports: left out one at a
+        # time, a few records that are all right would choose the largest
+        # factor, probabilities of 1 for records of test sets that are not.
+        smoothing = max(
+            self.label_smoothing,
+            rule_of_succession(int(counted.sum()), self.n_outputs),
+        )
         best = None
         for factor in _LOGIT_FACTORS:
-            loss = nn.functional.cross_entropy(factor * loo, true, reduction="none")
+            loss = nn.functional.cross_entropy(
+                factor * loo, true, reduction="none", label_smoothing=smoothing
+            )
             loss = float((w * loss).sum())
             if best is None or loss < best[0]:
                 best = (loss, factor)
