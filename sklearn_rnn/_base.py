@@ -402,8 +402,9 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
         """The task object for this fit (targets, head size, loss, decoding)."""
         raise NotImplementedError
 
-    # Whether a fit with held-out records ends by scaling the class scores
-    # to the temperature that fits them best (the classifier).
+    # Whether a fit ends by dividing the class scores by the temperature
+    # that held-out records, or the wide term's start, support (the
+    # classifier; ``_temperature``).
     _calibrates_probabilities = False
 
     def _wide_head(self) -> bool:
@@ -567,15 +568,12 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
                         basis,
                         draw_seed=seed if network_first else None,
                     )
-                # Held-out records say how far the scores may be trusted
-                # (the classifier's probabilities; the order stays).
                 temperature = None
-                if valid_set is not None and self._calibrates_probabilities:
-                    beta = task.inverse_temperature(
-                        outputs_in_record_order(net, valid_set), valid_set
+                if self._calibrates_probabilities:
+                    temperature = _temperature(
+                        task, net, valid_set, started=new_term and not network_first
                     )
-                    module.scale_outputs(beta)
-                    temperature = 1.0 / beta
+                    module.scale_outputs(1.0 / temperature)
         except TrainingDiverged as exc:
             if not continuing:
                 self._forget_fit()
@@ -596,8 +594,7 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
             self.classes_ = task.classes_
         self.module_, self.net_ = module, net
         if self._calibrates_probabilities:
-            # 1.0: nothing held out to calibrate on (or the scores were right).
-            self.temperature_ = 1.0 if temperature is None else temperature
+            self.temperature_ = temperature
         # A stream's model is saved with its optimizer's moments, so the next
         # partial_fit continues exactly, in another process or on another
         # dask worker (see PersistenceMixin); a model from fit is not.
@@ -763,6 +760,20 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
         tags.input_tags.three_d_array = True
         tags.target_tags.required = True
         return tags
+
+
+def _temperature(task, net, valid_set, *, started: bool) -> float:
+    """What a classifier's scores are divided by at the end of its fit
+    (``_calibration``; the order of the scores stays): the temperature that
+    fits the held-out records best, or with nothing held out the one the
+    wide term's records, left out one at a time, supported at its start
+    (``ClassificationTask.linear_start``); else 1."""
+    if valid_set is not None:
+        outputs = outputs_in_record_order(net, valid_set)
+        return 1.0 / task.inverse_temperature(outputs, valid_set)
+    if started:
+        return getattr(task, "start_temperature_", 1.0)
+    return 1.0
 
 
 def _network_first(task, valid_set) -> bool:

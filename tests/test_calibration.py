@@ -62,14 +62,27 @@ def test_a_few_records_all_right_do_not_choose_the_sharpest_factor():
     assert p.max() < 1 - 1 / 50  # no certainty from three records
 
 
-def test_the_wide_term_starts_from_probabilities_its_records_support():
+def test_nothing_held_out_the_wide_term_s_records_set_the_temperature(monkeypatch):
     X, y = _waves(30, seed=0)
-    # One epoch: the outputs are still nearly the term's ridge start, whose
-    # records left out one at a time are all classified right.
-    clf = RNNSequenceClassifier(hidden_size=8, max_iter=1, random_state=0).fit(X, y)
+    # Its records, left out one at a time, are all classified right: the
+    # plain loss of the term's start chose the largest factor, whose
+    # probabilities were 1 on every record.
+    params = dict(hidden_size=8, max_iter=1, random_state=0)
+    clf = RNNSequenceClassifier(**params).fit(X, y)
+    assert clf.temperature_ == clf.task_.start_temperature_ > 1
     p_true = clf.predict_proba(X)[np.arange(len(y)), y]
     assert (p_true > 0.5).all()
-    assert p_true.max() < 1 - 1 / 1000  # was 1.0: the grid's largest factor
+    assert p_true.max() < 1 - 1 / 1000
+    # The network trained as before; only its scores are divided.
+    with monkeypatch.context() as m:
+        m.setattr(RNNSequenceClassifier, "_calibrates_probabilities", False)
+        raw = RNNSequenceClassifier(**params).fit(X, y)
+    X_new, _ = _waves(20, seed=3)
+    assert_array_equal(clf.predict(X_new), raw.predict(X_new))
+    scaled = torch.as_tensor(raw.predict_log_proba(X_new)) / clf.temperature_
+    assert_allclose(
+        clf.predict_proba(X_new), torch.softmax(scaled, 1).numpy(), atol=1e-6
+    )
 
 
 def test_label_smoothing_starts_from_scores_its_loss_keeps():
@@ -106,12 +119,15 @@ def test_held_out_records_set_the_temperature(monkeypatch):
     )
 
 
-def test_nothing_held_out_nothing_scaled():
+def test_no_start_and_nothing_held_out_nothing_scaled():
     X, y = _waves(30, seed=0)
-    clf = RNNSequenceClassifier(hidden_size=4, max_iter=2, random_state=0)
-    assert clf.fit(X, y).temperature_ == 1.0
+    tiny = dict(hidden_size=4, max_iter=2, random_state=0)
+    assert RNNSequenceClassifier(wide=False, **tiny).fit(X, y).temperature_ == 1.0
     stream = RNNSequenceClassifier(hidden_size=4, random_state=0)
     assert stream.partial_fit(X, y, classes=[0, 1]).temperature_ == 1.0
-    tiny = dict(hidden_size=4, max_iter=2, early_stopping=True, random_state=0)
-    for other in (RNNSequenceRegressor(**tiny), RNNEmbeddingTransformer(**tiny)):
+    words = ["ab", "ba", "abab", "baba", "aab", "bba"] * 4
+    labels = [0, 1] * 12
+    assert RNNSequenceClassifier(**tiny).fit(words, labels).temperature_ == 1.0
+    held = dict(tiny, early_stopping=True)
+    for other in (RNNSequenceRegressor(**held), RNNEmbeddingTransformer(**held)):
         assert not hasattr(other.fit(X, y.astype(float)), "temperature_")
