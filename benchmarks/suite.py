@@ -461,7 +461,32 @@ def tables(results, sets, models, seeds) -> str:
     for label, group in groups:
         if group:
             lines += [""] + _summary(mean, group, models, label)
+    lines += _cost_ratios(cells, series, models)
     return "\n".join(lines)
+
+
+def _cost_ratios(cells, sets, models) -> list:
+    """Each model's fit and predict seconds over MiniRocket's, the median
+    over the sets where both ran. Side by side only where both come from
+    one run (``suite.py --models defaults MiniRocket``): merged runs of
+    other days or machines compare their machines too."""
+    lines = []
+    for model in models:
+        if model == "MiniRocket":
+            continue
+        ratios = [
+            np.mean(np.array(cells[(n, model)])[:, 1:], axis=0)
+            / np.mean(np.array(cells[(n, "MiniRocket")])[:, 1:], axis=0)
+            for n in sets
+            if (n, model) in cells and (n, "MiniRocket") in cells
+        ]
+        if ratios:
+            fit, predict = np.median(ratios, axis=0)
+            lines.append(
+                f"{model} over MiniRocket, median over {len(ratios)} sets: "
+                f"fit time {fit:.1f}x, predict time {predict:.1f}x"
+            )
+    return [""] + lines if lines else []
 
 
 def _summary(mean, ts_sets, models, label) -> list:
