@@ -193,7 +193,7 @@ def test_the_term_learns_a_shape_the_network_alone_misses():
     assert score[True] > score[False]
 
 
-@pytest.mark.parametrize("n_biases", [1, 3, 40])  # compared, compared, searched
+@pytest.mark.parametrize("n_biases", [1, 3, 40])
 def test_counts_above_the_biases(n_biases):
     from sklearn_rnn._kernels import _count_above
 
