@@ -231,13 +231,17 @@ def main(argv=None) -> int:
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2, 3, 4])
     parser.add_argument("--n-jobs", type=int, default=1)
     parser.add_argument("--json", help="also write every run to this file")
-    parser.add_argument("--merge", nargs="+", metavar="JSON", help="tables of earlier runs")
+    parser.add_argument(
+        "--merge", nargs="+", metavar="JSON", help="tables of earlier runs"
+    )
     parser.add_argument("--rst", help="also write the table as reStructuredText")
     args = parser.parse_args(argv)
     if args.merge:
         results = [r for path in args.merge for r in json.load(open(path))]
     else:
-        jobs = [(s, m, seed) for s in args.sets for m in args.models for seed in args.seeds]
+        jobs = [
+            (s, m, seed) for s in args.sets for m in args.models for seed in args.seeds
+        ]
         results = []
         for r in Parallel(n_jobs=args.n_jobs, return_as="generator_unordered")(
             delayed(run_one)(*job) for job in jobs

@@ -218,11 +218,13 @@ Attributes
 ----------
 {SHARED_ATTRIBUTES}
 temperature_ : float
-    What the class scores were divided by after training, chosen on the
-    held-out records (``early_stopping``; temperature scaling, Guo et al.
-    2017) so that ``predict_proba`` is as confident as they show the
-    network to be; 1.0 when nothing was held out (or partial_fit). The
-    predicted classes do not change.
+    What the class scores were divided by at the end of the fit so that
+    ``predict_proba`` is as confident as the data support (temperature
+    scaling, Guo et al. 2017): chosen on the held-out records
+    (``early_stopping``), or with nothing held out on numeric series, by
+    the wide term's records left out one at a time at its start; 1.0
+    otherwise (and after ``partial_fit``). The predicted classes do not
+    change.
 
 See Also
 --------

@@ -2,7 +2,7 @@
 
 A fitted reading of a series (the numeric wide term's convolution
 features, ``_kernels``) is a function of the record alone and costs far more
-than the network that reads it: on a series of 2,000 steps, 95% of
+than the network that reads it: on series of 2,000 steps, nearly all of
 ``predict``. Users ask for the same records again (``predict`` then
 ``predict_proba``, ``score`` after each pass of ``partial_fit`` over the
 same chunks, the passes themselves), so each result is kept, under a digest

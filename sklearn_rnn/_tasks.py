@@ -286,9 +286,9 @@ class ClassificationTask:
                 )
                 values.append(float((w * loss).sum()))
         factor = _LOGIT_FACTORS[int(np.argmin(losses[self.label_smoothing]))]
-        self.start_temperature_ = factor / _LOGIT_FACTORS[
-            int(np.argmin(losses[calibrated]))
-        ]
+        self.start_temperature_ = (
+            factor / _LOGIT_FACTORS[int(np.argmin(losses[calibrated]))]
+        )
         # No refit reads a classifier's decomposition (and it folds the class
         # weights in): it is not held while the network trains.
         return factor * fit.coef, factor * fit.intercept, None

@@ -7,8 +7,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_array_equal
 
-from sklearn_rnn import RNNSequenceClassifier, RNNSequenceRegressor
-from sklearn_rnn import _kernels
+from sklearn_rnn import RNNSequenceClassifier, RNNSequenceRegressor, _kernels
 from sklearn_rnn._encoding import Records
 from sklearn_rnn._kernels import fit_kernel_features
 from sklearn_rnn._record_cache import RecordCache, record_keys
