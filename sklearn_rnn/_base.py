@@ -346,6 +346,7 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
             # (the tagger's standardize is a plain bool).
             "standardize": bool(self.standardize),
             "per_record": self.standardize == "auto",
+            "pooling": self.pooling,
         }
 
     def _continuing(self) -> bool:
@@ -501,7 +502,7 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
                 nonlinearity=self.nonlinearity,
                 num_layers=self.num_layers,
                 bidirectional=self.bidirectional,
-                pooling=self.pooling,
+                pooling=settings["pooling"],
                 per_step=task.per_step,
                 crf=getattr(task, "crf", False),
                 wide=self._wide_head(),
@@ -684,7 +685,8 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
         changed = [
             p
             for p in self._ARCHITECTURE
-            if getattr(module, self._MODULE_ATTRIBUTES.get(p, p)) != getattr(self, p)
+            if getattr(module, self._MODULE_ATTRIBUTES.get(p, p))
+            != settings.get(p, getattr(self, p))
         ]
         encoder = self.encoder_
         changed += [

@@ -266,7 +266,7 @@ def test_make_wave_classification_shapes_and_scales():
 def test_transformer_embeds_standardised_numeric_input():
     X, y = _waves()
     emb = RNNEmbeddingTransformer(**TINY).fit(X, y).transform(X)
-    assert emb.shape == (len(X), 4) and np.isfinite(emb).all()
+    assert emb.shape == (len(X), 3 * 4) and np.isfinite(emb).all()  # concat
 
 
 @pytest.mark.parametrize(

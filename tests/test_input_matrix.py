@@ -449,7 +449,7 @@ def test_ten_thousand_step_sequence():
         hidden_size=8, max_iter=1, bptt_steps=100, random_state=0
     ).fit(X, [0, 1])
     Xt = rnn.transform(X)
-    assert Xt.shape == (2, 8) and np.isfinite(Xt).all()
+    assert Xt.shape == (2, 3 * 8) and np.isfinite(Xt).all()  # concat pooling
 
 
 def test_hundred_thousand_token_vocabulary():

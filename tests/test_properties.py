@@ -53,7 +53,7 @@ def test_shapes_and_dtypes(X):
     assert proba.shape == (len(X), 2) and proba.dtype == np.float64
     np.testing.assert_allclose(proba.sum(axis=1), 1.0)
     Xt = RNNEmbeddingTransformer(**TINY).fit(X, y).transform(X)
-    assert Xt.shape == (len(X), 4) and np.isfinite(Xt).all()
+    assert Xt.shape == (len(X), 3 * 4) and np.isfinite(Xt).all()  # concat
 
 
 @FAST

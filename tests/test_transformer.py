@@ -9,14 +9,38 @@ from sklearn_rnn import RNNEmbeddingTransformer
 
 
 def test_transform_shape_and_names(cat_words):
-    """Check that transform returns (n_samples, hidden_size) and named features."""
+    """Check that transform returns (n_samples, width) and named features:
+    fitted on labels, pooling="auto" is the classifier's concat pooling
+    (final state, mean and max: three times hidden_size)."""
     X, y = cat_words
     rnn = RNNEmbeddingTransformer(hidden_size=5, max_iter=2, random_state=0)
     Xt = rnn.fit_transform(X, y)
-    assert Xt.shape == (4, 5) and Xt.dtype == np.float64
+    assert rnn.module_.pooling == "concat"
+    assert Xt.shape == (4, 15) and Xt.dtype == np.float64
     np.testing.assert_allclose(Xt, rnn.transform(X), rtol=1e-6)
     names = rnn.get_feature_names_out()
-    assert list(names) == [f"rnnembeddingtransformer{i}" for i in range(5)]
+    assert list(names) == [f"rnnembeddingtransformer{i}" for i in range(15)]
+
+
+@pytest.mark.parametrize(
+    "y, pooling", [(None, "last"), ("labels", "concat"), ("numbers", "concat")]
+)
+def test_auto_pooling_follows_the_objective(cat_words, y, pooling):
+    """Check that pooling="auto" reads the final state for the language
+    model and the classifier's concat pooling for labels and targets, and
+    that a warm start keeps what "auto" resolved to."""
+    X, labels = cat_words
+    targets = {"labels": labels, "numbers": np.arange(len(X), dtype=float)}
+    rnn = RNNEmbeddingTransformer(
+        hidden_size=4, max_iter=2, warm_start=True, random_state=0
+    )
+    rnn.fit(X, targets.get(y))
+    assert rnn.module_.pooling == pooling
+    width = rnn.transform(X).shape[1]
+    rnn.fit(X, targets.get(y))  # continues: the same architecture
+    assert rnn.module_.pooling == pooling and rnn.transform(X).shape[1] == width
+    explicit = RNNEmbeddingTransformer(hidden_size=4, max_iter=2, pooling="max")
+    assert explicit.fit(X, targets.get(y)).module_.pooling == "max"
 
 
 def test_set_output_pandas(cat_words):
@@ -33,7 +57,7 @@ def test_bidirectional_doubles_the_embedding(cat_words):
     """Check that a bidirectional network embeds both final states."""
     X, y = cat_words
     rnn = RNNEmbeddingTransformer(
-        hidden_size=4, bidirectional=True, max_iter=2, random_state=0
+        hidden_size=4, bidirectional=True, pooling="last", max_iter=2, random_state=0
     ).fit(X, y)
     assert rnn.transform(X).shape == (4, 8)
     assert len(rnn.get_feature_names_out()) == 8
@@ -74,7 +98,8 @@ def test_objective_auto_follows_y(language_words):
         ("numbers", np.linspace(0, 1, len(X))),
     ]:
         rnn = RNNEmbeddingTransformer(**params)
-        assert rnn.fit_transform(X, target).shape == (len(X), 6)
+        width = 6 if target is None else 18  # pooling="auto": h_T, or concat
+        assert rnn.fit_transform(X, target).shape == (len(X), width)
         kinds[name] = rnn.task_.kind
     assert kinds == {
         "none": "next",
