@@ -1,0 +1,143 @@
+"""The route the library exists for: ``RNNEmbeddingTransformer`` fitted on
+the labels, then a scikit-learn model on its embeddings. Test accuracy of
+``RidgeClassifierCV`` and of ``StandardScaler`` + ``LogisticRegression`` on
+the embeddings, per pooling, on the classification sets of ``suite.py`` and
+the classification tasks of ``quality.py``.
+
+    python benchmarks/pipelines.py                     # 3 seeds, every task
+    python benchmarks/pipelines.py --tasks surnames ArrowHead --seeds 0
+    python benchmarks/pipelines.py --n-jobs 2 --json now.json
+    python benchmarks/pipelines.py --merge now.json
+
+One torch thread per fit, ``--n-jobs`` fits side by side. The classifier's
+own scores on the same tasks are in ``suite_runs/probabilities.json`` and
+``docs/_static/quality.rst``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+import warnings
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+import numpy as np  # noqa: E402
+from joblib import Parallel, delayed  # noqa: E402
+from probabilities import SETS  # noqa: E402
+
+QUALITY_TASKS = (
+    "surnames",
+    "surnames-grouped",
+    "digits-unscaled",
+    "order",
+    "waves-scaled-100x",
+    "sine-vs-square",
+)
+TASKS = SETS + QUALITY_TASKS
+POOLINGS = ("last", "concat")
+
+
+def _load(task, seed):
+    if task in QUALITY_TASKS:
+        import quality
+
+        return quality.TASKS[task](seed)
+    import suite
+
+    return suite.load(task)
+
+
+def run_one(task, pooling, seed):
+    import torch
+    from sklearn.linear_model import LogisticRegression, RidgeClassifierCV
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from sklearn_rnn import RNNEmbeddingTransformer
+
+    torch.set_num_threads(1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        X_tr, X_te, y_tr, y_te = _load(task, seed)
+        start = time.perf_counter()
+        rnn = RNNEmbeddingTransformer(pooling=pooling, random_state=seed)
+        E_tr = rnn.fit_transform(X_tr, y_tr)
+        fit_s = time.perf_counter() - start
+        E_te = rnn.transform(X_te)
+        readers = {
+            "ridge": RidgeClassifierCV(alphas=np.logspace(-3, 3, 10)),
+            "lr": make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000)),
+        }
+        scores = {
+            k: float(m.fit(E_tr, y_tr).score(E_te, y_te)) for k, m in readers.items()
+        }
+    return {"task": task, "pooling": pooling, "seed": seed, "fit_s": fit_s, **scores}
+
+
+def table(results) -> str:
+    tasks = list(dict.fromkeys(r["task"] for r in results))
+    poolings = [p for p in POOLINGS if any(r["pooling"] == p for r in results)]
+    seeds = sorted({r["seed"] for r in results})
+
+    def cell(task, pooling, key):
+        v = [r[key] for r in results if r["task"] == task and r["pooling"] == pooling]
+        return np.mean(v), np.std(v)
+
+    columns = [(p, k) for p in poolings for k in ("ridge", "lr")]
+    lines = [
+        f"Test accuracy of a model on the embeddings, mean ± std over seeds {seeds}.",
+        "",
+        "| task | " + " | ".join(f"{p}: {k}" for p, k in columns) + " |",
+        "|---" * (len(columns) + 1) + "|",
+    ]
+    for task in tasks:
+        cells = ["{:.3f} ± {:.3f}".format(*cell(task, p, k)) for p, k in columns]
+        lines.append(f"| {task} | " + " | ".join(cells) + " |")
+    lines.append("")
+    for group, names in (
+        ("time-series sets", SETS),
+        ("quality.py tasks", QUALITY_TASKS),
+    ):
+        present = [t for t in tasks if t in names]
+        if present:
+            means = [
+                f"{p}: {k} {np.mean([cell(t, p, k)[0] for t in present]):.3f}"
+                for p, k in columns
+            ]
+            lines.append(f"Mean over {len(present)} {group}: " + ", ".join(means))
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--tasks", nargs="+", default=list(TASKS), choices=TASKS)
+    parser.add_argument("--poolings", nargs="+", default=list(POOLINGS))
+    parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
+    parser.add_argument("--n-jobs", type=int, default=1)
+    parser.add_argument("--json", help="also write every run to this file")
+    parser.add_argument(
+        "--merge", nargs="+", metavar="JSON", help="tables of earlier runs"
+    )
+    args = parser.parse_args(argv)
+    if args.merge:
+        results = [r for path in args.merge for r in json.load(open(path))]
+    else:
+        jobs = [
+            (t, p, s) for t in args.tasks for p in args.poolings for s in args.seeds
+        ]
+        results = list(
+            Parallel(n_jobs=args.n_jobs)(delayed(run_one)(*job) for job in jobs)
+        )
+        if args.json:
+            with open(args.json, "w") as f:
+                json.dump(results, f)
+    print(table(results))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
