@@ -29,6 +29,22 @@ def _waves(n, seed):
     return X + 0.3 * rng.normal(size=X.shape), y
 
 
+def _assert_only_scaled(clf, params, X, y, monkeypatch):
+    """``clf`` is the network a fit without calibration trains, its class
+    scores divided by ``clf.temperature_``: the same classes, the
+    probabilities of the scaled scores."""
+    with monkeypatch.context() as m:
+        m.setattr(RNNSequenceClassifier, "_calibrates_probabilities", False)
+        raw = RNNSequenceClassifier(**params).fit(X, y)
+    assert not hasattr(raw, "temperature_")
+    X_new, _ = _waves(40, seed=2)
+    assert_array_equal(clf.predict(X_new), raw.predict(X_new))
+    scaled = torch.as_tensor(raw.predict_log_proba(X_new)) / clf.temperature_
+    assert_allclose(
+        clf.predict_proba(X_new), torch.softmax(scaled, 1).numpy(), atol=1e-6
+    )
+
+
 @pytest.mark.parametrize("n, k", [(0, 2), (8, 2), (98, 5)])
 def test_the_rule_of_succession_puts_one_in_n_plus_two_on_the_other_classes(n, k):
     smoothing = rule_of_succession(n, k)
@@ -74,15 +90,7 @@ def test_nothing_held_out_the_wide_term_s_records_set_the_temperature(monkeypatc
     assert (p_true > 0.5).all()
     assert p_true.max() < 1 - 1 / 1000
     # The network trained as before; only its scores are divided.
-    with monkeypatch.context() as m:
-        m.setattr(RNNSequenceClassifier, "_calibrates_probabilities", False)
-        raw = RNNSequenceClassifier(**params).fit(X, y)
-    X_new, _ = _waves(20, seed=3)
-    assert_array_equal(clf.predict(X_new), raw.predict(X_new))
-    scaled = torch.as_tensor(raw.predict_log_proba(X_new)) / clf.temperature_
-    assert_allclose(
-        clf.predict_proba(X_new), torch.softmax(scaled, 1).numpy(), atol=1e-6
-    )
+    _assert_only_scaled(clf, params, X, y, monkeypatch)
 
 
 def test_label_smoothing_starts_from_scores_its_loss_keeps():
@@ -104,19 +112,8 @@ def test_held_out_records_set_the_temperature(monkeypatch):
     y = np.where(flip, 1 - y, y)
     params = dict(hidden_size=8, early_stopping=True, random_state=0)
     clf = RNNSequenceClassifier(**params).fit(X, y)
-    X_new, _ = _waves(40, seed=2)
-    with monkeypatch.context() as m:
-        m.setattr(RNNSequenceClassifier, "_calibrates_probabilities", False)
-        raw = RNNSequenceClassifier(**params).fit(X, y)
-    assert not hasattr(raw, "temperature_")
     assert clf.temperature_ != 1.0
-    # The same network, its scores divided by the temperature: the same
-    # classes, probabilities of the scaled scores.
-    assert_array_equal(clf.predict(X_new), raw.predict(X_new))
-    scaled = torch.as_tensor(raw.predict_log_proba(X_new)) / clf.temperature_
-    assert_allclose(
-        clf.predict_proba(X_new), torch.softmax(scaled, 1).numpy(), atol=1e-6
-    )
+    _assert_only_scaled(clf, params, X, y, monkeypatch)
 
 
 def test_no_start_and_nothing_held_out_nothing_scaled():
