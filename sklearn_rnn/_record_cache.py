@@ -72,6 +72,11 @@ class RecordCache:
     def store(self, keys: list[bytes], rows: np.ndarray) -> None:
         """Keep a copy of each row under its key (rows larger than the
         whole allowance are not kept)."""
+        if len(keys) and len(keys) * rows[0].nbytes > self.max_bytes:
+            # Only the last rows that fit would stay: copy no others (a fit
+            # on 100,000 records would copy 4 GB to keep 64 MB).
+            keep = self.max_bytes // max(rows[0].nbytes, 1)
+            keys, rows = keys[len(keys) - keep :], rows[len(rows) - keep :]
         with self._lock:
             for key, row in zip(keys, rows):
                 if key in self._rows or row.nbytes > self.max_bytes:

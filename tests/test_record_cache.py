@@ -88,6 +88,12 @@ def test_the_memory_is_bounded_and_forgets_the_oldest():
     missing = cache.fill(keys, out)
     assert_array_equal(missing, [1, 2])
     assert_array_equal(out[[0, 3, 4]], rows[[0, 3, 4]])
+    # More rows at once than fit: the last of them stay, as if stored one
+    # by one.
+    many = RecordCache(max_bytes=2 * 40)
+    many.store(keys, rows)
+    assert len(many) == 2 and len(many.fill(keys, out)) == 3
+    assert_array_equal(out[3:], rows[3:])
     # A row is kept as a copy: changing the caller's array changes nothing.
     rows[0] = -1
     cache.fill(keys[:1], out)
