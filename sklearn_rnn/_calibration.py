@@ -34,6 +34,26 @@ def rule_of_succession(n_records: int, n_classes: int) -> float:
     return n_classes / (n_classes - 1) / (n_records + 2)
 
 
+def least_cross_entropy(scores, labels, weight, factors, smoothing=0.0) -> float:
+    """The factor of ``factors`` under which ``factor * scores`` have the
+    least cross-entropy with ``labels`` (weighted by ``weight``, with
+    ``smoothing`` as torch's label smoothing); the first of equal ones.
+    Tensors: ``scores`` ``(n, classes)``, ``labels`` ``(n,)``, ``weight``
+    ``(n,)``."""
+    losses = [
+        float(
+            (
+                weight
+                * F.cross_entropy(
+                    factor * scores, labels, reduction="none", label_smoothing=smoothing
+                )
+            ).sum()
+        )
+        for factor in factors
+    ]
+    return factors[int(np.argmin(losses))]
+
+
 def inverse_temperature(scores, labels, weight=None) -> float:
     """The factor ``beta`` (of ``INVERSE_TEMPERATURES``) whose scaled scores
     ``beta * scores`` have the least (weighted) cross-entropy with
@@ -49,13 +69,4 @@ def inverse_temperature(scores, labels, weight=None) -> float:
     if len(labels) == 0 or float(weight.sum()) <= 0:
         return 1.0
     smoothing = rule_of_succession(int((weight > 0).sum()), scores.shape[1])
-    losses = [
-        float(
-            weight
-            @ F.cross_entropy(
-                beta * scores, labels, reduction="none", label_smoothing=smoothing
-            )
-        )
-        for beta in INVERSE_TEMPERATURES
-    ]
-    return INVERSE_TEMPERATURES[int(np.argmin(losses))]
+    return least_cross_entropy(scores, labels, weight, INVERSE_TEMPERATURES, smoothing)

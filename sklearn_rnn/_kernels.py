@@ -96,10 +96,11 @@ class KernelFeatures:
         out = np.empty((len(lengths), self.width), dtype=np.float32)
         missing = self._cache.fill(keys, out)
         if len(missing):
-            out[missing] = self.standardised(
+            fresh = self.standardised(
                 proportions_positive(self, values, lengths[missing], offsets[missing])
             )
-            self.remember([keys[i] for i in missing], out[missing])
+            out[missing] = fresh
+            self.remember([keys[i] for i in missing], fresh)
         return out
 
     def remember(self, keys: list[bytes], features: np.ndarray) -> None:
@@ -282,7 +283,7 @@ def _count_above(conv: torch.Tensor, biases: np.ndarray) -> torch.Tensor:
     to numbers first), and faster than searching the biases in the sorted
     outputs even with 119 biases on series of 12 steps (one thread, the
     chunks ``proportions_positive`` makes). Counts are exact either way."""
-    values = np.asarray(conv.numpy())
+    values = conv.numpy()
     biases = np.asarray(biases, dtype=values.dtype)
     counts = np.empty((values.shape[0], *biases.shape), dtype=np.float32)
     for b in range(biases.shape[1]):

@@ -29,7 +29,11 @@ from sklearn.utils.validation import _check_y, check_consistent_length
 from torch import nn
 
 from sklearn_rnn import _crf as crf
-from sklearn_rnn._calibration import inverse_temperature, rule_of_succession
+from sklearn_rnn._calibration import (
+    inverse_temperature,
+    least_cross_entropy,
+    rule_of_succession,
+)
 from sklearn_rnn._encoding import Records
 from sklearn_rnn._input_kinds import describe, is_sequence_like
 from sklearn_rnn._ridge import ALPHAS, NO_TERM, fit_ridge_loo
@@ -278,16 +282,9 @@ class ClassificationTask:
             self.label_smoothing,
             rule_of_succession(int(counted.sum()), self.n_outputs),
         )
-        losses = {self.label_smoothing: [], calibrated: []}
-        for factor in _LOGIT_FACTORS:
-            for smoothing, values in losses.items():
-                loss = nn.functional.cross_entropy(
-                    factor * loo, true, reduction="none", label_smoothing=smoothing
-                )
-                values.append(float((w * loss).sum()))
-        factor = _LOGIT_FACTORS[int(np.argmin(losses[self.label_smoothing]))]
-        self.start_temperature_ = (
-            factor / _LOGIT_FACTORS[int(np.argmin(losses[calibrated]))]
+        factor = least_cross_entropy(loo, true, w, _LOGIT_FACTORS, self.label_smoothing)
+        self.start_temperature_ = factor / least_cross_entropy(
+            loo, true, w, _LOGIT_FACTORS, calibrated
         )
         # No refit reads a classifier's decomposition (and it folds the class
         # weights in): it is not held while the network trains.
