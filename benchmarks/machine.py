@@ -16,3 +16,14 @@ def cpu_name() -> str:
     except OSError:
         pass
     return f"{name}, {os.cpu_count()} cores"
+
+
+def machine_and_versions() -> str:
+    """The CPU and the torch and scikit-learn versions, as a benchmark's
+    header names what its numbers ran on."""
+    import sklearn
+    import torch
+
+    return (
+        f"{cpu_name()}, torch {torch.__version__}, scikit-learn {sklearn.__version__}"
+    )

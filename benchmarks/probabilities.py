@@ -139,9 +139,7 @@ def run_one(name, model, seed):
 def table(results) -> str:
     """Markdown: per set, each model's accuracy, log-loss and ECE (means
     over seeds), and the class prior's log-loss."""
-    import sklearn
-    import torch
-    from machine import cpu_name
+    from machine import machine_and_versions
 
     sets = list(dict.fromkeys(r["set"] for r in results))
     models = [m for m in MODELS if any(r["model"] == m for r in results)]
@@ -153,8 +151,7 @@ def table(results) -> str:
 
     lines = [
         f"Test accuracy / log-loss / ECE, mean over seeds {seeds}; one thread; "
-        f"{cpu_name()}, torch {torch.__version__}, scikit-learn "
-        f"{sklearn.__version__}.",
+        f"{machine_and_versions()}.",
         "",
         "| set | prior log-loss | " + " | ".join(models) + " |",
         "|---" * (len(models) + 2) + "|",

@@ -395,9 +395,7 @@ def _rst_table(markdown: str) -> str:
 
 
 def _table(results, args) -> str:
-    import sklearn
-    import torch
-    from machine import cpu_name
+    from machine import machine_and_versions
 
     by_cell = {}
     for task, model, _, acc, fit_s in results:
@@ -405,8 +403,7 @@ def _table(results, args) -> str:
     lines = [
         "Test accuracy (R² for regression, adjusted Rand index for k-means), "
         f"mean ± std over seeds {args.seeds} (fit seconds, mean), "
-        f"one thread; {cpu_name()}, "
-        f"torch {torch.__version__}, scikit-learn {sklearn.__version__}.",
+        f"one thread; {machine_and_versions()}.",
         "",
         "| task | " + " | ".join(args.models) + " |",
         "|---" * (len(args.models) + 1) + "|",

@@ -297,14 +297,11 @@ def main(argv=None) -> int:
     for name, variant, _, score, fit_s in results:
         cells.setdefault((name, variant), []).append((score, fit_s))
 
-    import sklearn
-    import torch
-    from machine import cpu_name
+    from machine import machine_and_versions
 
     print(
         f"Test R², mean ± std over seeds {args.seeds}; fit seconds (mean) and "
-        f"fit time / the defaults'; one thread; {cpu_name()}, "
-        f"torch {torch.__version__}, scikit-learn {sklearn.__version__}.\n"
+        f"fit time / the defaults'; one thread; {machine_and_versions()}.\n"
     )
     print(
         "| set | "

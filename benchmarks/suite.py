@@ -422,9 +422,7 @@ def rst_tables(text: str) -> str:
 
 def tables(results, sets, models, seeds) -> str:
     """Scores with spread and times; ranks; the gap to MiniRocket."""
-    import sklearn
-    import torch
-    from machine import cpu_name
+    from machine import machine_and_versions
 
     cells = {}
     for name, model, _, score, fit_s, predict_s in results:
@@ -432,8 +430,7 @@ def tables(results, sets, models, seeds) -> str:
     mean = {k: np.mean([r[0] for r in v]) for k, v in cells.items()}
     lines = [
         f"Test accuracy (R² for regression), mean ± std over seeds {seeds} "
-        f"(fit / predict seconds, mean); one thread; {cpu_name()}, "
-        f"torch {torch.__version__}, scikit-learn {sklearn.__version__}.",
+        f"(fit / predict seconds, mean); one thread; {machine_and_versions()}.",
         "",
         "| set | task | " + " | ".join(models) + " |",
         "|---" * (len(models) + 2) + "|",
@@ -473,23 +470,22 @@ def _cost_ratios(cells, sets, models) -> list:
     10x, predict at most 3x). Side by side only where both come from one
     run (``suite.py --models defaults MiniRocket``, as the documentation's
     rows do); the other baselines' runs are of other days and machines."""
-    lines = []
-    for model in models:
-        if model != "defaults":
-            continue
-        ratios = [
-            np.mean(np.array(cells[(n, model)])[:, 1:], axis=0)
-            / np.mean(np.array(cells[(n, "MiniRocket")])[:, 1:], axis=0)
-            for n in sets
-            if (n, model) in cells and (n, "MiniRocket") in cells
-        ]
-        if ratios:
-            fit, predict = np.median(ratios, axis=0)
-            lines.append(
-                f"{model} over MiniRocket, median over {len(ratios)} sets: "
-                f"fit time {fit:.1f}x, predict time {predict:.1f}x"
-            )
-    return [""] + lines if lines else []
+    if "defaults" not in models:
+        return []
+    ratios = [
+        np.mean(np.array(cells[(n, "defaults")])[:, 1:], axis=0)
+        / np.mean(np.array(cells[(n, "MiniRocket")])[:, 1:], axis=0)
+        for n in sets
+        if (n, "defaults") in cells and (n, "MiniRocket") in cells
+    ]
+    if not ratios:
+        return []
+    fit, predict = np.median(ratios, axis=0)
+    return [
+        "",
+        f"defaults over MiniRocket, median over {len(ratios)} sets: "
+        f"fit time {fit:.1f}x, predict time {predict:.1f}x",
+    ]
 
 
 def _summary(mean, ts_sets, models, label) -> list:

@@ -259,12 +259,9 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
     train, test = load_ewt()
-    import sklearn
-    from machine import cpu_name
+    from machine import machine_and_versions
 
-    print(
-        f"{cpu_name()}, torch {torch.__version__}, scikit-learn {sklearn.__version__}\n"
-    )
+    print(f"{machine_and_versions()}\n")
     if args.part in ("quality", "both"):
         seeds = args.seeds[:1] if args.quick else args.seeds
         print(quality(train, test, seeds, lexicons=args.lexicons))
