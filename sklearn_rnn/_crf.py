@@ -52,9 +52,25 @@ def sequence_score(emissions, tags, mask, start, transitions, end) -> torch.Tens
         emissions.gather(2, tags[..., None])[..., 0] * real
     ).sum(1)
     if T > 1:
-        score = score + (transitions[tags[:, :-1], tags[:, 1:]] * real[:, 1:]).sum(1)
+        # where, not a product with the mask: a pad's pair may be a forbidden
+        # one (-inf, see ``constrain``), and -inf * 0 is nan.
+        pairs = transitions[tags[:, :-1], tags[:, 1:]]
+        score = score + torch.where(mask[:, 1:], pairs, 0.0).sum(1)
     last = tags[rows, mask.sum(1) - 1]
     return score + end[last]
+
+
+def constrain(scores, allowed):
+    """``(start, transitions, end)`` with the pairs that ``allowed`` (boolean
+    arrays of the same shapes, or None) forbids set to -inf: no path through
+    them has any probability, whatever the learned scores, and they pass no
+    gradient back."""
+    if allowed is None:
+        return tuple(scores)
+    return tuple(
+        s.masked_fill(~torch.as_tensor(a, device=s.device), float("-inf"))
+        for s, a in zip(scores, allowed)
+    )
 
 
 def forward_scores(emissions, mask, start, transitions):

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 from sklearn.base import _fit_context
+from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from sklearn_rnn._base import BaseRNN
 from sklearn_rnn._docstrings import SHARED_ATTRIBUTES, SHARED_PARAMETERS, document
 from sklearn_rnn._lexicons import WordLexicon
+from sklearn_rnn._tag_schemes import SCHEMES
 from sklearn_rnn._tasks import CRFTaggingTask, TaggingTask
 from sklearn_rnn.metrics import flat_accuracy_score
 
@@ -21,6 +23,7 @@ class RNNSequenceTagger(BaseRNN):
         "word_features": ["boolean"],
         "word_lexicons": [None, WordLexicon, list, tuple],
         "use_crf": ["boolean"],
+        "tag_scheme": [StrOptions({"auto", *SCHEMES}), None],
         # The record view ("auto") was measured on whole-sequence tasks only.
         "standardize": ["boolean"],
     }
@@ -68,6 +71,7 @@ class RNNSequenceTagger(BaseRNN):
         word_features=True,
         word_lexicons=None,
         use_crf=False,
+        tag_scheme="auto",
         standardize=True,
         warm_start=False,
         device="cpu",
@@ -90,7 +94,7 @@ class RNNSequenceTagger(BaseRNN):
 
     def _make_task(self, y, *, symbolic):
         task = CRFTaggingTask if self.use_crf else TaggingTask
-        return task(self.class_weight, self.label_smoothing)
+        return task(self.class_weight, self.label_smoothing, self.tag_scheme)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
@@ -227,17 +231,25 @@ array-like of shape (n_samples, n_steps[, n_features]), or list of arrays
         return self.predict_marginals([xseq])[0]
 
     @property
+    def tag_scheme_(self) -> str | None:
+        """The tag scheme that decoding follows ("BIO", "BIOES", "BILOU"), or
+        None where every pair of tags is allowed (see ``tag_scheme``)."""
+        check_is_fitted(self, "module_")
+        return getattr(self.task_, "tag_scheme_", None)
+
+    @property
     def transition_features_(self) -> dict:
         """``{(from_tag, to_tag): weight}``: the CRF's learned transition
         scores (sklearn-crfsuite's attribute of the same name); only with
-        ``use_crf=True``."""
+        ``use_crf=True``. Pairs that the tag scheme (``tag_scheme_``)
+        forbids weigh ``-inf``."""
         check_is_fitted(self, "module_")
         if not self.module_.crf:
             raise AttributeError(
                 "transition_features_ exists only with use_crf=True: this "
                 "tagger scores every step on its own (a softmax per step)."
             )
-        weights = self.module_.transitions.detach().cpu().double().numpy()
+        weights = self.task_.crf_scores(self.module_)[1].numpy()
         tags = self.classes_.tolist()
         return {
             (a, b): float(weights[i, j])
@@ -317,10 +329,24 @@ Parameters
     al. 2016): learned transition scores between consecutive tags (and for
     the first and last tag), trained on the likelihood of each record's
     whole tag sequence. ``predict`` then returns the best sequence (Viterbi),
-    in which a tag pair never seen in training (an ``I-`` after ``O`` in BIO
-    spans) scores low, ``predict_proba`` the marginals (forward-backward),
-    and ``transition_features_`` the transition scores. Not with
+    in which a tag pair never seen in training scores low (and a pair that
+    ``tag_scheme`` forbids never occurs), ``predict_proba`` the marginals
+    (forward-backward), and ``transition_features_`` the transition scores. Not with
     ``class_weight`` or ``label_smoothing``.''',
+            "tag_scheme": '''tag_scheme : {"auto", "BIO", "BIOES", "BILOU"} or None, default="auto"
+    Span labels whose scheme forbids some tag pairs (``I-X`` after ``O`` in
+    BIO, also called IOB2; BIOES and BILOU also close spans with
+    ``E-X``/``L-X`` and mark one-step spans ``S-X``/``U-X``). Under a scheme
+    ``predict`` never returns a forbidden sequence: with ``use_crf=True``
+    the CRF's scores of forbidden pairs are -inf, in training and decoding;
+    without it ``predict`` returns the most probable allowed sequence under
+    the per-step probabilities (Viterbi; ``predict_proba`` stays per step,
+    so its argmax can differ). "auto" uses the least strict scheme whose
+    prefixes cover every training label, where every training sequence
+    follows it (labels in IOB1, where ``I-X`` may open a span, are read as
+    they are), and none otherwise; a named scheme raises ``ValueError`` on
+    training labels it forbids. None allows every pair. The scheme used is
+    ``tag_scheme_``.''',
             "word_features": '''word_features : bool, default=True
     Token input: each step also carries its word's lowercase form, 1-4 letter
     prefixes and suffixes and its shape (``"Xxxx"``, ``"dd"``), summed into
@@ -346,7 +372,10 @@ Attributes
         SHARED_ATTRIBUTES,
         extra={
             "classes_": '''classes_ : ndarray of shape (n_tags,)
-    Tag labels.'''
+    Tag labels.''',
+            "tag_scheme_": '''tag_scheme_ : str or None
+    The scheme ``predict`` follows ("BIO", "BIOES" or "BILOU"; see
+    ``tag_scheme``), or None where every pair of tags is allowed.''',
         },
     )
 }

@@ -37,6 +37,7 @@ from sklearn_rnn._calibration import (
 from sklearn_rnn._encoding import Records
 from sklearn_rnn._input_kinds import describe, is_sequence_like
 from sklearn_rnn._ridge import ALPHAS, NO_TERM, fit_ridge_loo
+from sklearn_rnn._tag_schemes import allowed_transitions, detect_scheme, first_invalid
 
 
 @dataclass
@@ -333,6 +334,10 @@ class TaggingTask(ClassificationTask):
         check_classification_targets(flat)
         return flat
 
+    def __init__(self, class_weight=None, label_smoothing=0.0, tag_scheme="auto"):
+        super().__init__(class_weight, label_smoothing)
+        self.tag_scheme = tag_scheme
+
     def fit(self, y, records, sample_weight, *, estimator, previous=None, **partial):
         targets = super().fit(
             y,
@@ -343,7 +348,55 @@ class TaggingTask(ClassificationTask):
             **partial,
         )
         targets.per_step = True
+        sequences = np.split(targets.values, np.cumsum(records.lengths)[:-1])
+        if partial.get("partial") and previous is not None:
+            # A stream keeps the scheme of its first call.
+            self.tag_scheme_ = getattr(previous, "tag_scheme_", None)
+            self.allowed_ = getattr(previous, "allowed_", None)
+            self._check_sequences(sequences, self.tag_scheme_)
+        else:
+            self._fit_scheme(sequences)
         return targets
+
+    def _fit_scheme(self, sequences) -> None:
+        """Which tag pairs decoding allows (``allowed_``: masks of
+        ``_tag_schemes.allowed_transitions``, or None for every pair)."""
+        scheme = self.tag_scheme
+        if scheme == "auto":
+            scheme = detect_scheme(self.classes_.tolist())
+            allowed = None if scheme is None else self._masks(scheme)
+            # Labels that look like BIO but do not follow it (IOB1, where
+            # I-X may open a span) are read as they are.
+            if allowed is not None and first_invalid(sequences, allowed) is not None:
+                scheme, allowed = None, None
+            self.tag_scheme_, self.allowed_ = scheme, allowed
+            return
+        self.tag_scheme_ = scheme
+        self.allowed_ = None if scheme is None else self._masks(scheme)
+        self._check_sequences(sequences, scheme)
+
+    def _masks(self, scheme):
+        return allowed_transitions(self.classes_.tolist(), scheme)
+
+    def _check_sequences(self, sequences, scheme) -> None:
+        if self.allowed_ is None:
+            return
+        bad = first_invalid(sequences, self.allowed_)
+        if bad is not None:
+            raise ValueError(
+                f"y[{bad}] is not a valid {scheme} sequence: "
+                f"{self.classes_[sequences[bad]].tolist()}. Decoding under "
+                f"tag_scheme={scheme!r} forbids it; correct the labels, or set "
+                "tag_scheme=None to allow every pair of tags."
+            )
+
+    def _transition_scores(self, dtype=torch.float64):
+        """``(start, transitions, end)``: 0 where a pair is allowed, -inf
+        where the scheme forbids it; None without a scheme."""
+        if getattr(self, "allowed_", None) is None:
+            return None
+        zeros = [torch.zeros(np.shape(a), dtype=dtype) for a in self.allowed_]
+        return crf.constrain(zeros, self.allowed_)
 
     def stratify(self, targets: Targets):
         return None  # records hold many labels: a plain random split
@@ -351,8 +404,16 @@ class TaggingTask(ClassificationTask):
     crf = False
 
     def decode_steps(self, logits, lengths, module) -> np.ndarray:
-        """The tag of every real step, flat: the best-scoring one."""
-        return self.decode(logits)
+        """The tag of every real step, flat: the best-scoring one, or under a
+        tag scheme the most probable sequence that the scheme allows (the
+        per-step probabilities multiplied along the sequence; Viterbi)."""
+        scores = self._transition_scores()
+        if scores is None or len(logits) == 0:
+            return self.decode(logits)
+        log_proba = torch.log_softmax(torch.as_tensor(logits, dtype=torch.float64), 1)
+        emissions, mask = crf.padded_steps(log_proba, lengths)
+        best = crf.viterbi(emissions, mask, *scores)
+        return self.classes_[crf.flat_steps(best, mask).numpy()]
 
     def step_probabilities(self, logits, lengths, module) -> np.ndarray:
         """Probability of every tag at every real step, flat (softmax)."""
@@ -371,6 +432,10 @@ class _CRFLoss(nn.Module):
 
     reads_records = True
 
+    def __init__(self, allowed=None):
+        super().__init__()
+        self.allowed = allowed  # the tag scheme's masks (None: every pair)
+
     def forward(self, y_pred, y_true, lengths, module):
         lengths = np.asarray(lengths)
         if not lengths.any():  # a batch of empty records: no rows, no loss
@@ -379,7 +444,10 @@ class _CRFLoss(nn.Module):
         emissions, mask = crf.padded_steps(y_pred, nonempty)
         tags, _ = crf.padded_steps(y_true[:, None], nonempty)
         nll = crf.negative_log_likelihood(
-            emissions, tags[..., 0], mask, *module.crf_scores()
+            emissions,
+            tags[..., 0],
+            mask,
+            *crf.constrain(module.crf_scores(), self.allowed),
         )
         steps = torch.as_tensor(nonempty, device=y_pred.device)
         return torch.repeat_interleave(nll / steps, steps)
@@ -392,7 +460,7 @@ class CRFTaggingTask(TaggingTask):
 
     crf = True
 
-    def __init__(self, class_weight=None, label_smoothing=0.0):
+    def __init__(self, class_weight=None, label_smoothing=0.0, tag_scheme="auto"):
         for name, value in (
             ("class_weight", class_weight),
             ("label_smoothing", label_smoothing or None),
@@ -403,17 +471,21 @@ class CRFTaggingTask(TaggingTask):
                     f"set {name}={None if name == 'class_weight' else 0.0} with "
                     "use_crf=True."
                 )
-        super().__init__()
+        super().__init__(tag_scheme=tag_scheme)
 
     def criterion(self) -> nn.Module:
-        return _CRFLoss()
+        return _CRFLoss(self.allowed_)
 
-    @staticmethod
-    def _padded(module, logits, lengths):
+    def crf_scores(self, module):
+        """The module's learned ``(start, transitions, end)`` on the CPU in
+        float64, with the pairs the tag scheme forbids at -inf."""
+        scores = [p.detach().cpu().double() for p in module.crf_scores()]
+        return crf.constrain(scores, getattr(self, "allowed_", None))
+
+    def _padded(self, module, logits, lengths):
         scores = torch.as_tensor(logits, dtype=torch.float64)
         emissions, mask = crf.padded_steps(scores, lengths)
-        params = [p.detach().cpu().double() for p in module.crf_scores()]
-        return emissions, mask, params
+        return emissions, mask, self.crf_scores(module)
 
     def decode_steps(self, logits, lengths, module) -> np.ndarray:
         """The tags of every real step, flat: each record's Viterbi path."""

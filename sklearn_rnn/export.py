@@ -22,8 +22,9 @@ from sklearn_rnn._version import __version__
 # with each record's own standardisation beside them (config["per_record"]);
 # 8: a tagger's CRF transition scores (start_transitions, transitions,
 # end_transitions in state_dict; config["crf"]); 9: a tagger's word lexicons
-# (artefact["word_lexicons"])
-FORMAT_VERSION = 10
+# (artefact["word_lexicons"]); 10: the numeric wide term (artefact["kernels"]);
+# 11: a tagger's allowed tag pairs (artefact["allowed_transitions"])
+FORMAT_VERSION = 11
 
 
 def _plain(value):
@@ -63,6 +64,11 @@ or RNNEmbeddingTransformer
         ``use_crf=True`` (``config["crf"]``) adds ``start_transitions``,
         ``transitions`` and ``end_transitions``: its tags are the best
         sequence under those scores (Viterbi), not the best tag per step.
+        ``allowed_transitions`` (a tagger's under a tag scheme, else None):
+        ``{"start", "transitions", "end"}``, lists of bools over the classes:
+        its tags are the best sequence that uses only allowed pairs (with a
+        CRF, forbidden scores are -inf; without, Viterbi over the per-step
+        log-probabilities).
         ``word_lexicons`` (a tagger's, see ``WordLexicon.symbols``): a list
         of ``{"name", "prefixes", "entries": {word: [values]}}``.
         A ``V_kernels`` in ``state_dict`` (numeric input, ``wide=True``)
@@ -132,6 +138,7 @@ or RNNEmbeddingTransformer
         "classes": None if classes is None else [_plain(c) for c in classes],
         "target_mean": task.mean_.tolist() if regression else None,
         "target_scale": task.scale_.tolist() if regression else None,
+        "allowed_transitions": _allowed_transitions(task),
         "word_lexicons": [
             {
                 "name": lexicon.name,
@@ -141,6 +148,14 @@ or RNNEmbeddingTransformer
             for lexicon in encoder._lexicons()
         ],
     }
+
+
+def _allowed_transitions(task) -> dict | None:
+    allowed = getattr(task, "allowed_", None)
+    if allowed is None:
+        return None
+    start, transitions, end = (np.asarray(a).tolist() for a in allowed)
+    return {"start": start, "transitions": transitions, "end": end}
 
 
 def save_network(estimator, path) -> None:

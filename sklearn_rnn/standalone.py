@@ -24,7 +24,7 @@ def load(path):
 
 class StandaloneRNN:
     def __init__(self, artefact):
-        if artefact["format_version"] not in (1, 2, 3, 4, 5, 6, 7, 8, 9, 10):
+        if artefact["format_version"] not in (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11):
             raise ValueError(
                 f"Unsupported format_version {artefact['format_version']}."
             )
@@ -53,6 +53,8 @@ class StandaloneRNN:
         )
         self.lexicons = artefact.get("word_lexicons") or []  # format 9
         self.kernels = artefact.get("kernels")  # format 10: numeric wide term
+        # Format 11: the tag pairs a tagger's scheme allows (None: all).
+        self.allowed = artefact.get("allowed_transitions")
         self.target_mean = artefact.get("target_mean")
         self.target_scale = artefact.get("target_scale")
 
@@ -338,11 +340,31 @@ class StandaloneRNN:
         return grams
 
     def _crf(self):
-        """Format 8: a tagger's CRF transition scores (start, between, end)."""
+        """Format 8: a tagger's CRF transition scores (start, between, end),
+        -inf where its tag scheme forbids a pair (format 11)."""
         p = self.p
         if "transitions" not in p:
             return None
-        return p["start_transitions"], p["transitions"], p["end_transitions"]
+        scores = p["start_transitions"], p["transitions"], p["end_transitions"]
+        return self._forbid(scores)
+
+    def _forbid(self, scores):
+        """``scores`` with -inf at the pairs the tag scheme forbids."""
+        if self.allowed is None:
+            return scores
+        masks = (self.allowed[k] for k in ("start", "transitions", "end"))
+        return tuple(
+            s.masked_fill(~torch.tensor(m), float("-inf"))
+            for s, m in zip(scores, masks)
+        )
+
+    def _scheme(self):
+        """A softmax tagger's tag scheme as 0/-inf transition scores, or None."""
+        if self.allowed is None:
+            return None
+        n = len(self.classes)
+        zeros = (torch.zeros(n), torch.zeros(n, n), torch.zeros(n))
+        return self._forbid(tuple(z.double() for z in zeros))
 
     @staticmethod
     def _viterbi(e, start, trans, end):
@@ -401,6 +423,17 @@ class StandaloneRNN:
             if crf is not None:  # the best sequence, not the best tag per step
                 return [
                     [self.classes[i] for i in self._viterbi(o, *crf)] if len(o) else []
+                    for o in self._outputs(X)
+                ]
+            scheme = self._scheme()
+            if scheme is not None:  # the most probable sequence the scheme allows
+                return [
+                    [
+                        self.classes[i]
+                        for i in self._viterbi(torch.log_softmax(o, 1), *scheme)
+                    ]
+                    if len(o)
+                    else []
                     for o in self._outputs(X)
                 ]
             return [
