@@ -17,8 +17,8 @@ def _spacy_lookups_dir() -> Path:
     except ImportError as error:
         raise ImportError(
             "load_english_lexicons reads the tables of the spacy-lookups-data "
-            "package: pip install 'sklearn-rnn[lexicons]' (or "
-            "spacy-lookups-data), or pass data_dir."
+            "package: pip install spacy-lookups-data (in a clone of "
+            "sklearn-rnn: pip install -e '.[lexicons]'), or pass data_dir."
         ) from error
     return Path(spacy_lookups_data.__file__).parent / "data"
 
@@ -51,7 +51,8 @@ def load_english_lexicons(*, data_dir=None) -> list:
     for :class:`~sklearn_rnn.RNNSequenceTagger` (``word_lexicons=``).
 
     Both come from the lookup tables of spaCy (the ``spacy-lookups-data``
-    package, MIT license; install with ``pip install 'sklearn-rnn[lexicons]'``):
+    package, MIT license; install with ``pip install spacy-lookups-data``, or
+    ``pip install -e ".[lexicons]"`` in a clone of sklearn-rnn):
 
     - ``cluster``: the Brown cluster (Brown et al. 1992) of 190,000 words, one
       of 1,000 clusters learned from unlabelled web text, as its bit string
