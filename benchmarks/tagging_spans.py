@@ -1,7 +1,8 @@
 """Span tagging that needs structure: a softmax per step against a CRF output.
 
-    python benchmarks/tagging_spans.py                 # ~5 min on one thread
+    python benchmarks/tagging_spans.py                 # ~8 min on one thread
     python benchmarks/tagging_spans.py --seeds 0 1 2 3 4
+    python benchmarks/tagging_spans.py --markdown docs/_static/tagging_spans.md
 
 The task is derived exactly from the English Web Treebank's UPOS column (so
 anyone with the files gets the same spans): every run of proper nouns is a
@@ -9,13 +10,15 @@ anyone with the files gets the same spans): every run of proper nouns is a
 (``sklearn_rnn._tagging_baselines.proper_noun_spans``; "New York Times" is one
 span). Trained on EWT dev, tested on EWT test, as ``benchmarks/tagging.py``.
 
-Rows: RNNSequenceTagger with its defaults (a softmax per step), the same with
-``use_crf=True``, and sklearn-crfsuite's CRF on its usual features when it is
-installed (``pip install sklearn-crfsuite``). Columns: span precision, recall
-and F1 (whole spans, seqeval's strict mode), the number of test sentences
-whose predicted tags are not valid BIO (an ``I-NAME`` after ``O``), fit
-seconds; mean ± std over seeds. One thread. Then the same two taggers on UPOS
-itself (token accuracy), where the CRF's transitions matter less.
+Rows: RNNSequenceTagger with its defaults (a softmax per step, decoded as
+the most probable valid BIO sequence), the same decoding every step on its
+own (``tag_scheme=None``), the same two with ``use_crf=True``, and
+sklearn-crfsuite's CRF on its usual features when it is installed (``pip
+install sklearn-crfsuite``). Columns: span precision, recall and F1 (whole
+spans, seqeval's strict mode), the number of test sentences whose predicted
+tags are not valid BIO (an ``I-NAME`` after ``O``), fit seconds; mean ± std
+over seeds. One thread. Then the softmax and CRF taggers on UPOS itself
+(token accuracy), where the CRF's transitions matter less.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from machine import machine_and_versions  # noqa: E402
 from tagging import load_ewt  # noqa: E402
 
 from sklearn_rnn import RNNSequenceTagger  # noqa: E402
@@ -43,7 +47,16 @@ from sklearn_rnn.metrics import (  # noqa: E402
     span_precision_recall_f1,
 )
 
-TAGGERS = {
+SPAN_TAGGERS = {
+    "RNNSequenceTagger(), softmax, BIO decoding": {},
+    "RNNSequenceTagger(tag_scheme=None), softmax per step": {"tag_scheme": None},
+    "RNNSequenceTagger(use_crf=True), BIO": {"use_crf": True},
+    "RNNSequenceTagger(use_crf=True, tag_scheme=None)": {
+        "use_crf": True,
+        "tag_scheme": None,
+    },
+}
+UPOS_TAGGERS = {
     "RNNSequenceTagger(), softmax per step": {},
     "RNNSequenceTagger(use_crf=True)": {"use_crf": True},
 }
@@ -68,7 +81,7 @@ def spans(train, test, seeds):
     y_train, y_test = proper_noun_spans(train.target), proper_noun_spans(test.target)
     n_spans = sum(t.startswith("B-") for s in y_test for t in s)
     rows = []
-    for name, params in TAGGERS.items():
+    for name, params in SPAN_TAGGERS.items():
         results = []
         for seed in seeds:
             tagger, secs = _fit(params, seed, train.data, y_train)
@@ -117,7 +130,7 @@ def upos(train, test, seeds):
         "| model | accuracy | fit (s) |",
         "|---|---|---|",
     ]
-    for name, params in TAGGERS.items():
+    for name, params in UPOS_TAGGERS.items():
         accs, secs = [], []
         for seed in seeds:
             tagger, sec = _fit(params, seed, train.data, train.target)
@@ -131,13 +144,21 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     parser.add_argument("--part", choices=["spans", "upos", "both"], default="both")
+    parser.add_argument(
+        "--markdown", type=Path, help="also write the tables, with the machine"
+    )
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
     train, test = load_ewt()
+    tables = [machine_and_versions()]
     if args.part in ("spans", "both"):
-        print(spans(train, test, args.seeds), "\n")
+        tables.append(spans(train, test, args.seeds))
     if args.part in ("upos", "both"):
-        print(upos(train, test, args.seeds))
+        tables.append(upos(train, test, args.seeds))
+    text = "\n\n".join(tables) + "\n"
+    print(text)
+    if args.markdown:
+        args.markdown.write_text(text)
     return 0
 
 
