@@ -199,5 +199,5 @@ def test_english_lexicons_name_what_is_missing(tmp_path, monkeypatch):
     with pytest.raises(FileNotFoundError, match="en_lemma_index"):
         load_english_lexicons(data_dir=tmp_path)
     monkeypatch.setitem(sys.modules, "spacy_lookups_data", None)
-    with pytest.raises(ImportError, match=r"sklearn-rnn\[lexicons\]"):
+    with pytest.raises(ImportError, match=r"pip install spacy-lookups-data"):
         load_english_lexicons()
