@@ -355,6 +355,9 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
     # The epochs max_iter="auto" and n_iter_no_change="auto" give at least
     # (the tagger's are fewer).
     _AUTO_EPOCHS = 100
+    # Update the step lookup by the rows each batch reads (``_row_updates``):
+    # for vocabularies of words, whose tables dwarf a batch.
+    _ROW_UPDATES = False
     _AUTO_PATIENCE = 10
     # n_iter_no_change="auto" waits no longer than the epochs that read this
     # many records (and at least _AUTO_MIN_PATIENCE): ten epochs of 10,000
@@ -551,6 +554,7 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
             device=device,
             seed=seed,
             optimizer_state=self._optimizer_state() if continuing else None,
+            row_updates=self._ROW_UPDATES,
         )
         try:
             # The module moves to the device inside train: name it here.

@@ -19,6 +19,7 @@ from torch import nn
 
 from sklearn_rnn._encoding import Records
 from sklearn_rnn._module import MatrixRNN
+from sklearn_rnn._row_updates import RowAdamW, RowAverage, RowGradients, clip_grad_norm
 from sklearn_rnn._tasks import Targets
 
 
@@ -203,7 +204,11 @@ class _ClipGradNorm(Callback):
         self.max_norm = max_norm
 
     def on_grad_computed(self, net, **kwargs):
-        torch.nn.utils.clip_grad_norm_(net.module_.parameters(), self.max_norm)
+        rows = net.module_.row_gradients
+        if rows:  # the lookups' gradients are rows beside the dense ones
+            clip_grad_norm(net.module_.parameters(), rows, self.max_norm)
+        else:
+            torch.nn.utils.clip_grad_norm_(net.module_.parameters(), self.max_norm)
 
 
 class _WeightAveraging(Callback):
@@ -233,10 +238,33 @@ class _WeightAveraging(Callback):
         # Each parameter beside the weights the module does not hold: the
         # average while training runs, the raw weights while the module holds
         # the average (validation, the end of an epoch). Pairs, not parallel
-        # lists, so a parameter can never meet another's copy.
-        self.slots_ = [(p, p.detach().clone()) for p in net.module_.parameters()]
+        # lists, so a parameter can never meet another's copy. Lookup tables
+        # updated by rows keep theirs in a RowAverage, which reads only the
+        # columns an update touches.
+        module = net.module_
+        tables = module.lookup_tables() if module.row_gradients is not None else []
+        self.tables_ = [RowAverage(p, p.detach().clone()) for p in tables]
+        self.slots_ = [
+            (p, p.detach().clone())
+            for p in module.parameters()
+            if not any(p is t for t in tables)
+        ]
+        self.touched_ = []
         self.module_holds_ = "raw"
         self.n_updates_ = 0
+
+    def on_grad_computed(self, net, **kwargs):
+        if not self.tables_:
+            return
+        # Before the step changes them, the columns this update touches
+        # catch up with the updates that left them alone.
+        rows = net.module_.row_gradients.merged()
+        self.touched_ = [
+            (t, ids, t.caught_up(ids, through=self.n_updates_))
+            for t in self.tables_
+            if t.param in rows
+            for ids in [rows[t.param][0]]
+        ]
 
     def on_epoch_begin(self, net, **kwargs):
         if self.module_holds_ == "average":  # training resumes from the raw weights
@@ -255,6 +283,11 @@ class _WeightAveraging(Callback):
         with torch.no_grad():
             for param, average in self.slots_:
                 average.lerp_(param, 1.0 - decay)
+        for table in self.tables_:
+            table.record(decay)
+        for table, ids, caught_up in self.touched_:
+            table.update(ids, caught_up, decay, at=n)
+        self.touched_ = []
 
     def on_epoch_end(self, net, **kwargs):
         # Without a validation set no batch has swapped yet. This callback
@@ -265,12 +298,16 @@ class _WeightAveraging(Callback):
     def on_train_end(self, net, **kwargs):
         # The module keeps the average (or the best average, restored by
         # early stopping); the copies are not part of the fitted model.
-        self.slots_ = None
+        self.slots_ = self.tables_ = None
 
     def _swap(self) -> None:
         """Exchange the module's weights with those set aside."""
+        if self.module_holds_ == "raw":  # the average is read: all of it current
+            for table in self.tables_:
+                table.catch_up(through=self.n_updates_)
+        pairs = self.slots_ + [(t.param, t.average) for t in self.tables_]
         with torch.no_grad():
-            for param, aside in self.slots_:
+            for param, aside in pairs:
                 held = param.detach().clone()
                 param.copy_(aside)
                 aside.copy_(held)
@@ -314,6 +351,8 @@ class TrainingConfig:
     device: torch.device
     seed: int
     optimizer_state: dict | None = None  # a warm start continues AdamW's moments
+    # Update the symbol lookups by the rows a batch reads (``_row_updates``).
+    row_updates: bool = False
 
 
 def train(
@@ -358,12 +397,14 @@ def train(
         (f"user_{i}", cb) if not isinstance(cb, tuple) else cb
         for i, cb in enumerate(config.callbacks)
     )
+    rows = RowGradients() if config.row_updates and module.lookup_tables() else None
     net = _SequenceNet(
         module,
         criterion=config.criterion,
         # Decoupled weight decay (AdamW): the decay does not pass through Adam's
         # per-parameter scaling, so it regularises rare symbols' columns too.
-        optimizer=torch.optim.AdamW,
+        optimizer=torch.optim.AdamW if rows is None else RowAdamW,
+        **({} if rows is None else {"optimizer__rows": rows}),
         optimizer__weight_decay=config.alpha,
         # One fused kernel per parameter instead of a dozen elementwise passes:
         # U is vocabulary x gates and every update touches all of it (7x
@@ -400,6 +441,7 @@ def train(
     module.dropout_generator = torch.Generator(device=config.device).manual_seed(
         config.seed
     )
+    module.row_gradients = rows
     try:
         if config.optimizer_state is not None:
             net.initialize()
@@ -417,6 +459,7 @@ def train(
             net.fit(train_set)  # the targets are in the data set
     finally:
         module.dropout_generator = None  # not part of the fitted model
+        module.row_gradients = None
         # The validation records must not travel with the fitted model.
         net.train_split = None
     # The last update may have produced non-finite weights after a finite loss.

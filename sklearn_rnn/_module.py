@@ -34,6 +34,7 @@ from torch import nn
 from sklearn_rnn._packed import embed_packed
 from sklearn_rnn._plan import Plan, make_plan
 from sklearn_rnn._pooling import POOLED_PARTS, pool_steps
+from sklearn_rnn._row_updates import RowGradients, lookup_rows
 
 GATES = {"rnn": 1, "gru": 3, "lstm": 4}
 POOLINGS = tuple(POOLED_PARTS)
@@ -250,6 +251,9 @@ class MatrixRNN(nn.Module):
     n_wide_inputs: int | None = None
     step_width: int | None = None
     crf: bool = False  # modules pickled before the CRF layer had none
+    # Set by the training loop for row updates (``_row_updates``): where the
+    # lookups' gradients go while training; never part of a fitted model.
+    row_gradients: RowGradients | None = None
     n_kernel_features: int | None = None  # nor the numeric wide term
 
     def __init__(
@@ -397,6 +401,13 @@ class MatrixRNN(nn.Module):
         """The CRF's ``(start_transitions, transitions, end_transitions)``, in
         the argument order of ``sklearn_rnn._crf``'s functions."""
         return self.start_transitions, self.transitions, self.end_transitions
+
+    def lookup_tables(self) -> list[nn.Parameter]:
+        """The first layer's ``U`` of each direction where steps are symbols:
+        one column per symbol, of which a batch reads a few."""
+        if not self.symbolic:
+            return []
+        return [getattr(self, "U" + self._suffix(0, r)) for r in range(self.directions)]
 
     @staticmethod
     def _suffix(layer: int, reverse: int | bool) -> str:
@@ -635,7 +646,10 @@ class MatrixRNN(nn.Module):
                 ids, weights = tokens, None
             if self.training and self.symbol_dropout:
                 ids = self._drop_symbols(ids, weighted=weights is not None)
-            term = lookup_columns(U, ids, weights)
+            if self.row_gradients is not None and torch.is_grad_enabled():
+                term = lookup_rows(U, ids, weights, self.row_gradients)
+            else:
+                term = lookup_columns(U, ids, weights)
         else:
             term = rowwise_matmul(tokens.to(U.dtype), U)
         if not torch.is_grad_enabled():

@@ -32,6 +32,7 @@ class RNNSequenceTagger(BaseRNN):
     _ARCHITECTURE = (*BaseRNN._ARCHITECTURE, "use_crf")
     _MODULE_ATTRIBUTES = {"use_crf": "crf"}
     _AUTO_EPOCHS = 10
+    _ROW_UPDATES = True
     _AUTO_PATIENCE = 5
     # Five epochs at any size: no treebank here is large enough to measure a
     # shorter wait on (EWT's dev and test sets are 2,000 sentences each).
