@@ -450,16 +450,13 @@ def tables(results, sets, models, seeds) -> str:
         shown = f"{name} (check)" if name in CHECK_SETS else name
         lines.append(f"| {shown} | {DATASETS[name][1]} | " + " | ".join(row) + " |")
     series = [n for n in sets if DATASETS[n][0] is not None]
-    groups = [
-        ("", [n for n in series if n not in CHECK_SETS]),
-        (
-            "Check sets (not used to choose the defaults): ",
-            [n for n in series if n in CHECK_SETS],
-        ),
-    ]
-    for label, group in groups:
-        if group:
-            lines += [""] + _summary(mean, group, models, label)
+    chosen_on = [n for n in series if n not in CHECK_SETS]
+    checks = [n for n in series if n in CHECK_SETS]
+    if chosen_on:
+        lines += [""] + _summary(mean, chosen_on, models, "")
+    if checks:
+        lines += ["", "Check sets (not used to choose the defaults):", ""]
+        lines += _summary(mean, checks, models, "")
     lines += _cost_ratios(cells, series, models)
     return "\n".join(lines)
 

@@ -46,8 +46,10 @@ print(f"digits read row by row: test accuracy {digits_clf.score(X_test, y_test):
 
 # %%
 # Ragged series: sine, square and sawtooth waves of random period and length
-# (20 to 200 steps), three channels whose offsets and scales span 1e-2 to 1e2,
-# as sensors in different units do. The class is the wave's shape.
+# (20 to 200 steps) in three channels, each shifted and scaled by amounts
+# drawn for it (offsets up to +-100, scales between 1/100 and 100: the lines
+# printed below show what this draw gave), as sensors in different units
+# are. The class is the wave's shape.
 series, labels = make_wave_classification(600, random_state=0)
 # sphinx_gallery_start_ignore
 if FAST:

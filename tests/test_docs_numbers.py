@@ -1,0 +1,93 @@
+"""Numbers the README and the docs quote from the benchmarks' results files
+are the numbers in those files (a benchmark rerun that moves them fails
+here until the pages follow)."""
+
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+STATIC = ROOT / "docs" / "_static"
+
+
+def markdown_rows(name: str) -> dict:
+    """``{first cell: [other cells]}`` of every table row of a results file."""
+    rows = {}
+    for line in (STATIC / name).read_text(encoding="utf-8").splitlines():
+        if line.startswith("|") and not line.startswith("|---"):
+            cells = [c.strip() for c in line.strip().strip("|").split("|")]
+            rows[cells[0]] = cells[1:]
+    return rows
+
+
+def readme_row(label: str) -> list:
+    for line in (ROOT / "README.md").read_text(encoding="utf-8").splitlines():
+        if line.startswith(f"| {label} |"):
+            return [c.strip() for c in line.strip().strip("|").split("|")][1:]
+    raise AssertionError(f"no README row {label!r}")
+
+
+def mean(cell: str) -> str:
+    return cell.split(" ± ")[0]
+
+
+@pytest.mark.parametrize(
+    "readme_label, file_label",
+    [
+        ("`RNNSequenceTagger()`", "RNNSequenceTagger(), defaults"),
+        (
+            "`RNNSequenceTagger(word_lexicons=load_english_lexicons())` (Brown "
+            'clusters and WordNet classes, `pip install -e ".[lexicons]"`)',
+            "RNNSequenceTagger(word_lexicons=load_english_lexicons())",
+        ),
+        (
+            "sklearn-crfsuite CRF, word/affix/shape/neighbour features",
+            "sklearn-crfsuite CRF, standard features",
+        ),
+        ("most frequent tag of each word", "most frequent tag per word"),
+    ],
+)
+def test_readme_tagging_rows_are_the_results_file(readme_label, file_label):
+    shown = readme_row(readme_label)
+    measured = markdown_rows("tagging_quality.md")[file_label]
+    all_tokens = measured[0] if "± 0.0000" not in measured[0] else mean(measured[0])
+    assert shown[0] == all_tokens
+    assert shown[1:3] == [mean(c) for c in measured[1:3]]
+    if shown[3]:
+        assert shown[3] == f"{measured[3]} s"
+
+
+def test_user_guide_quotes_the_lexicons_gain_from_the_results_file():
+    rows = markdown_rows("tagging_quality.md")
+    plain = rows["RNNSequenceTagger(), defaults"]
+    lexicons = rows["RNNSequenceTagger(word_lexicons=load_english_lexicons())"]
+    text = " ".join((ROOT / "docs" / "user_guide.rst").read_text().split())
+    expected = (
+        f"UPOS accuracy from {mean(plain[0])} to {mean(lexicons[0])}, and on "
+        f"words never seen in training from {float(mean(plain[2])):.3f} to "
+        f"{float(mean(lexicons[2])):.3f}"
+    )
+    assert expected in text
+
+
+def test_user_guide_quotes_the_span_results_file():
+    rows = markdown_rows("tagging_spans.md")
+    f1 = {name: float(mean(cells[2])) for name, cells in rows.items() if cells[2:]}
+    invalid = mean(rows["RNNSequenceTagger(tag_scheme=None), softmax per step"][3])
+    softmax = f1["RNNSequenceTagger(), softmax, BIO decoding"]
+    crf = f1["RNNSequenceTagger(use_crf=True), BIO"]
+    text = " ".join((ROOT / "docs" / "user_guide.rst").read_text().split())
+    assert f"in {float(invalid):.0f} of 2,077 test sentences" in text
+    assert (
+        f"keeps span F1 ({softmax:.3f} against "
+        f"{f1['RNNSequenceTagger(tag_scheme=None), softmax per step']:.3f})"
+    ) in text
+    assert f"The CRF's span F1 is {crf - softmax:.3f} above the softmax's" in text
+    crfsuite = f1["sklearn-crfsuite CRF, standard features"]
+    assert f"and {crf - crfsuite:.3f} above sklearn-crfsuite's CRF" in text
+    unconstrained = f1["RNNSequenceTagger(use_crf=True, tag_scheme=None)"]
+    assert f"({crf:.3f} against {unconstrained:.3f})" in text
+    upos = re.findall(r"\| (0\.\d{4}) ±", (STATIC / "tagging_spans.md").read_text())
+    if len(set(upos)) == 1:
+        assert f"the transitions add nothing ({upos[0]} either way)" in text
