@@ -306,11 +306,10 @@ class _WeightAveraging(Callback):
             for table in self.tables_:
                 table.catch_up(through=self.n_updates_)
         pairs = self.slots_ + [(t.param, t.average) for t in self.tables_]
-        with torch.no_grad():
-            for param, aside in pairs:
-                held = param.detach().clone()
-                param.copy_(aside)
-                aside.copy_(held)
+        for param, aside in pairs:
+            # Exchange the storages (same shapes and layouts): no copy of a
+            # lookup table of hundreds of thousands of columns, twice an epoch.
+            param.data, aside.data = aside.data, param.data
         self.module_holds_ = "average" if self.module_holds_ == "raw" else "raw"
 
 

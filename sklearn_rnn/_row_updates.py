@@ -31,6 +31,7 @@ import math
 
 import torch
 import torch.nn.functional as F
+from torch.optim.adamw import adamw
 
 
 class RowGradients:
@@ -133,25 +134,39 @@ class RowAdamW(torch.optim.AdamW):
         groups = {p: group for group in self.param_groups for p in group["params"]}
         for param, (ids, grad) in self.rows.merged().items():
             group = groups[param]
-            lr, (beta1, beta2) = group["lr"], group["betas"]
+            fused = bool(group.get("fused"))
             state = self.state[param]
             if not state:
-                state["step"] = torch.tensor(0.0)
+                # As AdamW keeps it: a float32 count, on the device when fused.
+                state["step"] = torch.zeros(
+                    (), dtype=torch.float32, device=param.device if fused else "cpu"
+                )
                 # zeros_like keeps U's layout: the moments' .t() are row-major too.
                 state["exp_avg"] = torch.zeros_like(param)
                 state["exp_avg_sq"] = torch.zeros_like(param)
-            state["step"] += 1
-            step = float(state["step"])
             table, m, v = param.t(), state["exp_avg"].t(), state["exp_avg_sq"].t()
-            grad = grad.to(table.dtype)
-            m_rows = m[ids].mul_(beta1).add_(grad, alpha=1 - beta1)
-            v_rows = v[ids].mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+            rows, m_rows, v_rows = (t.index_select(0, ids) for t in (table, m, v))
+            # AdamW's own arithmetic on the touched rows (one fused kernel
+            # where the optimizer is fused); it counts the step itself.
+            adamw(
+                [rows],
+                [grad.to(rows.dtype)],
+                [m_rows],
+                [v_rows],
+                [],
+                [state["step"]],
+                fused=fused or None,
+                amsgrad=False,
+                beta1=group["betas"][0],
+                beta2=group["betas"][1],
+                lr=group["lr"],
+                weight_decay=group["weight_decay"],
+                eps=group["eps"],
+                maximize=False,
+            )
+            table.index_copy_(0, ids, rows)
             m.index_copy_(0, ids, m_rows)
             v.index_copy_(0, ids, v_rows)
-            denom = (v_rows.sqrt() / math.sqrt(1 - beta2**step)).add_(group["eps"])
-            rows = table[ids].mul_(1 - lr * group["weight_decay"])
-            rows.addcdiv_(m_rows, denom, value=-lr / (1 - beta1**step))
-            table.index_copy_(0, ids, rows)
 
     def step(self, closure=None):
         loss = super().step(closure)  # the closure's backward fills the rows
@@ -214,7 +229,8 @@ class RowAverage:
         :meth:`update` moves them on and writes them)."""
         product = self._products(ids.cpu(), through)[:, None]
         avg, raw = self.average.t(), self.param.t()
-        return avg[ids].mul_(product).add_(raw[ids] * (1 - product))
+        rows = avg.index_select(0, ids).mul_(product)
+        return rows.add_(raw.index_select(0, ids).mul_(1 - product))
 
     @torch.no_grad()
     def catch_up(self, *, through: int) -> None:
@@ -231,6 +247,6 @@ class RowAverage:
         """The touched columns after the step of update ``at``: ``rows``,
         their average caught up to the update before, moved towards the new
         raw values by ``1 - decay``."""
-        rows.lerp_(self.param.t()[ids], 1.0 - decay)
+        rows.lerp_(self.param.t().index_select(0, ids), 1.0 - decay)
         self.average.t().index_copy_(0, ids, rows)
         self.current_at[ids.cpu()] = at
