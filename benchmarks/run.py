@@ -255,17 +255,11 @@ def main():
     ref = rows["reference (nn.RNN + pack_padded, no skorch)"]
     vec, raw = rows["vectorized"], rows["raw torch loop of our vectorized maths"]
     print("\n## Ratios\n\n| ratio | value |\n|---|---|")
-    print(
-        f"| sgd / vectorized per epoch, batch 32 | {rows['sgd'][0] / vec[0]:.1f} |"
-    )
+    print(f"| sgd / vectorized per epoch, batch 32 | {rows['sgd'][0] / vec[0]:.1f} |")
     print(f"| vectorized / reference, batch 256 | {vec[1] / ref[1]:.2f} |")
     print(f"| vectorized / reference, batch 32 | {vec[0] / ref[0]:.2f} |")
-    print(
-        f"| skorch-driven / raw torch loop, batch 32 | {vec[0] / raw[0]:.2f} |"
-    )
-    print(
-        f"| skorch-driven / raw torch loop, batch 256 | {vec[1] / raw[1]:.2f} |"
-    )
+    print(f"| skorch-driven / raw torch loop, batch 32 | {vec[0] / raw[0]:.2f} |")
+    print(f"| skorch-driven / raw torch loop, batch 256 | {vec[1] / raw[1]:.2f} |")
     print(f"| packed / vectorized, batch 256 | {rows['packed'][1] / vec[1]:.2f} |")
 
     print(
