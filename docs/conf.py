@@ -60,6 +60,7 @@ html_sidebars = {
         "user_guide",
         "good_results",
         "time_series",
+        "defaults_log",
         "scaling_out",
         "performance",
         "benchmarks",

@@ -16,7 +16,7 @@ from sklearn_rnn._tasks import ClassificationTask
 # Convolution features of the numeric wide term (``_kernels``): 84 kernels x
 # dilations x biases, MiniRocket's own count. On the fifteen sets of
 # benchmarks/candidates.py (five seeds) it was at least as good as 4,200
-# on thirteen, and 4,200 as 1,008 on eleven (docs/time_series.rst).
+# on thirteen, and 4,200 as 1,008 on eleven (docs/defaults_log.rst).
 WIDE_KERNEL_FEATURES = 9_996
 
 

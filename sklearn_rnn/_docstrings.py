@@ -48,7 +48,7 @@ pooling : {"last", "mean", "max", "concat"}, default="concat"
     head ``V e + c`` reads it. ``"concat"`` beat ``"last"`` on five of the
     twelve public time-series sets (OSULeaf 0.61 -> 0.71, ArrowHead 0.70 ->
     0.74, ACSF1 0.73 -> 0.77) and was within 0.005 on the rest and on text
-    (:ref:`time_series`).
+    (:ref:`defaults_log`).
 
 fit_mode : {"sgd", "minibatch", "vectorized", "packed"}, default="vectorized"
     How training runs; all compute the same function of the same weights.
@@ -168,7 +168,7 @@ standardize : bool or "auto", default="auto"
     scales differ by orders of magnitude between records (on the public
     time-series benchmarks: appliance currents 0.36 -> 0.70, spectra
     R² 0.78 -> 0.94, no set worse by more than its spread; see
-    :ref:`time_series`). False feeds the values as they are. See also
+    :ref:`defaults_log`). False feeds the values as they are. See also
     :class:`sklearn_rnn.preprocessing.SequenceStandardScaler`.
 
 patch_size : int or "auto", default="auto"
@@ -180,7 +180,7 @@ patch_size : int or "auto", default="auto"
     length in at most 32 steps and the longest in at most 128 (1 for
     sequences up to 32 steps): on public time-series benchmarks a GRU
     learns series of hundreds of steps far better read this way, and
-    several times faster (:ref:`time_series`). 1 reads every step. Symbol
+    several times faster (:ref:`defaults_log`). 1 reads every step. Symbol
     input always reads one symbol a step.
 
 warm_start : bool, default=False

@@ -141,7 +141,7 @@ _WIDE = """wide : bool, default=True
     record fits in that ridge (at most 2,000), ``fit`` ends by setting the
     term to the ridge regression of the network's training residuals, its
     best given the rest of the network. On the public regression sets it
-    lifted R² on all three (:ref:`time_series`). Symbol input
+    lifted R² on all three (:ref:`defaults_log`). Symbol input
     and feature dicts ignore it (the classifier's n-gram term has no
     regressor counterpart yet). ``False`` gives Parr's head ``V h_T + c``
     alone."""
