@@ -91,3 +91,61 @@ def test_user_guide_quotes_the_span_results_file():
     upos = re.findall(r"\| (0\.\d{4}) ±", (STATIC / "tagging_spans.md").read_text())
     if len(set(upos)) == 1:
         assert f"the transitions add nothing ({upos[0]} either way)" in text
+
+
+def test_readme_quotes_the_tagging_speed_file():
+    rows = markdown_rows("tagging_speed.md")
+    vectorized = {batch: cells[2] for batch, cells in rows.items() if batch.isdigit()}
+    text = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    assert (
+        f"takes {vectorized['32']}x (batch 32) and {vectorized['256']}x "
+        "(batch 256) of Falcon's packed LSTM tutorial's"
+    ) in text
+
+
+def test_readme_quotes_the_cpu_benchmark_file():
+    text = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    bench = (STATIC / "bench_cpu.md").read_text(encoding="utf-8")
+    ratios = markdown_rows("bench_cpu.md")
+    assert (
+        f"runs an epoch in {ratios['vectorized / reference, batch 256'][0]}x "
+        f"(batch 256) and {ratios['vectorized / reference, batch 32'][0]}x "
+        "(batch 32) of the reference's time"
+    ) in text
+    sgd = float(ratios["sgd / vectorized per epoch, batch 32"][0])
+    assert f"and {sgd:.0f}x faster than per-record sgd" in text
+    skorch = [
+        ratios[f"skorch-driven / raw torch loop, batch {b}"][0] for b in (32, 256)
+    ]
+    assert f"skorch's loop costs {min(skorch)}-{max(skorch)}x a raw" in text
+    now = re.search(r"Ratio now / version 0.1: ([\d.]+)\.", bench).group(1)
+    assert f"takes {now}x the time of version 0.1's default fit" in text
+    ours = int(
+        ratios["sklearn-rnn, defaults (float32, batch-invariant)"][0].replace(",", "")
+    )
+    recipe = re.search(r"\| seed recipe in torch \(.*?\) \| ([\d,]+) \|", bench)
+    theirs = int(recipe.group(1).replace(",", ""))
+    assert (
+        f"runs {ours / theirs:.1f}x as fast as a hand-written torch inference" in text
+    )
+    assert (
+        f"({round(ours, -3):,} against {round(theirs, -3):,} strings a second)" in text
+    )
+
+
+def test_user_guide_quotes_the_vocabulary_benchmark():
+    text = " ".join((ROOT / "docs" / "user_guide.rst").read_text().split())
+    rows, dense = (
+        (STATIC / name).read_text(encoding="utf-8")
+        for name in ("tagging_vocabulary.md", "tagging_vocabulary_dense.md")
+    )
+    tokens = re.search(r"x 4: ([\d,]+) tokens", rows).group(1)
+    types = re.findall(r"\| (?:as is|made-up rare words) \| ([\d,]+) \|", rows)
+    row_ratio = re.search(r"small, row updates \| ([\d.]+)x", rows).group(1)
+    dense_ratio = re.search(r"small, dense updates \| ([\d.]+)x", dense).group(1)
+    crf = re.search(r"crfsuite fit, made-up rare words \| ([\d.]+)x", rows).group(1)
+    assert (
+        f"on {tokens} tokens of {types[-1]} word types a token costs {row_ratio} "
+        f"times what it costs among {types[0]} word types ({dense_ratio} times"
+    ) in text
+    assert f"a default fit takes {crf} times sklearn-crfsuite's" in text
