@@ -214,12 +214,19 @@ callbacks : list of skorch callbacks or None, default=None
     Extra skorch callbacks (or ``(name, callback)`` tuples) for the training loop.
     They run after the library's own, which are named "divergence" (stops
     on a non-finite loss), "averaging" (``ema_decay``), "clip"
-    (``clip_grad_norm``) and "stopping" (early stopping); those names are
-    taken. A callback without a name is called ``user_<i>``, ``i`` its
+    (``clip_grad_norm``), "stopping" (early stopping), "progress" and
+    "progress_bar" (``verbose``); those names are taken. A callback without a name is called ``user_<i>``, ``i`` its
     position in the list. After fit all of them are in ``net_.callbacks_``.
 
 verbose : int, default=0
-    Print a progress table (epoch, loss, time) when positive.
+    When positive, print a table with a row per epoch: the epoch, ``budget``
+    (epochs done of the budget, ``max_iter``), ``left`` (the time the rest
+    of the budget would take at the mean epoch so far: an upper bound, as
+    early stopping may end the fit sooner), the losses and the epoch's
+    seconds; then a line that says why the fit stopped (the budget spent, or
+    early stopping after ``n_iter_no_change`` epochs without improvement).
+    Where the output is a terminal, a progress bar also runs through each
+    epoch's batches. 0 prints nothing.
 
 random_state : int, RandomState instance or None, default=None
     Seeds weight initialisation, shuffling, the validation split and dropout

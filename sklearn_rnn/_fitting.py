@@ -7,12 +7,14 @@ encodes, then calls :func:`train`.
 from __future__ import annotations
 
 import math
+import sys
+import time
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 from skorch import NeuralNet
-from skorch.callbacks import Callback, EarlyStopping
+from skorch.callbacks import Callback, EarlyStopping, ProgressBar
 from skorch.dataset import Dataset
 from skorch.helper import predefined_split
 from torch import nn
@@ -56,7 +58,14 @@ _BUCKET_CHUNK_BATCHES = 50
 
 # The names of the library's own callbacks in ``net_.callbacks_`` (documented
 # with the ``callbacks`` parameter); a user callback may not take one.
-LIBRARY_CALLBACKS = ("divergence", "averaging", "clip", "stopping")
+LIBRARY_CALLBACKS = (
+    "divergence",
+    "averaging",
+    "clip",
+    "stopping",
+    "progress",
+    "progress_bar",
+)
 
 
 # The learning rate of a CRF's transition scores relative to the others'.
@@ -313,6 +322,58 @@ class _WeightAveraging(Callback):
         self.module_holds_ = "average" if self.module_holds_ == "raw" else "raw"
 
 
+def _duration(seconds: float) -> str:
+    """``"45s"``, ``"3m05s"``, ``"2h07m"``: a time as a progress line shows it."""
+    seconds = int(round(seconds))
+    if seconds < 60:
+        return f"{seconds}s"
+    if seconds < 3600:
+        return f"{seconds // 60}m{seconds % 60:02d}s"
+    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
+
+
+class _Progress(Callback):
+    """How far a fit is through its budget and how long it may still take.
+
+    Each epoch's row of the printed table gains ``budget`` (epochs done of
+    the budget, ``max_iter``) and ``left``: the epochs still allowed times
+    the mean epoch so far, an upper bound, since early stopping may end the
+    fit sooner. The fit ends with a line that says why it stopped. Where
+    the output is a terminal, skorch's progress bar also runs through each
+    epoch's batches; in a log, lines only.
+    """
+
+    def __init__(self, max_epochs: int, sink):
+        self.max_epochs, self.sink = max_epochs, sink
+
+    def on_train_begin(self, net, **kwargs):
+        self.started_ = time.perf_counter()
+        self.first_epoch_ = len(net.history)  # a warm start continues its history
+
+    def on_epoch_end(self, net, **kwargs):
+        done = len(net.history) - self.first_epoch_
+        elapsed = time.perf_counter() - self.started_
+        net.history.record("budget", f"{done}/{self.max_epochs}")
+        net.history.record("left", _duration(elapsed / done * (self.max_epochs - done)))
+
+    def on_train_end(self, net, **kwargs):
+        done = len(net.history) - self.first_epoch_
+        elapsed = _duration(time.perf_counter() - self.started_)
+        if done >= self.max_epochs:
+            reason = f"the budget of {self.max_epochs} epochs (max_iter) was spent"
+        else:
+            stopping = dict(net.callbacks_)["stopping"]
+            reason = (
+                f"early stopping: {stopping.monitor} did not improve by tol for "
+                f"{stopping.patience} epoch{'s' * (stopping.patience != 1)} "
+                "(n_iter_no_change)"
+            )
+            best = getattr(stopping, "best_epoch_", None)
+            if stopping.load_best and best is not None:
+                reason += f"; the weights of epoch {best} are kept"
+        self.sink(f"Stopped after {done} epochs in {elapsed}: {reason}.")
+
+
 class _StopOnDivergence(Callback):
     """Abort as soon as a batch loss is not finite, before NaN reaches weights."""
 
@@ -392,6 +453,10 @@ def train(
             ),
         )
     )
+    if config.verbose:
+        callbacks.append(("progress", _Progress(config.max_iter, sink)))
+        if sys.stdout.isatty():  # a terminal: a bar through each epoch's batches
+            callbacks.append(("progress_bar", ProgressBar()))
     callbacks.extend(
         (f"user_{i}", cb) if not isinstance(cb, tuple) else cb
         for i, cb in enumerate(config.callbacks)

@@ -357,6 +357,30 @@ def test_verbose_prints_progress(language_words, capsys):
     out = capsys.readouterr().out
     assert "epoch" in out and "train_loss" in out and "dur" in out
     assert "Stopping since train_loss has not improved" in out
+    # How far through the budget each epoch is, and why the fit ended.
+    assert re.search(r"^\s+1\s+1/5\s+\d+s\s", out, re.M)
+    assert re.search(
+        r"^Stopped after 2 epochs in \d+s: early stopping: train_loss did not "
+        r"improve by tol for 1 epoch \(n_iter_no_change\)\.$",
+        out,
+        re.M,
+    )
+    RNNSequenceClassifier(hidden_size=4, max_iter=3, verbose=1).fit(X, y)
+    out = capsys.readouterr().out
+    assert re.search(r"^\s+3\s+3/3\s+0s\s", out, re.M)  # nothing left
+    assert "Stopped after 3 epochs in" in out
+    assert "the budget of 3 epochs (max_iter) was spent." in out
+
+
+def test_time_left_is_the_mean_epoch_times_the_epochs_still_allowed():
+    from sklearn_rnn._fitting import _duration
+
+    assert [_duration(s) for s in (0.4, 59.6, 185, 7620)] == [
+        "0s",
+        "1m00s",
+        "3m05s",
+        "2h07m",
+    ]
 
 
 @pytest.mark.parametrize("early_stopping", [False, True])
@@ -424,12 +448,12 @@ def test_library_callbacks_have_their_documented_names(language_words):
             best_loss, best_epoch = loss, epoch
     assert names["stopping"].best_epoch_ == best_epoch < clf.n_iter_
     proba = clf.predict_proba(X)
-    for name in ("divergence", "averaging", "clip", "stopping"):
+    taken = "divergence, averaging, clip, stopping, progress, progress_bar"
+    for name in taken.split(", "):
         clf.set_params(callbacks=[("mine", CountSteps()), (name, CountSteps())])
         message = (
             f"callbacks: the name '{name}' belongs to one of the library's own "
-            "callbacks (divergence, averaging, clip, stopping); give yours "
-            "another name."
+            f"callbacks ({taken}); give yours another name."
         )
         with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
             clf.fit(X, y)
