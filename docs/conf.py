@@ -44,10 +44,10 @@ html_theme = "pydata_sphinx_theme"
 html_title = f"sklearn-rnn {release}"
 html_theme_options = {
     "navigation_with_keys": False,
-    # Getting started, the user guide, the API reference, the examples and
-    # the two results pages in the navbar, on one line at 1400 px; the rest
-    # (scaling out, performance, benchmarks, development...) under "More".
-    "header_links_before_dropdown": 6,
+    # Getting started, the user guide, the API reference and the examples
+    # in the navbar, on one line at 1280 px (six links wrapped there); the
+    # results pages and the rest under "More".
+    "header_links_before_dropdown": 4,
 }
 # The left sidebar lists a page's sub-pages; the guide pages have none, and an
 # empty "Section Navigation" column took a quarter of the width and clipped

@@ -149,3 +149,19 @@ def test_user_guide_quotes_the_vocabulary_benchmark():
         f"times what it costs among {types[0]} word types ({dense_ratio} times"
     ) in text
     assert f"a default fit takes {crf} times sklearn-crfsuite's" in text
+
+
+def test_time_series_page_quotes_the_cost_line():
+    suite = (STATIC / "suite.rst").read_text(encoding="utf-8")
+    fit, predict = re.search(
+        r"fit time ([\d.]+)x, predict time ([\d.]+)x", suite
+    ).groups()
+    text = " ".join((ROOT / "docs" / "time_series.rst").read_text().split())
+    assert (
+        f"a default fit takes {fit} times MiniRocket's time and predict {predict} times"
+        in text
+    )
+    readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    assert (
+        f"a default fit takes {fit}x MiniRocket's time and predict {predict}x" in readme
+    )
