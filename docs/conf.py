@@ -58,6 +58,8 @@ html_sidebars = {
         "index",
         "getting_started",
         "user_guide",
+        "tagging",
+        "deploying",
         "good_results",
         "time_series",
         "defaults_log",

@@ -58,11 +58,11 @@ def test_readme_tagging_rows_are_the_results_file(readme_label, file_label):
         assert shown[3] == f"{measured[3]} s"
 
 
-def test_user_guide_quotes_the_lexicons_gain_from_the_results_file():
+def test_tagging_page_quotes_the_lexicons_gain_from_the_results_file():
     rows = markdown_rows("tagging_quality.md")
     plain = rows["RNNSequenceTagger(), defaults"]
     lexicons = rows["RNNSequenceTagger(word_lexicons=load_english_lexicons())"]
-    text = " ".join((ROOT / "docs" / "user_guide.rst").read_text().split())
+    text = " ".join((ROOT / "docs" / "tagging.rst").read_text().split())
     expected = (
         f"UPOS accuracy from {mean(plain[0])} to {mean(lexicons[0])}, and on "
         f"words never seen in training from {float(mean(plain[2])):.3f} to "
@@ -71,13 +71,13 @@ def test_user_guide_quotes_the_lexicons_gain_from_the_results_file():
     assert expected in text
 
 
-def test_user_guide_quotes_the_span_results_file():
+def test_tagging_page_quotes_the_span_results_file():
     rows = markdown_rows("tagging_spans.md")
     f1 = {name: float(mean(cells[2])) for name, cells in rows.items() if cells[2:]}
     invalid = mean(rows["RNNSequenceTagger(tag_scheme=None), softmax per step"][3])
     softmax = f1["RNNSequenceTagger(), softmax, BIO decoding"]
     crf = f1["RNNSequenceTagger(use_crf=True), BIO"]
-    text = " ".join((ROOT / "docs" / "user_guide.rst").read_text().split())
+    text = " ".join((ROOT / "docs" / "tagging.rst").read_text().split())
     assert f"in {float(invalid):.0f} of 2,077 test sentences" in text
     assert (
         f"keeps span F1 ({softmax:.3f} against "
@@ -133,8 +133,8 @@ def test_readme_quotes_the_cpu_benchmark_file():
     )
 
 
-def test_user_guide_quotes_the_vocabulary_benchmark():
-    text = " ".join((ROOT / "docs" / "user_guide.rst").read_text().split())
+def test_tagging_page_quotes_the_vocabulary_benchmark():
+    text = " ".join((ROOT / "docs" / "tagging.rst").read_text().split())
     rows, dense = (
         (STATIC / name).read_text(encoding="utf-8")
         for name in ("tagging_vocabulary.md", "tagging_vocabulary_dense.md")

@@ -2,7 +2,7 @@
 // (sklearn_rnn.datasets.make_sequence_classification): offer a line break
 // after each dot, so a long name wraps between its parts, not mid-word.
 document.addEventListener("DOMContentLoaded", function () {
-  var selector = "h1, .bd-sidenav a, .bd-toc-nav .nav-link";
+  var selector = "h1, .bd-sidenav a, .bd-toc-nav .nav-link, .page-toc .nav-link";
   document.querySelectorAll(selector).forEach(function (element) {
     var walker = document.createTreeWalker(element, NodeFilter.SHOW_TEXT);
     var nodes = [];
