@@ -758,6 +758,21 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
         gates = GATES[module.cell] * module.directions
         return auto_threads(batch_rows, module.hidden_size, gates)
 
+    def _attribution_window(self, window) -> int:
+        """Steps occluded together by ``attribute``: "auto" is 1 for symbols
+        and the encoder's patch for numbers (the network's own step)."""
+        if window == "auto":
+            return int(getattr(self.encoder_, "patch_size_", 1))
+        if (
+            isinstance(window, bool)
+            or not isinstance(window, int | np.integer)
+            or window < 1
+        ):
+            raise ValueError(
+                f"window must be a positive int or 'auto', got {window!r}."
+            )
+        return int(window)
+
     def _inference_module(self):
         return module_in_dtype(self.module_, self.inference_dtype)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sklearn.base import RegressorMixin, _fit_context
 
+from sklearn_rnn._attribution import occlusion
 from sklearn_rnn._base import BaseRNN
 from sklearn_rnn._classifier import WIDE_KERNEL_FEATURES
 from sklearn_rnn._docstrings import SHARED_ATTRIBUTES, SHARED_PARAMETERS, document
@@ -124,6 +125,43 @@ class RNNSequenceRegressor(RegressorMixin, BaseRNN):
         """
         records, _ = self._records_for_inference(X)
         return self.task_.decode(self._run_module(records, "logits"))
+
+    def attribute(self, X, target=0, *, window="auto"):
+        """How much each step of each sequence moved its predicted value.
+
+        Occlusion, as :meth:`RNNSequenceClassifier.attribute`: each step
+        (window, channel) in turn is replaced by a neutral value (a symbol
+        never seen in ``fit``; a channel's training mean) and the sequence
+        predicted again; a step's attribution is how much the prediction
+        fell, in the units of ``y``, spread evenly over its window.
+
+        Parameters
+        ----------
+        X : sequences, in any form ``fit`` takes
+        target : int, default=0
+            The output attributed, where ``y`` had several columns.
+        window : int or "auto", default="auto"
+            Steps occluded together. "auto": 1 for symbols; for numeric
+            series the steps the network reads as one (``encoder_.patch_size_``).
+
+        Returns
+        -------
+        attributions : list of ndarray
+            One per sequence: shape ``(n_steps,)``, or ``(n_steps,
+            n_channels)`` for multichannel numeric series.
+        """
+        y = self.predict(X)  # validates X and the model
+        if y.ndim == 1 and target != 0 or y.ndim == 2 and not 0 <= target < y.shape[1]:
+            raise ValueError(
+                f"target={target!r} is not an output of this regressor, which "
+                f"predicts {1 if y.ndim == 1 else y.shape[1]} value(s) a sequence."
+            )
+
+        def score(batch, rows):
+            out = self.predict(batch)
+            return out if out.ndim == 1 else out[:, target]
+
+        return occlusion(self, X, score, self._attribution_window(window))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
