@@ -12,7 +12,7 @@ from sklearn.utils._param_validation import Interval
 from sklearn_rnn._attribution import occlusion
 from sklearn_rnn._base import BaseRNN, _check_ngram_range
 from sklearn_rnn._docstrings import SHARED_ATTRIBUTES, SHARED_PARAMETERS, document
-from sklearn_rnn._tasks import ClassificationTask
+from sklearn_rnn._tasks import ClassificationTask, MultiLabelTask, is_multilabel
 
 # Convolution features of the numeric wide term (``_kernels``): 84 kernels x
 # dilations x biases, MiniRocket's own count. On the fifteen sets of
@@ -38,8 +38,11 @@ class RNNSequenceClassifier(ClassifierMixin, BaseRNN):
         X : list of str, list of token lists, array-like of shape \
 (n_samples, n_steps) or (n_samples, n_steps, n_features), or list of arrays
             The sequences.
-        y : array-like of shape (n_samples,)
-            Class labels (str, int, ...).
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+            Class labels (str, int, ...), or a multi-label indicator matrix
+            of 0 and 1 (a sigmoid per label, as ``MLPClassifier``: then
+            ``predict`` returns such a matrix, ``predict_proba`` each label's
+            probability, and ``classes_`` the label indices).
         sample_weight : array-like of shape (n_samples,), default=None
             Weights of the records in the loss.
 
@@ -63,11 +66,12 @@ class RNNSequenceClassifier(ClassifierMixin, BaseRNN):
         Parameters
         ----------
         X : sequences, in any form ``fit`` takes
-        y : array-like of shape (n_samples,)
-            Class labels.
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+            Class labels, or a multi-label indicator matrix.
         classes : array-like of shape (n_classes,), default=None
             Every class of the stream; required on the first call, after
-            which each call's ``y`` may hold any subset of them.
+            which each call's ``y`` may hold any subset of them (for
+            multi-label targets, the label indices ``0 .. n_labels - 1``).
         sample_weight : array-like of shape (n_samples,), default=None
             Weights of the records in the loss.
 
@@ -78,6 +82,8 @@ class RNNSequenceClassifier(ClassifierMixin, BaseRNN):
         return self._fit(X, y, sample_weight, partial=True, classes=classes)
 
     def _make_task(self, y, *, symbolic):
+        if is_multilabel(y):
+            return MultiLabelTask(self.class_weight, self.label_smoothing)
         return ClassificationTask(self.class_weight, self.label_smoothing)
 
     def _wide_head(self) -> bool:
@@ -119,6 +125,8 @@ class RNNSequenceClassifier(ClassifierMixin, BaseRNN):
             with ``log_softmax`` (no log of a rounded probability).
         """
         logits = torch.as_tensor(self._logits(X), dtype=torch.float64)
+        if getattr(self.task_, "multilabel", False):  # a sigmoid per label
+            return torch.nn.functional.logsigmoid(logits).numpy()
         return torch.log_softmax(logits, dim=1).numpy()
 
     def predict_proba(self, X):
@@ -139,6 +147,8 @@ class RNNSequenceClassifier(ClassifierMixin, BaseRNN):
         # rounds the elements of its SIMD tail differently, so a record's
         # probabilities would depend on its position in the batch.
         logits = torch.as_tensor(self._logits(X), dtype=torch.float64)
+        if getattr(self.task_, "multilabel", False):  # a sigmoid per label
+            return torch.sigmoid(logits).numpy()
         return torch.softmax(logits, dim=1).numpy()
 
     def predict(self, X):
@@ -218,6 +228,7 @@ class RNNSequenceClassifier(ClassifierMixin, BaseRNN):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.classifier_tags.multi_class = True
+        tags.classifier_tags.multi_label = True
         return tags
 
 

@@ -22,14 +22,16 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from sklearn.model_selection import train_test_split
 from sklearn.utils import compute_class_weight
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import _check_y, check_consistent_length
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils.validation import _check_y, check_array, check_consistent_length
 from torch import nn
 
 from sklearn_rnn import _crf as crf
 from sklearn_rnn._calibration import (
+    INVERSE_TEMPERATURES,
     inverse_temperature,
     least_cross_entropy,
     rule_of_succession,
@@ -294,6 +296,139 @@ class ClassificationTask:
 
 # Candidate factors from ridge scores (about +-1) to logits.
 _LOGIT_FACTORS = tuple(float(f) for f in np.logspace(-1, 2, 31))
+
+
+def is_multilabel(y) -> bool:
+    """Whether ``y`` is a multi-label indicator matrix (as ``MLPClassifier``
+    reads it)."""
+    if y is None or isinstance(y, str) or not hasattr(y, "__len__"):
+        return False
+    try:
+        if np.ndim(np.asarray(y, dtype=object)) != 2:
+            return False  # labels, one a record: not even a look at their values
+        with np.errstate(invalid="ignore"):  # NaN labels: the task names them
+            return type_of_target(y, input_name="y") == "multilabel-indicator"
+    except (ValueError, TypeError):  # the task's own check names the problem
+        return False
+
+
+class _BinaryCrossEntropy(nn.Module):
+    """Binary cross-entropy of every label, averaged over the labels of a
+    row (``MLPClassifier``'s multi-label loss), per row."""
+
+    def __init__(self, label_smoothing=0.0):
+        super().__init__()
+        self.label_smoothing = label_smoothing
+
+    def forward(self, y_pred, y_true):
+        target = y_true.to(y_pred.dtype)
+        if self.label_smoothing:
+            target = target * (1 - self.label_smoothing) + self.label_smoothing / 2
+        loss = F.binary_cross_entropy_with_logits(y_pred, target, reduction="none")
+        return loss.mean(dim=1)
+
+
+def _binary_cross_entropy(scores, targets, weight) -> float:
+    """Weighted mean over rows of the labels' mean binary cross-entropy."""
+    loss = F.binary_cross_entropy_with_logits(
+        scores, targets.to(scores.dtype), reduction="none"
+    ).mean(dim=1)
+    return float((weight * loss).sum() / weight.sum())
+
+
+class MultiLabelTask(ClassificationTask):
+    """Any number of labels per record, given as an indicator matrix ``(n,
+    n_labels)`` of 0 and 1 (``MLPClassifier``'s multi-label targets): a
+    sigmoid per label, binary cross-entropy averaged over the labels;
+    ``classes_`` are the label indices."""
+
+    multilabel = True
+
+    def __init__(self, class_weight=None, label_smoothing=0.0):
+        if class_weight is not None:
+            raise ValueError(
+                "class_weight is not supported for multi-label targets (as in "
+                "MLPClassifier); weigh records with sample_weight instead."
+            )
+        super().__init__(None, label_smoothing)
+
+    def check_y(self, y, records: Records, estimator):
+        _require_y(y, estimator)
+        y = check_array(y, ensure_2d=True, dtype=None, input_name="y")
+        check_consistent_length(records.lengths, y)
+        if type_of_target(y) != "multilabel-indicator":
+            raise ValueError(
+                "Multi-label targets must be an indicator matrix of 0 and 1, "
+                f"one column per label; got {type_of_target(y)!r} targets."
+            )
+        return y.astype(np.int64)
+
+    def fit(self, y, records, sample_weight, *, estimator, previous=None, **partial):
+        y = self.check_y(y, records, estimator)
+        classes = np.arange(y.shape[1])
+        given = partial.get("classes")
+        if previous is not None and not np.array_equal(previous.classes_, classes):
+            raise ValueError(
+                f"y has {y.shape[1]} labels; the previous fit had "
+                f"{len(previous.classes_)}."
+            )
+        if partial.get("partial") and previous is None:
+            if given is None or not np.array_equal(np.unique(given), classes):
+                raise ValueError(
+                    "classes must be passed on the first call to partial_fit; "
+                    f"for multi-label targets, the label indices {classes.tolist()}."
+                )
+        self.classes_, self.n_outputs = classes, len(classes)
+        self._class_weight_ = None
+        return Targets(y.astype(np.float32))
+
+    def criterion(self) -> nn.Module:
+        return _BinaryCrossEntropy(self.label_smoothing)
+
+    def stratify(self, targets: Targets):
+        return None  # rows hold several labels: a plain random split
+
+    def baseline_loss(self, targets: Targets, weight: np.ndarray) -> float | None:
+        """The loss of predicting every label's (weighted) frequency."""
+        values = torch.as_tensor(targets.values, dtype=torch.float64)
+        w = torch.as_tensor(weight, dtype=torch.float64)
+        if float(w.sum()) <= 0:
+            return None
+        rate = ((w[:, None] * values).sum(0) / w.sum()).clamp(1e-6, 1 - 1e-6)
+        scores = torch.log(rate / (1 - rate)).expand_as(values)
+        return _binary_cross_entropy(scores, values, w)
+
+    def decode(self, outputs: np.ndarray) -> np.ndarray:
+        return (np.asarray(outputs) > 0).astype(np.int64)
+
+    def inverse_temperature(self, outputs, held_out) -> float:
+        """The factor of the scores with the least binary cross-entropy on
+        the held-out records."""
+        scores = torch.as_tensor(np.asarray(outputs), dtype=torch.float64)
+        targets = torch.as_tensor(held_out.targets.values)
+        weight = torch.as_tensor(held_out.sample_weight, dtype=torch.float64)
+        if len(scores) == 0 or float(weight.sum()) <= 0:
+            return 1.0
+        losses = [
+            _binary_cross_entropy(f * scores, targets, weight)
+            for f in INVERSE_TEMPERATURES
+        ]
+        return INVERSE_TEMPERATURES[int(np.argmin(losses))]
+
+    def linear_start(self, features, targets: Targets, weight: np.ndarray):
+        """Label scores of a ridge regression on the +1/-1 coding of each
+        label, times the factor whose leave-one-out scores have the least
+        binary cross-entropy."""
+        values = np.asarray(targets.values)
+        fit = fit_ridge_loo(features, 2 * values - 1, weight)
+        counted = torch.as_tensor(weight > 0)
+        loo = fit.loo[counted]
+        true = torch.as_tensor(values)[counted]
+        w = torch.as_tensor(weight, dtype=torch.float64)[counted]
+        losses = [_binary_cross_entropy(f * loo, true, w) for f in _LOGIT_FACTORS]
+        factor = _LOGIT_FACTORS[int(np.argmin(losses))]
+        self.start_temperature_ = 1.0
+        return factor * fit.coef, factor * fit.intercept, None
 
 
 class TaggingTask(ClassificationTask):

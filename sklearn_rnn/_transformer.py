@@ -12,7 +12,13 @@ from sklearn.utils.multiclass import type_of_target
 from sklearn_rnn._base import BaseRNN
 from sklearn_rnn._docstrings import SHARED_ATTRIBUTES, SHARED_PARAMETERS, document
 from sklearn_rnn._module import POOLINGS
-from sklearn_rnn._tasks import ClassificationTask, NextStepTask, RegressionTask
+from sklearn_rnn._tasks import (
+    ClassificationTask,
+    MultiLabelTask,
+    NextStepTask,
+    RegressionTask,
+    is_multilabel,
+)
 
 _OBJECTIVES = ("auto", "classification", "regression", "next")
 
@@ -193,6 +199,8 @@ class RNNEmbeddingTransformer(
             return NextStepTask(symbolic)
         if objective == "regression":
             return RegressionTask()
+        if is_multilabel(y):
+            return MultiLabelTask(self.class_weight, self.label_smoothing)
         return ClassificationTask(self.class_weight, self.label_smoothing)
 
     def transform(self, X):

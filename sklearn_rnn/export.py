@@ -23,7 +23,8 @@ from sklearn_rnn._version import __version__
 # 8: a tagger's CRF transition scores (start_transitions, transitions,
 # end_transitions in state_dict; config["crf"]); 9: a tagger's word lexicons
 # (artefact["word_lexicons"]); 10: the numeric wide term (artefact["kernels"]);
-# 11: a tagger's allowed tag pairs (artefact["allowed_transitions"])
+# 11: a tagger's allowed tag pairs (artefact["allowed_transitions"]) and a
+# multi-label classifier's sigmoid outputs (config["multilabel"])
 FORMAT_VERSION = 11
 
 
@@ -55,7 +56,8 @@ or RNNEmbeddingTransformer
         ``classes`` (list; None for regression), ``target_mean`` and
         ``target_scale`` (regression: ``y = output * scale + mean``).
         ``config["task"]`` is "classification", "regression", "tagging" or
-        "next"; ``config["per_step"]`` tells whether ``V`` reads every step.
+        "next"; ``config["multilabel"]``: a sigmoid per class (an indicator
+        of the classes whose score is above 0), not a softmax; ``config["per_step"]`` tells whether ``V`` reads every step.
         A ``V_bag`` in ``state_dict`` (classifier, ``wide=True``) adds
         ``V_bag`` times the counts of a record's n-grams to its outputs: those
         of ``wide_vocabulary`` (list, id = position + 1), read with a boundary
@@ -117,6 +119,7 @@ or RNNEmbeddingTransformer
             "patch_size": int(getattr(encoder, "patch_size_", 1)),
             "per_record": bool(encoder._reads_record_view()),
             "crf": bool(module.crf),
+            "multilabel": bool(getattr(task, "multilabel", False)),
         },
         "state_dict": {
             k: v.detach().cpu().clone() for k, v in module.state_dict().items()

@@ -159,8 +159,14 @@ def _classes_constant(graph, classes):
 
 def _convert_classifier(scope, operator, container):
     graph, artefact, net = _network(scope, operator, container)
-    classes, _ = _classes_constant(graph, artefact["classes"])
     logits = net["logits"]
+    if artefact["config"].get("multilabel"):
+        # A sigmoid per label; a label is predicted where its score is > 0.
+        positive = graph.op("Greater", [logits, graph.const(np.float32(0.0))])
+        graph.op("Cast", [positive], to=7, outputs=[operator.outputs[0].full_name])
+        graph.op("Sigmoid", [logits], outputs=[operator.outputs[1].full_name])
+        return
+    classes, _ = _classes_constant(graph, artefact["classes"])
     best = graph.op("ArgMax", [logits], axis=1, keepdims=0)
     graph.op("Gather", [classes, best], outputs=[operator.outputs[0].full_name])
     graph.op("Softmax", [logits], axis=1, outputs=[operator.outputs[1].full_name])
@@ -192,9 +198,12 @@ def _classifier_shapes(operator):
         if np.asarray(model.classes_).dtype.kind in "iub"
         else StringTensorType
     )
-    n = _rows(operator)
-    operator.outputs[0].type = label_type([n])
-    operator.outputs[1].type = FloatTensorType([n, len(model.classes_)])
+    n, k = _rows(operator), len(model.classes_)
+    multilabel = getattr(model.task_, "multilabel", False)
+    operator.outputs[0].type = (
+        Int64TensorType([n, k]) if multilabel else label_type([n])
+    )
+    operator.outputs[1].type = FloatTensorType([n, k])
 
 
 def _regressor_shapes(operator):

@@ -408,6 +408,8 @@ class StandaloneRNN:
                     for o in out
                 ]
             return [torch.softmax(o, dim=1).numpy() for o in out]
+        if self.config.get("multilabel"):  # format 11: a sigmoid per class
+            return torch.sigmoid(out).numpy()
         return torch.softmax(out, dim=1).numpy()
 
     def predict(self, X):
@@ -440,4 +442,6 @@ class StandaloneRNN:
                 [self.classes[i] for i in p.argmax(axis=1)]
                 for p in self.predict_proba(X)
             ]
+        if self.config.get("multilabel"):  # an indicator row per record
+            return (self.predict_proba(X) > 0.5).astype(int)
         return [self.classes[i] for i in self.predict_proba(X).argmax(axis=1)]

@@ -165,3 +165,11 @@ def test_time_series_page_quotes_the_cost_line():
     assert (
         f"a default fit takes {fit}x MiniRocket's time and predict {predict}x" in readme
     )
+
+
+def test_changelog_quotes_the_multilabel_benchmark():
+    rows = markdown_rows("multilabel.md")
+    ours = mean(rows["RNNSequenceClassifier(), token lists"][0])
+    ovr = rows["OneVsRestClassifier(LogisticRegression), tf-idf word 1-2-grams"][0]
+    text = " ".join((ROOT / "docs" / "changelog.rst").read_text().split())
+    assert f"micro-F1 {ours} against {ovr} for one-vs-rest" in text
