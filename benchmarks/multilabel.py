@@ -1,7 +1,7 @@
 """Multi-label classification of sentences: which part-of-speech tags a
 sentence holds.
 
-    python benchmarks/multilabel.py                     # ~3 min, one thread
+    python benchmarks/multilabel.py                     # ~1 min, one thread
     python benchmarks/multilabel.py --markdown docs/_static/multilabel.md
 
 The task is derived exactly from the English Web Treebank's UPOS column
