@@ -47,7 +47,7 @@ if FAST:
     rnn.set_params(max_iter=2)
 # sphinx_gallery_end_ignore
 rnn.fit(X_train)  # no labels
-print(rnn.task_.kind, "objective,", rnn.n_iter_, "epochs")
+print(rnn.objective_, "objective,", rnn.n_iter_, "epochs")
 embedding = rnn.transform(X_test)
 
 # %%

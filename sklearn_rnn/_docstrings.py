@@ -225,8 +225,8 @@ verbose : int, default=0
     early stopping may end the fit sooner), the losses and the epoch's
     seconds; then a line that says why the fit stopped (the budget spent, or
     early stopping after ``n_iter_no_change`` epochs without improvement).
-    Where the output is a terminal, a progress bar also runs through each
-    epoch's batches. 0 prints nothing.
+    Where the output is a terminal or a notebook, a progress bar also runs
+    through each epoch's batches. 0 prints nothing.
 
 random_state : int, RandomState instance or None, default=None
     Seeds weight initialisation, shuffling, the validation split and dropout

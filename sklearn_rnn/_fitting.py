@@ -322,6 +322,14 @@ class _WeightAveraging(Callback):
         self.module_holds_ = "average" if self.module_holds_ == "raw" else "raw"
 
 
+def _in_notebook() -> bool:
+    """Whether this runs in a Jupyter kernel (its output is no terminal, but
+    shows a progress bar)."""
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    return type(shell).__name__ == "ZMQInteractiveShell"
+
+
 def _duration(seconds: float) -> str:
     """``"45s"``, ``"3m05s"``, ``"2h07m"``: a time as a progress line shows it."""
     seconds = int(round(seconds))
@@ -455,7 +463,7 @@ def train(
     )
     if config.verbose:
         callbacks.append(("progress", _Progress(config.max_iter, sink)))
-        if sys.stdout.isatty():  # a terminal: a bar through each epoch's batches
+        if sys.stdout.isatty() or _in_notebook():  # a bar through each epoch
             callbacks.append(("progress_bar", ProgressBar()))
     callbacks.extend(
         (f"user_{i}", cb) if not isinstance(cb, tuple) else cb

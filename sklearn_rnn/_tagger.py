@@ -334,6 +334,8 @@ Parameters
     ``tag_scheme`` forbids never occurs), ``predict_proba`` the marginals
     (forward-backward), and ``transition_features_`` the transition scores. Not with
     ``class_weight`` or ``label_smoothing``.''',
+            "pooling": '''pooling : {"last", "mean", "max", "concat"}, default="last"
+    Has no effect on tagging: the head reads the state at every step.''',
             "tag_scheme": '''tag_scheme : {"auto", "BIO", "BIOES", "BILOU"} or None, default="auto"
     Span labels whose scheme forbids some tag pairs (``I-X`` after ``O`` in
     BIO, also called IOB2; BIOES and BILOU also close spans with

@@ -8,6 +8,7 @@ import numpy as np
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import type_of_target
+from sklearn.utils.validation import check_is_fitted
 
 from sklearn_rnn._base import BaseRNN
 from sklearn_rnn._docstrings import SHARED_ATTRIBUTES, SHARED_PARAMETERS, document
@@ -130,9 +131,18 @@ class RNNEmbeddingTransformer(
         """
         first = not hasattr(self, "module_")
         if first and classes is None and y is not None:
-            if self._make_task(y, symbolic=True).kind == "classification":
+            if is_multilabel(y):  # the label indices
+                classes = np.arange(np.shape(y)[1])
+            elif self._make_task(y, symbolic=True).kind == "classification":
                 classes = np.unique(np.asarray(y))
         return self._fit(X, y, sample_weight, partial=True, classes=classes)
+
+    @property
+    def objective_(self) -> str:
+        """What the fitted network was trained to predict: "next",
+        "classification" or "regression" (``objective="auto"`` resolved)."""
+        check_is_fitted(self, "module_")
+        return self.task_.kind
 
     @property
     def _n_features_out(self):
@@ -300,7 +310,10 @@ Attributes
         SHARED_ATTRIBUTES,
         extra={
             "classes_": '''classes_ : ndarray of shape (n_classes,)
-    Class labels (classification objective only).'''
+    Class labels (classification objective only).''',
+            "objective_": '''objective_ : str
+    The objective the network was trained for ("next", "classification" or
+    "regression"): ``objective`` with "auto" resolved from ``y``.''',
         },
     )
 }

@@ -148,3 +148,11 @@ def test_the_transformer_learns_from_several_labels():
     head = OneVsRestClassifier(LogisticRegression(max_iter=1000))
     head.fit(transformer.transform(X[:250]), Y[:250])
     assert (head.predict(transformer.transform(X[250:])) == Y[250:]).mean() >= 0.85
+
+
+def test_the_transformer_streams_several_labels():
+    X, Y = letters(100)
+    transformer = RNNEmbeddingTransformer(hidden_size=8, random_state=0)
+    transformer.partial_fit(X[:50], Y[:50]).partial_fit(X[50:], Y[50:])
+    assert transformer.objective_ == "classification" and transformer.n_iter_ == 2
+    assert transformer.transform(X[:3]).shape[0] == 3
