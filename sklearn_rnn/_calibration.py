@@ -54,6 +54,23 @@ def least_cross_entropy(scores, labels, weight, factors, smoothing=0.0) -> float
     return factors[int(np.argmin(losses))]
 
 
+def binary_cross_entropy(scores, targets, weight) -> float:
+    """Weighted mean over rows of each row's mean binary cross-entropy of
+    its labels (multi-label scores ``(n, labels)``, 0/1 ``targets``)."""
+    loss = F.binary_cross_entropy_with_logits(
+        scores, targets.to(scores.dtype), reduction="none"
+    ).mean(dim=1)
+    return float((weight * loss).sum() / weight.sum())
+
+
+def least_binary_cross_entropy(scores, targets, weight, factors) -> float:
+    """The factor of ``factors`` under which ``factor * scores`` have the
+    least :func:`binary_cross_entropy` with ``targets``; the first of equal
+    ones (:func:`least_cross_entropy` for multi-label scores)."""
+    losses = [binary_cross_entropy(f * scores, targets, weight) for f in factors]
+    return factors[int(np.argmin(losses))]
+
+
 def inverse_temperature(scores, labels, weight=None) -> float:
     """The factor ``beta`` (of ``INVERSE_TEMPERATURES``) whose scaled scores
     ``beta * scores`` have the least (weighted) cross-entropy with

@@ -32,7 +32,9 @@ from torch import nn
 from sklearn_rnn import _crf as crf
 from sklearn_rnn._calibration import (
     INVERSE_TEMPERATURES,
+    binary_cross_entropy,
     inverse_temperature,
+    least_binary_cross_entropy,
     least_cross_entropy,
     rule_of_succession,
 )
@@ -328,14 +330,6 @@ class _BinaryCrossEntropy(nn.Module):
         return loss.mean(dim=1)
 
 
-def _binary_cross_entropy(scores, targets, weight) -> float:
-    """Weighted mean over rows of the labels' mean binary cross-entropy."""
-    loss = F.binary_cross_entropy_with_logits(
-        scores, targets.to(scores.dtype), reduction="none"
-    ).mean(dim=1)
-    return float((weight * loss).sum() / weight.sum())
-
-
 class MultiLabelTask(ClassificationTask):
     """Any number of labels per record, given as an indicator matrix ``(n,
     n_labels)`` of 0 and 1 (``MLPClassifier``'s multi-label targets): a
@@ -396,7 +390,7 @@ class MultiLabelTask(ClassificationTask):
             return None
         rate = ((w[:, None] * values).sum(0) / w.sum()).clamp(1e-6, 1 - 1e-6)
         scores = torch.log(rate / (1 - rate)).expand_as(values)
-        return _binary_cross_entropy(scores, values, w)
+        return binary_cross_entropy(scores, values, w)
 
     def decode(self, outputs: np.ndarray) -> np.ndarray:
         return (np.asarray(outputs) > 0).astype(np.int64)
@@ -409,11 +403,7 @@ class MultiLabelTask(ClassificationTask):
         weight = torch.as_tensor(held_out.sample_weight, dtype=torch.float64)
         if len(scores) == 0 or float(weight.sum()) <= 0:
             return 1.0
-        losses = [
-            _binary_cross_entropy(f * scores, targets, weight)
-            for f in INVERSE_TEMPERATURES
-        ]
-        return INVERSE_TEMPERATURES[int(np.argmin(losses))]
+        return least_binary_cross_entropy(scores, targets, weight, INVERSE_TEMPERATURES)
 
     def linear_start(self, features, targets: Targets, weight: np.ndarray):
         """Label scores of a ridge regression on the +1/-1 coding of each
@@ -425,8 +415,7 @@ class MultiLabelTask(ClassificationTask):
         loo = fit.loo[counted]
         true = torch.as_tensor(values)[counted]
         w = torch.as_tensor(weight, dtype=torch.float64)[counted]
-        losses = [_binary_cross_entropy(f * loo, true, w) for f in _LOGIT_FACTORS]
-        factor = _LOGIT_FACTORS[int(np.argmin(losses))]
+        factor = least_binary_cross_entropy(loo, true, w, _LOGIT_FACTORS)
         self.start_temperature_ = 1.0
         return factor * fit.coef, factor * fit.intercept, None
 
