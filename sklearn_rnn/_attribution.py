@@ -81,15 +81,15 @@ class _Steps:
         return out
 
 
-def occlusion(estimator, X, score, window) -> list:
+def occlusion(estimator, X, full, score, window) -> list:
     """Per record, the fall of ``score`` (a function of a batch of records
-    and of the records' indices -> one value each) when each window of
-    ``window`` steps is occluded, spread evenly over the window's steps:
-    arrays of shape ``(n_steps,)``, or ``(n_steps, n_channels)`` for
-    multichannel numeric series."""
+    and of the records' indices -> one value each) from ``full`` (its value
+    on the records as they are, which the caller has from validating them)
+    when each window of ``window`` steps is occluded, spread evenly over the
+    window's steps: arrays of shape ``(n_steps,)``, or ``(n_steps,
+    n_channels)`` for multichannel numeric series."""
     form = _Steps(estimator.encoder_, X)
     records = list(X)
-    full = score(X, np.arange(len(records)))
     result = []
     for i, record in enumerate(records):
         steps, channels = form.parts(record)

@@ -212,7 +212,8 @@ class RNNSequenceClassifier(ClassifierMixin, BaseRNN):
             classes = log_proba.argmax(axis=1)
         else:
             labels = np.broadcast_to(np.asarray(target, dtype=object), len(log_proba))
-            unknown = [t for t in labels if t not in set(self.classes_.tolist())]
+            known = set(self.classes_.tolist())
+            unknown = [t for t in labels if t not in known]
             if unknown:
                 raise ValueError(
                     f"target {unknown[0]!r} is not one of classes_ "
@@ -223,7 +224,8 @@ class RNNSequenceClassifier(ClassifierMixin, BaseRNN):
         def score(batch, rows):
             return self.predict_log_proba(batch)[np.arange(len(rows)), classes[rows]]
 
-        return occlusion(self, X, score, self._attribution_window(window))
+        full = log_proba[np.arange(len(log_proba)), classes]
+        return occlusion(self, X, full, score, self._attribution_window(window))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -157,11 +157,13 @@ class RNNSequenceRegressor(RegressorMixin, BaseRNN):
                 f"predicts {1 if y.ndim == 1 else y.shape[1]} value(s) a sequence."
             )
 
-        def score(batch, rows):
-            out = self.predict(batch)
-            return out if out.ndim == 1 else out[:, target]
+        def output(y):
+            return y if y.ndim == 1 else y[:, target]
 
-        return occlusion(self, X, score, self._attribution_window(window))
+        def score(batch, rows):
+            return output(self.predict(batch))
+
+        return occlusion(self, X, output(y), score, self._attribution_window(window))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
