@@ -268,12 +268,12 @@ class _WeightAveraging(Callback):
         # Before the step changes them, the columns this update touches
         # catch up with the updates that left them alone.
         rows = net.module_.row_gradients.merged()
-        self.touched_ = [
-            (t, ids, t.caught_up(ids, through=self.n_updates_))
-            for t in self.tables_
-            if t.param in rows
-            for ids in [rows[t.param][0]]
-        ]
+        self.touched_ = []
+        for table in self.tables_:
+            if table.param in rows:
+                ids = rows[table.param][0]
+                caught_up = table.caught_up(ids, through=self.n_updates_)
+                self.touched_.append((table, ids, caught_up))
 
     def on_epoch_begin(self, net, **kwargs):
         if self.module_holds_ == "average":  # training resumes from the raw weights
