@@ -173,3 +173,24 @@ def test_changelog_quotes_the_multilabel_benchmark():
     ovr = rows["OneVsRestClassifier(LogisticRegression), tf-idf word 1-2-grams"][0]
     text = " ".join((ROOT / "docs" / "changelog.rst").read_text().split())
     assert f"micro-F1 {ours} against {ovr} for one-vs-rest" in text
+
+
+def test_good_results_quotes_the_sentences_benchmark():
+    rows = markdown_rows("sentences.md")
+    f1 = {name: cells[1] for name, cells in rows.items() if name != "model"}
+    text = " ".join((ROOT / "docs" / "good_results.rst").read_text().split())
+    defaults = f1["RNNSequenceClassifier()"]
+    assert f"The defaults' macro-F1 ({defaults}) is above" in text
+    assert (
+        f"tf-idf models ({f1['word 1-2 tf-idf + LinearSVC']} with ``LinearSVC``, "
+        f"{f1['word 1-2 tf-idf + LR']} with ``LogisticRegression``)"
+    ) in text
+    assert f"character n-gram model ({f1['char 1-4 tf-idf + LR']})" in text
+    word = mean(f1['RNNSequenceClassifier(analyzer="word")'])
+    assert f'(``analyzer="word"``, {word}) is far below' in text
+    last = mean(f1['RNNSequenceClassifier(pooling="last")'])
+    assert f"({last} against {mean(defaults)})" in text
+    # What the sentences say about the order of the models holds.
+    value = {name: float(mean(cell)) for name, cell in f1.items()}
+    assert value["word 1-2 tf-idf + LinearSVC"] < float(mean(defaults))
+    assert float(mean(defaults)) < value["char 1-4 tf-idf + LR"]

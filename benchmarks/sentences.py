@@ -1,0 +1,205 @@
+"""Sentences whose meaning is in the words (issue #55): the genre of a
+sentence of the English Web Treebank (Universal Dependencies EWT r2.16:
+answers, email, newsgroup, reviews, weblog), read from its raw text.
+
+    python benchmarks/sentences.py                      # 5 seeds
+    python benchmarks/sentences.py --seeds 0 --try '{"last": {"pooling": "last"}}'
+    python benchmarks/sentences.py --n-jobs 2 --markdown docs/_static/sentences.md
+
+The data are the treebank's dev and test files (CC BY-SA 4.0), read from
+``../shared/data/ud-en-ewt`` when present, else through
+``fetch_ud_treebank``, and checked against their checksums either way. Each
+sentence's genre is the first part of its ``sent_id``; its text the
+``# text`` line. The published split: dev (2,001 sentences) trains, test
+(2,077) scores; the two share no document. Scores: accuracy and macro-F1
+(the genres are unbalanced: 445 to 1,129 sentences).
+
+Baselines, as a user would build them from scikit-learn: word 1-2-gram
+tf-idf + ``LinearSVC`` and + ``LogisticRegression``, the field's standard
+for sentence-level text; char 1-4-gram tf-idf (``char_wb``) +
+``LogisticRegression``, the classifier's own wide term as a linear model.
+The linear models are deterministic; the RNN's rows are mean ± std over
+seeds of ``random_state``. One torch thread per fit, ``--n-jobs`` fits side
+by side.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+import warnings
+from pathlib import Path
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+import numpy as np  # noqa: E402
+from joblib import Parallel, delayed  # noqa: E402
+from sklearn.datasets import get_data_home  # noqa: E402
+
+from sklearn_rnn.datasets import fetch_ud_treebank  # noqa: E402
+from sklearn_rnn.datasets._ud import UD_RELEASE, _matches, _pinned  # noqa: E402
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "ud-en-ewt"
+
+
+def _conllu_bytes(split: str) -> bytes:
+    """The pinned file's bytes: the offline copy when present, else the
+    download ``fetch_ud_treebank`` caches."""
+    _, filename, sha256, blob_id = _pinned("en_ewt", split)
+    path = SHARED / f"en_ewt-ud-{split}.conllu"
+    if not path.is_file():
+        fetch_ud_treebank("en_ewt", split=split)  # downloads into the cache
+        path = Path(get_data_home()) / "sklearn_rnn_ud" / UD_RELEASE / filename
+    content = path.read_bytes()
+    if not _matches(content, sha256, blob_id):
+        raise ValueError(f"{path} is not the pinned release's file.")
+    return content
+
+
+def sentences(split: str) -> tuple[list, np.ndarray]:
+    """``(texts, genres)`` of one split, in file order."""
+    texts, genres, genre = [], [], None
+    for line in _conllu_bytes(split).decode("utf-8").splitlines():
+        if line.startswith("# sent_id = "):
+            genre = line[len("# sent_id = ") :].split("-", 1)[0]
+        elif line.startswith("# text = "):
+            texts.append(line[len("# text = ") :])
+            genres.append(genre)
+    return texts, np.array(genres)
+
+
+def _baseline(name: str):
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.svm import LinearSVC
+
+    if name == "word 1-2 tf-idf + LinearSVC":
+        return make_pipeline(
+            TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True), LinearSVC()
+        )
+    if name == "word 1-2 tf-idf + LR":
+        return make_pipeline(
+            TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True),
+            LogisticRegression(max_iter=2000, C=10),
+        )
+    if name == "char 1-4 tf-idf + LR":
+        return make_pipeline(
+            TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 4), sublinear_tf=True),
+            LogisticRegression(max_iter=2000, C=10),
+        )
+    raise ValueError(name)
+
+
+BASELINES = (
+    "word 1-2 tf-idf + LinearSVC",
+    "word 1-2 tf-idf + LR",
+    "char 1-4 tf-idf + LR",
+)
+
+
+def run_one(model: str, params, seed: int):
+    import torch
+    from sklearn.metrics import accuracy_score, f1_score
+
+    torch.set_num_threads(1)
+    X_tr, y_tr = sentences("dev")
+    X_te, y_te = sentences("test")
+    if params is None:
+        est = _baseline(model)
+    else:
+        from sklearn_rnn import RNNSequenceClassifier
+
+        est = RNNSequenceClassifier(random_state=seed, **params)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        start = time.perf_counter()
+        est.fit(X_tr, y_tr)
+        fit_s = time.perf_counter() - start
+        pred = est.predict(X_te)
+    return {
+        "model": model,
+        "seed": seed,
+        "accuracy": float(accuracy_score(y_te, pred)),
+        "macro_f1": float(f1_score(y_te, pred, average="macro")),
+        "fit_s": fit_s,
+    }
+
+
+def table(runs: list) -> str:
+    models = list(dict.fromkeys(r["model"] for r in runs))
+    seeds = sorted({r["seed"] for r in runs if r["model"] not in BASELINES})
+    lines = [
+        f"EWT sentence genre (5 classes; train: dev, 2,001 sentences; test: "
+        f"2,077). RNN rows: mean ± std over seeds {seeds}; one torch thread.",
+        "",
+        "| model | accuracy | macro-F1 | fit (s) |",
+        "|---|---|---|---|",
+    ]
+    for model in models:
+        mine = [r for r in runs if r["model"] == model]
+
+        def cell(key, mine=mine):
+            values = np.array([r[key] for r in mine])
+            if len(values) == 1:
+                return f"{values[0]:.3f}"
+            return f"{values.mean():.3f} ± {values.std():.3f}"
+
+        fit = np.mean([r["fit_s"] for r in mine])
+        lines.append(
+            f"| {model} | {cell('accuracy')} | {cell('macro_f1')} | {fit:.1f} |"
+        )
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2, 3, 4])
+    parser.add_argument("--n-jobs", type=int, default=1)
+    parser.add_argument(
+        "--try",
+        dest="extra",
+        metavar="JSON",
+        help='RNN settings to compare, e.g. \'{"last": {"pooling": "last"}}\'',
+    )
+    parser.add_argument("--no-baselines", action="store_true")
+    parser.add_argument("--markdown", help="also write the table to this file")
+    parser.add_argument("--json", help="also write every run to this file")
+    parser.add_argument(
+        "--merge", nargs="+", metavar="JSON", help="table earlier runs instead"
+    )
+    args = parser.parse_args(argv)
+    if args.merge:
+        runs = [r for path in args.merge for r in json.load(open(path))]
+    else:
+        configs = {"RNNSequenceClassifier()": {}}
+        configs.update(json.loads(args.extra or "{}"))
+        jobs = [] if args.no_baselines else [(b, None, 0) for b in BASELINES]
+        jobs += [(m, p, s) for m, p in configs.items() for s in args.seeds]
+        runs = []
+        for run in Parallel(n_jobs=args.n_jobs, return_as="generator")(
+            delayed(run_one)(*job) for job in jobs
+        ):
+            runs.append(run)
+            print(
+                f"  {run['model']:<30} seed {run['seed']}: accuracy "
+                f"{run['accuracy']:.3f}, macro-F1 {run['macro_f1']:.3f} "
+                f"({run['fit_s']:.1f} s)",
+                file=sys.stderr,
+                flush=True,
+            )
+        if args.json:
+            with open(args.json, "w") as f:
+                json.dump(runs, f, indent=1)
+    text = table(runs)
+    print(text)
+    if args.markdown:
+        Path(args.markdown).write_text(text + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
