@@ -39,7 +39,13 @@ from sklearn_rnn._input_kinds import (
     nested_frame_records,
     text_column,
 )
-from sklearn_rnn._module import GATES, NONLINEARITIES, POOLINGS, MatrixRNN
+from sklearn_rnn._module import (
+    GATES,
+    NONLINEARITIES,
+    POOLINGS,
+    MatrixRNN,
+    conv_dilations_for,
+)
 from sklearn_rnn._persistence import (
     PersistenceMixin,
     optimizer_state_from_arrays,
@@ -141,6 +147,7 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
             Interval(Integral, 1, None, closed="left"),
             StrOptions({"auto"}),
         ],
+        "conv_filters": [Interval(Integral, 0, None, closed="left")],
         "warm_start": ["boolean"],
         "device": [str, torch.device],
         "n_threads": [
@@ -190,6 +197,7 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
         max_ngrams=2000,
         standardize="auto",
         patch_size="auto",
+        conv_filters=0,
         warm_start=False,
         device="cpu",
         n_threads="auto",
@@ -231,6 +239,7 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
         self.max_ngrams = max_ngrams
         self.standardize = standardize
         self.patch_size = patch_size
+        self.conv_filters = conv_filters
         self.warm_start = warm_start
         self.device = device
         self.n_threads = n_threads
@@ -516,6 +525,7 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
                 n_kernel_features=None
                 if getattr(encoder, "kernels_", None) is None
                 else encoder.kernels_.width,
+                **self._front_end(encoder, records),
                 generator=torch.Generator().manual_seed(seed),
             )
         # Training-only settings may change between warm-started fits.
@@ -672,6 +682,22 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
         "bidirectional",
         "pooling",
     )
+
+    def _front_end(self, encoder, records) -> dict:
+        """The module's convolutional front end (numeric series only): its
+        filters, their dilations spread up to the median training length
+        (in steps of the series, not of the patches), the patch."""
+        filters = getattr(self, "conv_filters", 0)
+        if not filters or encoder.kind_ in SYMBOLIC_KINDS or not len(records):
+            return {}
+        patch = int(getattr(encoder, "patch_size_", 1))
+        median = int(np.median(records.lengths)) * patch
+        return {
+            "conv_filters": filters,
+            "conv_dilations": conv_dilations_for(median),
+            "patch_size": patch,
+        }
+
     # Architecture parameters the module holds under another name.
     _MODULE_ATTRIBUTES: dict = {}
     _ENCODING = (
@@ -692,6 +718,10 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
             if getattr(module, self._MODULE_ATTRIBUTES.get(p, p))
             != settings.get(p, getattr(self, p))
         ]
+        # Only a numeric network with one output row per record has filters.
+        reads_series = not (module.symbolic or module.per_step)
+        if module.conv_filters != (getattr(self, "conv_filters", 0) * reads_series):
+            changed.append("conv_filters")
         encoder = self.encoder_
         changed += [
             p

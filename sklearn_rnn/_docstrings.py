@@ -183,6 +183,20 @@ patch_size : int or "auto", default="auto"
     several times faster (:ref:`defaults_log`). 1 reads every step. Symbol
     input always reads one symbol a step.
 
+conv_filters : int, default=0
+    Numeric input with one prediction or embedding per record: a
+    convolutional front end that the recurrence reads, as in LSTM-FCN and
+    convolutional-recurrent networks. This many learned filters of nine
+    weights run over the series one time step at a time at each of up to
+    six dilations, spread from 1 to the median training length; beside each
+    step of the recurrence (a patch, see ``patch_size``) go the mean and
+    the max of every filter's ReLU output over that patch. Trained with the
+    network. 0: none. Symbol input, tagging and ``objective="next"`` ignore
+    it (a filter centred on a step would read the steps after it). A
+    record's outputs equal those it has alone within float rounding (not
+    bitwise). Not yet carried by :func:`~sklearn_rnn.export.export_network`
+    (nor ONNX or ``standalone.py``); pickle and skops save it.
+
 warm_start : bool, default=False
     Continue training the fitted network (same vocabulary and classes) instead
     of starting anew.

@@ -40,6 +40,19 @@ GATES = {"rnn": 1, "gru": 3, "lstm": 4}
 POOLINGS = tuple(POOLED_PARTS)
 NONLINEARITIES = ("tanh", "relu")
 FORWARD_MODES = ("loop", "vectorized", "packed")
+# The convolutional front end's filters: weights per filter, and at most
+# this many dilations, spread exponentially up to a typical series' length
+# (as the wide term's kernels are).
+CONV_LENGTH = 9
+CONV_DILATIONS = 6
+
+
+def conv_dilations_for(length: int) -> tuple:
+    """Dilations from 1 to the one at which a filter spans ``length`` steps,
+    at most ``CONV_DILATIONS`` of them, spread exponentially."""
+    top = math.log2(max((length - 1) / (CONV_LENGTH - 1), 1.0))
+    spread = np.floor(2 ** np.linspace(0, top, CONV_DILATIONS))
+    return tuple(int(d) for d in np.unique(spread))
 
 
 def lookup_columns(
@@ -231,6 +244,18 @@ class MatrixRNN(nn.Module):
         times each record's convolution features (``_kernels``), which
         ``forward`` takes as ``features``, scaled by ``1 /
         sqrt(n_kernel_features)`` (the numeric wide term).
+    conv_filters : int
+        Numeric input with one output row per record only: learned
+        convolutions that the recurrence reads beside the steps (a
+        convolutional front end, as in LSTM-FCN and CRNNs; see
+        ``_read_front_end``): this many filters of ``CONV_LENGTH`` weights at
+        each of ``conv_dilations``. 0: none.
+    conv_dilations : tuple of int
+        With ``conv_filters``: the dilations of the filters.
+    patch_size : int
+        With ``conv_filters``: the series' steps that one step of ``X`` holds
+        side by side (the encoder's patches), which the filters read one at
+        a time.
     crf : bool
         With ``per_step``: also hold a linear-chain CRF's transition scores
         over the outputs (``transitions[i, j]``: output ``j`` after ``i``;
@@ -255,6 +280,9 @@ class MatrixRNN(nn.Module):
     # lookups' gradients go while training; never part of a fitted model.
     row_gradients: RowGradients | None = None
     n_kernel_features: int | None = None  # nor the numeric wide term
+    conv_filters: int = 0  # nor the convolutional front end
+    conv_dilations: tuple = ()
+    patch_size: int = 1
 
     def __init__(
         self,
@@ -280,6 +308,9 @@ class MatrixRNN(nn.Module):
         step_width: int | None = None,
         crf: bool = False,
         n_kernel_features: int | None = None,
+        conv_filters: int = 0,
+        conv_dilations: tuple = (),
+        patch_size: int = 1,
     ):
         super().__init__()
         # A misspelt choice would otherwise run as another one (an unknown
@@ -315,10 +346,29 @@ class MatrixRNN(nn.Module):
         self.dropout_generator: torch.Generator | None = None
         gated = GATES[cell] * hidden_size
         self.directions = 2 if bidirectional else 1
+        # Filters read the steps of the series: a next-step objective or a
+        # tagger would see the future through their right half.
+        front = conv_filters and not symbolic and not per_step
+        self.conv_filters = int(conv_filters) if front else 0
+        self.conv_dilations = tuple(int(d) for d in conv_dilations) if front else ()
+        self.patch_size = int(patch_size) if front else 1
+        channels = n_inputs // self.patch_size
+        for i, _ in enumerate(self.conv_dilations):
+            self.register_parameter(
+                f"front_weight_{i}",
+                nn.Parameter(torch.empty(self.conv_filters, channels, CONV_LENGTH)),
+            )
+            self.register_parameter(
+                f"front_bias_{i}", nn.Parameter(torch.empty(self.conv_filters))
+            )
         for layer in range(num_layers):
             for reverse in range(self.directions):
                 suffix = self._suffix(layer, reverse)
-                width = n_inputs if layer == 0 else hidden_size * self.directions
+                width = (
+                    n_inputs + self.front_width
+                    if layer == 0
+                    else hidden_size * self.directions
+                )
                 self.register_parameter(
                     "W" + suffix, nn.Parameter(torch.empty(gated, hidden_size))
                 )
@@ -381,11 +431,22 @@ class MatrixRNN(nn.Module):
         "step_width",
         "crf",
         "n_kernel_features",
+        "conv_filters",
+        "conv_dilations",
+        "patch_size",
     )
 
     def config(self) -> dict:
         """The constructor arguments of this module, as built-in types."""
-        return {name: getattr(self, name) for name in self._CONFIG}
+        config = {name: getattr(self, name) for name in self._CONFIG}
+        config["conv_dilations"] = list(config["conv_dilations"])
+        return config
+
+    @property
+    def front_width(self) -> int:
+        """Columns the convolutional front end adds to each step: the mean
+        and the max of every filter over the step's patch."""
+        return 2 * self.conv_filters * len(self.conv_dilations)
 
     @classmethod
     def from_config(cls, config: dict, parameters: dict) -> MatrixRNN:
@@ -418,7 +479,19 @@ class MatrixRNN(nn.Module):
     def reset_parameters(self, generator: torch.Generator | None = None) -> None:
         bound = 1.0 / math.sqrt(self.hidden_size)
         for name, param in self.named_parameters():
-            if (
+            if name.startswith("front_"):
+                # torch's Conv1d default: uniform over 1 / sqrt(fan-in); a
+                # bias of zero lets every filter's ReLU start half open.
+                if name.startswith("front_weight"):
+                    fan_in = param.shape[1] * param.shape[2]
+                    param.uniform_(
+                        -1 / math.sqrt(fan_in),
+                        1 / math.sqrt(fan_in),
+                        generator=generator,
+                    )
+                else:
+                    param.zero_()
+            elif (
                 name.startswith(("b", "c"))
                 or name in ("V_bag", "V_kernels")
                 or "transitions" in name
@@ -514,7 +587,7 @@ class MatrixRNN(nn.Module):
     def embed(self, X: torch.Tensor, lengths) -> torch.Tensor:
         """Embedding of each record, shape ``(batch, hidden_size * directions)``."""
         lengths = np.asarray(lengths, dtype=np.int64)
-        X = self._step_symbols(X)
+        X = self._read_front_end(self._step_symbols(X))
         if self.forward_mode == "loop":
             return self._one_record_at_a_time(self._embed_vectorized, X, lengths)
         if self.forward_mode == "packed":
@@ -533,6 +606,35 @@ class MatrixRNN(nn.Module):
         if self.forward_mode == "packed":
             return embed_packed(self, X, lengths, per_step=True)
         return self._steps_vectorized(X, lengths)
+
+    def _read_front_end(self, X: torch.Tensor) -> torch.Tensor:
+        """The steps of the left-padded numeric batch ``X`` with, beside
+        each, the mean and the max over its patch of every filter's ReLU
+        output (``conv_filters`` at each of ``conv_dilations``), the filters
+        run over the series one step at a time.
+
+        Pad steps read as zeros, which is what a record alone is padded
+        with, so a real step's columns do not depend on its batch (the pad
+        steps' own columns are never read: records enter the recurrence at
+        their first real step)."""
+        if not self.conv_filters:
+            return X
+        n, steps, width = X.shape
+        p = self.patch_size
+        series = X.reshape(n, steps * p, width // p).transpose(1, 2)
+        parts = [X]
+        for i, dilation in enumerate(self.conv_dilations):
+            maps = F.relu(
+                F.conv1d(
+                    series.to(self.V.dtype),
+                    getattr(self, f"front_weight_{i}"),
+                    getattr(self, f"front_bias_{i}"),
+                    padding=(CONV_LENGTH // 2) * dilation,
+                    dilation=dilation,
+                )
+            ).reshape(n, self.conv_filters, steps, p)
+            parts += [maps.mean(3).transpose(1, 2), maps.amax(3).transpose(1, 2)]
+        return torch.cat([parts[0].to(self.V.dtype), *parts[1:]], dim=2)
 
     def _one_record_at_a_time(self, fn, X, lengths):
         """Parr's per-record loop (sgd / minibatch): ``fn`` on each record alone."""

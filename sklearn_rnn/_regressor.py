@@ -51,6 +51,7 @@ class RNNSequenceRegressor(RegressorMixin, BaseRNN):
         max_ngrams=2000,
         standardize="auto",
         patch_size="auto",
+        conv_filters=0,
         wide=True,
         warm_start=False,
         device="cpu",

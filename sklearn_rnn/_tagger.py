@@ -18,7 +18,9 @@ from sklearn_rnn.metrics import flat_accuracy_score
 class RNNSequenceTagger(BaseRNN):
     _parameter_constraints: dict = {
         **{
-            k: v for k, v in BaseRNN._parameter_constraints.items() if k != "patch_size"
+            k: v
+            for k, v in BaseRNN._parameter_constraints.items()
+            if k not in ("patch_size", "conv_filters")
         },
         "word_features": ["boolean"],
         "word_lexicons": [None, WordLexicon, list, tuple],
@@ -309,7 +311,7 @@ Parameters
             "max_ngrams": "None",
             "pooling": '"last"',
         },
-        drop=("patch_size",),
+        drop=("patch_size", "conv_filters"),
         extra={
             "max_iter": '''max_iter : int or "auto", default="auto"
     Maximum number of epochs. An int the fit reaches raises sklearn's

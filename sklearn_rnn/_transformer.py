@@ -81,6 +81,7 @@ class RNNEmbeddingTransformer(
         max_ngrams=2000,
         standardize="auto",
         patch_size="auto",
+        conv_filters=0,
         warm_start=False,
         device="cpu",
         n_threads="auto",

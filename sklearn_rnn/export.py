@@ -82,6 +82,13 @@ or RNNEmbeddingTransformer
     """
     check_is_fitted(estimator, "module_")
     module, encoder = estimator.module_, estimator.encoder_
+    if getattr(module, "conv_filters", 0):
+        raise ValueError(
+            f"This model reads series through a convolutional front end "
+            f"(conv_filters={module.conv_filters}), which the exported network "
+            "(and so ONNX and standalone.py) does not carry yet. Save it with "
+            "pickle or skops, or fit with conv_filters=0 to export it."
+        )
     symbolic = encoder.kind_ in SYMBOLIC_KINDS
     vocabulary = None
     if symbolic:

@@ -1,0 +1,161 @@
+"""The convolutional front end (``conv_filters``): learned filters over the
+series that the recurrence reads beside its patches."""
+
+import pickle
+
+import numpy as np
+import pytest
+import torch
+
+from sklearn_rnn import (
+    RNNEmbeddingTransformer,
+    RNNSequenceClassifier,
+    RNNSequenceRegressor,
+)
+from sklearn_rnn._module import MatrixRNN, conv_dilations_for
+from sklearn_rnn.export import export_network
+
+TINY = dict(hidden_size=8, max_iter=3, batch_size=16, random_state=0)
+
+
+def _series(n=40, length=48, seed=0):
+    """Two classes told apart by a bump's width, at a random place."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(0, 0.3, (n, length))
+    y = np.arange(n) % 2
+    for i in range(n):
+        width = 3 if y[i] else 9
+        start = rng.integers(0, length - width)
+        X[i, start : start + width] += 2.0
+    return X, y
+
+
+def _module(**kw):
+    params = dict(
+        n_inputs=2 * 4,
+        n_outputs=3,
+        hidden_size=6,
+        symbolic=False,
+        cell="gru",
+        pooling="concat",
+        conv_filters=5,
+        conv_dilations=conv_dilations_for(40),
+        patch_size=4,
+        generator=torch.Generator().manual_seed(0),
+    )
+    params.update(kw)
+    return MatrixRNN(**params)
+
+
+def _left_padded(lengths, steps, width, seed=0):
+    X = torch.randn(
+        len(lengths), steps, width, generator=torch.Generator().manual_seed(seed)
+    )
+    for i, n in enumerate(lengths):
+        X[i, : steps - n] = 0.0
+    return X
+
+
+def test_dilations_spread_to_the_length():
+    assert conv_dilations_for(9) == (1,)
+    assert conv_dilations_for(24) == (1, 2)
+    dilations = conv_dilations_for(2000)
+    assert dilations[0] == 1 and len(dilations) == 6
+    # The widest filter spans about the length, not more.
+    assert 8 * dilations[-1] <= 2000 < 8 * 2 * dilations[-1]
+
+
+def test_each_step_gains_the_mean_and_max_of_every_filter():
+    module = _module()
+    assert module.front_width == 2 * 5 * len(module.conv_dilations)
+    X = _left_padded([10, 7, 3], 10, 8)
+    read = module._read_front_end(X)
+    assert read.shape == (3, 10, 8 + module.front_width)
+    torch.testing.assert_close(read[..., :8], X)
+    # ReLU outputs: means and maxes are never negative, a max never below the mean.
+    mean, top = read[..., 8 : 8 + 5], read[..., 8 + 5 : 8 + 10]
+    assert (mean >= 0).all() and (top >= mean - 1e-6).all()
+
+
+def test_a_record_scores_as_it_does_alone_in_every_forward_mode():
+    module = _module().eval()
+    lengths = np.array([10, 7, 3, 10, 1])
+    X = _left_padded(lengths, 10, 8)
+    with torch.no_grad():
+        batch = module(X, lengths)
+        alone = torch.cat(
+            [
+                module(X[i : i + 1, 10 - n :], lengths[i : i + 1])
+                for i, n in enumerate(lengths)
+            ]
+        )
+        torch.testing.assert_close(batch, alone, atol=1e-5, rtol=1e-5)
+        for mode in ("loop", "packed"):
+            module.forward_mode = mode
+            torch.testing.assert_close(module(X, lengths), batch, atol=1e-5, rtol=1e-5)
+
+
+@pytest.mark.parametrize("kw", [dict(symbolic=True), dict(per_step=True)])
+def test_no_filters_where_they_would_read_symbols_or_the_future(kw):
+    module = _module(**kw)
+    assert module.conv_filters == 0 and module.front_width == 0
+    assert not [n for n, _ in module.named_parameters() if n.startswith("front_")]
+
+
+def test_the_filters_learn_and_the_model_predicts():
+    X, y = _series()
+    clf = RNNSequenceClassifier(conv_filters=4, **TINY).fit(X, y)
+    module = clf.module_
+    assert module.conv_filters == 4 and module.patch_size == clf.encoder_.patch_size_
+    assert module.conv_dilations == conv_dilations_for(48)
+    # Gradients reach the filters: another pass moves them.
+    before = module.front_weight_0.detach().clone()
+    clf.partial_fit(X, y)
+    assert not torch.equal(clf.module_.front_weight_0, before)
+    assert clf.predict(X).shape == (len(X),)
+    proba = clf.predict_proba(X)
+    np.testing.assert_allclose(proba.sum(1), 1.0, rtol=1e-5)
+    # A saved model predicts the same.
+    again = pickle.loads(pickle.dumps(clf))
+    np.testing.assert_array_equal(again.predict_proba(X), proba)
+
+
+def test_regressor_and_transformer_read_through_filters_too():
+    X, y = _series()
+    reg = RNNSequenceRegressor(conv_filters=3, **TINY).fit(X, y.astype(float))
+    assert reg.module_.conv_filters == 3 and reg.predict(X).shape == (len(X),)
+    emb = RNNEmbeddingTransformer(conv_filters=3, **TINY).fit(X, y)
+    assert emb.module_.conv_filters == 3
+    assert emb.transform(X).shape[0] == len(X)
+    # Without labels the transformer predicts the next step: no filters.
+    lm = RNNEmbeddingTransformer(conv_filters=3, **TINY).fit(X)
+    assert lm.module_.conv_filters == 0
+
+
+def test_text_ignores_the_filters():
+    clf = RNNSequenceClassifier(conv_filters=4, **TINY).fit(
+        ["ab", "ba", "aab", "bba"], [0, 1, 0, 1]
+    )
+    assert clf.module_.conv_filters == 0
+
+
+def test_warm_start_refuses_other_filters():
+    X, y = _series()
+    clf = RNNSequenceClassifier(conv_filters=4, warm_start=True, **TINY).fit(X, y)
+    clf.set_params(conv_filters=2)
+    with pytest.raises(ValueError, match="conv_filters"):
+        clf.fit(X, y)
+
+
+def test_export_says_the_front_end_is_not_carried():
+    X, y = _series()
+    clf = RNNSequenceClassifier(conv_filters=4, **TINY).fit(X, y)
+    with pytest.raises(ValueError, match="conv_filters=4.*pickle or skops"):
+        export_network(clf)
+
+
+@pytest.mark.parametrize("bad", [-1, 1.5, "auto"])
+def test_bad_filter_counts_are_refused(bad):
+    X, y = _series()
+    with pytest.raises(ValueError, match="conv_filters"):
+        RNNSequenceClassifier(conv_filters=bad, **TINY).fit(X, y)
