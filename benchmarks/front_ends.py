@@ -46,6 +46,7 @@ from sklearn_rnn._kernels import KERNEL_WEIGHTS  # noqa: E402
 
 FRONTS = ("raw", "kernels", "learned", "learned-branch")
 PATCHES = 32
+VIEWS = "record"  # --views
 N_DILATIONS = 6
 
 
@@ -55,6 +56,21 @@ def standardised(X) -> np.ndarray:
     X = X[:, :, None] if X.ndim == 2 else X
     scale = X.std(1, keepdims=True)
     return np.nan_to_num((X - X.mean(1, keepdims=True)) / np.where(scale, scale, 1))
+
+
+def two_views(X_tr, X_te):
+    """The library's two views side by side: each channel standardised by
+    the training set's moments (level and scale kept), and by the record's."""
+    views = []
+    for X in (X_tr, X_te):
+        X = np.asarray(X, np.float32)
+        views.append(X[:, :, None] if X.ndim == 2 else X)
+    mean, scale = views[0].mean((0, 1)), views[0].std((0, 1))
+    scale = np.where(scale > 0, scale, 1)
+    return [
+        np.concatenate([np.nan_to_num((X - mean) / scale), standardised(X)], axis=2)
+        for X in views
+    ]
 
 
 class FrontEndGRU(nn.Module):
@@ -131,7 +147,10 @@ def run(name, front, seed, epochs):
 
 def _run(name, front, seed, epochs):
     X_tr, X_te, y_tr, y_te = load(name)
-    X_tr, X_te = standardised(X_tr), standardised(X_te)
+    if VIEWS == "both":
+        X_tr, X_te = two_views(X_tr, X_te)
+    else:
+        X_tr, X_te = standardised(X_tr), standardised(X_te)
     classes, y = np.unique(y_tr, return_inverse=True)
     net = FrontEndGRU(X_tr.shape[2], X_tr.shape[1], len(classes), front)
     params = [p for p in net.parameters() if p.requires_grad]
@@ -166,7 +185,15 @@ def main(argv=None) -> int:
     parser.add_argument("--fronts", nargs="+", default=list(FRONTS), choices=FRONTS)
     parser.add_argument("--seeds", nargs="+", type=int, default=[0])
     parser.add_argument("--epochs", type=int, default=100)
+    parser.add_argument(
+        "--views",
+        choices=("record", "both"),
+        default="record",
+        help="each series by its own moments, or also by the training set's",
+    )
     args = parser.parse_args(argv)
+    global VIEWS
+    VIEWS = args.views
     torch.set_num_threads(1)
     warnings.simplefilter("ignore")
     for name in args.sets:

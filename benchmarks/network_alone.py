@@ -9,6 +9,7 @@ sets where they exist. Reads result files only (fits nothing):
             docs/_static/suite_runs/check_sets.json \\
             docs/_static/suite_runs/generated_sets.json \\
         --published docs/_static/published_inceptiontime.csv \\
+        --front-end docs/_static/suite_runs/front_end.json \\
         --rst docs/_static/network_alone.rst
 
 ``--runs``: ``probabilities.py --json`` files (their ``wide=False`` and
@@ -33,72 +34,108 @@ def _published(path):
         return {r["set"]: float(r["accuracy"]) for r in rows}
 
 
+def _cell(values) -> str:
+    return f"{np.mean(values):.3f} ±{np.std(values):.3f}".replace("±0.", "±.")
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", nargs="+", required=True)
     parser.add_argument("--baselines", nargs="+", required=True)
     parser.add_argument("--published", required=True)
+    parser.add_argument(
+        "--front-end",
+        nargs="+",
+        metavar="JSON",
+        help="suite.py --json files with a run of the network alone with "
+        "conv_filters (its model named by --front-end-model): a column of its own",
+    )
+    parser.add_argument("--front-end-model", default="wide=False, conv_filters=32")
     parser.add_argument("--rst")
     args = parser.parse_args(argv)
     runs = [r for p in args.runs for r in json.load(open(p))]
     suite = [r for p in args.baselines for r in json.load(open(p))]
+    front = [r for p in args.front_end or [] for r in json.load(open(p))]
     published = _published(args.published)
 
     def ours(name, model):
         return [r["accuracy"] for r in runs if r["set"] == name and r["model"] == model]
 
-    def theirs(name, model):
-        return [r[3] for r in suite if r[0] == name and r[1] == model]
+    def theirs(name, model, source=suite):
+        return [r[3] for r in source if r[0] == name and r[1] == model]
+
+    def filtered(name):
+        return theirs(name, args.front_end_model, front)
 
     sets = list(dict.fromkeys(r["set"] for r in runs))
-    header = ["set", "wide=False", "defaults", "1-NN", "stats + RF", "InceptionTime"]
-    rows, below, alone, deep = [], [], [], []
+    label = args.front_end_model.replace("wide=False, ", "")
+    header = ["set", "wide=False", *([label] if front else [])]
+    header += ["defaults", "1-NN", "stats + RF", "InceptionTime"]
+    rows = []
+    below = {"wide=False": [], label: []}
+    mean_on_published = {"wide=False": [], label: []}
+    deep = []
     for name in sets:
-        net = ours(name, "wide=False")
+        columns = {"wide=False": ours(name, "wide=False")}
+        if front:
+            columns[label] = filtered(name)
         bar = max(np.mean(theirs(name, "1-NN")), np.mean(theirs(name, "stats+RF")))
-        if np.mean(net) < bar:
-            below.append(name)
-        cell = f"{np.mean(net):.3f} ±{np.std(net):.3f}".replace("±0.", "±.")
+        for key, values in columns.items():
+            if np.mean(values) < bar:
+                below[key].append(name)
+            if name in published:
+                mean_on_published[key].append(np.mean(values))
+        if name in published:
+            deep.append(published[name])
         rows.append(
             [
                 name,
-                cell,
+                *(_cell(v) for v in columns.values()),
                 f"{np.mean(ours(name, 'defaults')):.3f}",
                 f"{np.mean(theirs(name, '1-NN')):.3f}",
                 f"{np.mean(theirs(name, 'stats+RF')):.3f}",
                 f"{published[name]:.3f}" if name in published else "",
             ]
         )
-        if name in published:
-            alone.append(np.mean(net))
-            deep.append(published[name])
     seeds = sorted({r["seed"] for r in runs})
-    lines = [
+    caption = (
         f"Test accuracy, mean (± std) over seeds {seeds}; InceptionTime: "
-        "published, one run of its five-network ensemble.",
+        "published, one run of its five-network ensemble."
+    )
+    if front:
+        front_seeds = sorted({r[2] for r in front if r[1] == args.front_end_model})
+        caption += f" {label}: the network alone with the filters, seeds {front_seeds}."
+    widths = "22 14 " + ("14 " if front else "") + "12 10 12 14"
+    lines = [
+        caption,
         "",
         ".. list-table:: The network alone against the baselines",
         "   :header-rows: 1",
-        "   :widths: 22 14 12 10 12 14",
+        f"   :widths: {widths}",
         "",
     ]
     for row in [header, *rows]:
         lines.append(f"   * - {row[0]}")
         lines += [f"     - {c}" for c in row[1:]]
-    lines += [
-        "",
-        f"The network alone is below the better of 1-NN and stats + RF on "
-        f"{len(below)} of {len(sets)} sets"
-        + (f" ({', '.join(below)})" if below else "")
-        + f". On the {len(deep)} UCR sets with a published InceptionTime "
-        f"accuracy: the network alone {np.mean(alone):.3f}, InceptionTime "
-        f"{np.mean(deep):.3f} (gap {np.mean(alone) - np.mean(deep):+.3f}).",
-    ]
-    text = "\n".join(lines)
+    lines.append("")
+    for key in ["wide=False", label] if front else ["wide=False"]:
+        who = "The network alone" if key == "wide=False" else f"With {key}, it"
+        lines.append(
+            f"{who} is below the better of 1-NN and stats + RF on "
+            f"{len(below[key])} of {len(sets)} sets"
+            + (f" ({', '.join(below[key])})" if below[key] else "")
+            + f". On the {len(deep)} UCR sets with a published InceptionTime "
+            f"accuracy: {'the network alone' if key == 'wide=False' else 'with them'} "
+            f"{np.mean(mean_on_published[key]):.3f}, InceptionTime "
+            f"{np.mean(deep):.3f} (gap "
+            f"{np.mean(mean_on_published[key]) - np.mean(deep):+.3f}).",
+        )
+        lines.append("")
+    text = "\n".join(lines).rstrip() + "\n"
     print(text)
     if args.rst:
         with open(args.rst, "w") as f:
-            f.write(text + "\n")
+            f.write(text)
     return 0
 
 

@@ -51,7 +51,7 @@ def _load(task, seed):
     return suite.load(task)
 
 
-def run_one(task, pooling, seed):
+def run_one(task, pooling, seed, conv_filters=0):
     import torch
     from sklearn.linear_model import LogisticRegression, RidgeClassifierCV
     from sklearn.pipeline import make_pipeline
@@ -64,7 +64,9 @@ def run_one(task, pooling, seed):
         warnings.simplefilter("ignore")
         X_tr, X_te, y_tr, y_te = _load(task, seed)
         start = time.perf_counter()
-        rnn = RNNEmbeddingTransformer(pooling=pooling, random_state=seed)
+        rnn = RNNEmbeddingTransformer(
+            pooling=pooling, conv_filters=conv_filters, random_state=seed
+        )
         E_tr = rnn.fit_transform(X_tr, y_tr)
         fit_s = time.perf_counter() - start
         E_te = rnn.transform(X_te)
@@ -75,16 +77,33 @@ def run_one(task, pooling, seed):
         scores = {
             k: float(m.fit(E_tr, y_tr).score(E_te, y_te)) for k, m in readers.items()
         }
-    return {"task": task, "pooling": pooling, "seed": seed, "fit_s": fit_s, **scores}
+    return {
+        "task": task,
+        "pooling": pooling,
+        "conv_filters": conv_filters,
+        "seed": seed,
+        "fit_s": fit_s,
+        **scores,
+    }
+
+
+def _setting(run) -> str:
+    """A run's transformer settings, as its table's columns name them
+    (runs from before ``conv_filters`` had none)."""
+    filters = run.get("conv_filters", 0)
+    return run["pooling"] + (f", conv_filters={filters}" if filters else "")
 
 
 def table(results) -> str:
     tasks = list(dict.fromkeys(r["task"] for r in results))
-    poolings = [p for p in POOLINGS if any(r["pooling"] == p for r in results)]
+    poolings = sorted(
+        {_setting(r) for r in results},
+        key=lambda s: (POOLINGS.index(s.split(",")[0]), s),
+    )
     seeds = sorted({r["seed"] for r in results})
 
-    def cell(task, pooling, key):
-        v = [r[key] for r in results if r["task"] == task and r["pooling"] == pooling]
+    def cell(task, setting, key):
+        v = [r[key] for r in results if r["task"] == task and _setting(r) == setting]
         return np.mean(v), np.std(v)
 
     columns = [(p, k) for p in poolings for k in ("ridge", "lr")]
@@ -104,9 +123,14 @@ def table(results) -> str:
     ):
         present = [t for t in tasks if t in names]
         if present:
+            # Only the settings run on every task of the group.
             means = [
                 f"{p}: {k} {np.mean([cell(t, p, k)[0] for t in present]):.3f}"
                 for p, k in columns
+                if all(
+                    any(r["task"] == t and _setting(r) == p for r in results)
+                    for t in present
+                )
             ]
             lines.append(f"Mean over {len(present)} {group}: " + ", ".join(means))
     return "\n".join(lines)
@@ -116,6 +140,12 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--tasks", nargs="+", default=list(TASKS), choices=TASKS)
     parser.add_argument("--poolings", nargs="+", default=list(POOLINGS))
+    parser.add_argument(
+        "--conv-filters",
+        type=int,
+        default=0,
+        help="the transformer's conv_filters (numeric series; 0: none)",
+    )
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     parser.add_argument("--n-jobs", type=int, default=1)
     parser.add_argument("--json", help="also write every run to this file")
@@ -130,7 +160,9 @@ def main(argv=None) -> int:
             (t, p, s) for t in args.tasks for p in args.poolings for s in args.seeds
         ]
         results = list(
-            Parallel(n_jobs=args.n_jobs)(delayed(run_one)(*job) for job in jobs)
+            Parallel(n_jobs=args.n_jobs)(
+                delayed(run_one)(*job, conv_filters=args.conv_filters) for job in jobs
+            )
         )
         if args.json:
             with open(args.json, "w") as f:

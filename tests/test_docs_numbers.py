@@ -194,3 +194,52 @@ def test_good_results_quotes_the_sentences_benchmark():
     value = {name: float(mean(cell)) for name, cell in f1.items()}
     assert value["word 1-2 tf-idf + LinearSVC"] < float(mean(defaults))
     assert float(mean(defaults)) < value["char 1-4 tf-idf + LR"]
+
+
+def _suite_runs(name: str) -> list:
+    import json
+
+    return json.loads((STATIC / "suite_runs" / name).read_text(encoding="utf-8"))
+
+
+def test_time_series_page_quotes_the_front_end_runs():
+    import numpy as np
+
+    runs = _suite_runs("front_end.json")
+    raw, conv = "wide=False", "wide=False, conv_filters=32"
+
+    def score(name, model, column=3):
+        return np.mean([r[column] for r in runs if r[0] == name and r[1] == model])
+
+    text = " ".join((ROOT / "docs" / "time_series.rst").read_text().split())
+    sets = sorted({r[0] for r in runs})
+    before = np.mean([score(s, raw) for s in sets])
+    after = np.mean([score(s, conv) for s in sets])
+    assert f"mean accuracy from {before:.3f} to {after:.3f} in the same run" in text
+    for name in ("ArrowHead", "PigCVP", "Covid3Month_disc", "ACSF1"):
+        assert f"{name} {score(name, raw):.3f} -> {score(name, conv):.3f}" in text or (
+            f"{name} ({score(name, raw):.3f} -> {score(name, conv):.3f})" in text
+        )
+    for name in ("ACSF1", "PigCVP"):
+        assert f"{name} {score(name, raw, 4):.1f} -> {score(name, conv, 4):.1f}" in text
+    pipelines = _suite_runs("pipelines_conv_filters.json")
+    tasks = sorted({r["task"] for r in pipelines})
+    means = [
+        np.mean([np.mean([r[k] for r in pipelines if r["task"] == t]) for t in tasks])
+        for k in ("ridge", "lr")
+    ]
+    assert (
+        "with ``conv_filters=32`` (``suite_runs/pipelines_conv_filters.json``, "
+        f"the same three seeds) {means[0]:.3f} and {means[1]:.3f}"
+    ) in text
+    table = (STATIC / "network_alone.rst").read_text(encoding="utf-8")
+    assert "With conv_filters=32, it is below" in table
+    cost = {s: score(s, conv, 4) / score(s, raw, 4) for s in sets}
+    readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    assert (
+        f"lifts the network alone's mean from {before:.3f} to {after:.3f} (three "
+        f"seeds, one run) and the pipeline route below to {means[0]:.3f} and "
+        f"{means[1]:.3f}, for a median {np.median(list(cost.values())):.1f}x the "
+        f"fit time ({cost['PigCVP']:.0f}x on PigCVP's"
+    ) in readme
+    assert max(cost, key=cost.get) == "PigCVP"
