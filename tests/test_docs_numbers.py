@@ -243,3 +243,30 @@ def test_time_series_page_quotes_the_front_end_runs():
         f"fit time ({cost['PigCVP']:.0f}x on PigCVP's"
     ) in readme
     assert max(cost, key=cost.get) == "PigCVP"
+
+
+def test_defaults_log_quotes_the_front_end_width_runs():
+    import numpy as np
+
+    wide32, wide16 = _suite_runs("front_end.json"), _suite_runs("front_end_16.json")
+
+    def score(runs, name, model, column=3):
+        return np.mean([r[column] for r in runs if r[0] == name and r[1] == model])
+
+    sets = sorted({r[0] for r in wide16})
+    narrow = np.mean([score(wide16, s, "wide=False, conv_filters=16") for s in sets])
+    wider = np.mean([score(wide32, s, "wide=False, conv_filters=32") for s in sets])
+    alone = np.mean([score(wide32, s, "wide=False") for s in sets])
+    text = " ".join((ROOT / "docs" / "defaults_log.rst").read_text().split())
+    assert (
+        f"mean accuracy {narrow:.3f} against {wider:.3f} (the network alone "
+        f"without filters {alone:.3f})"
+    ) in text
+    for name in ("ACSF1", "OSULeaf", "ArrowHead", "PLAID", "Covid3Month_disc"):
+        a = score(wide16, name, "wide=False, conv_filters=16")
+        b = score(wide32, name, "wide=False, conv_filters=32")
+        assert f"{name} ({a:.3f} against {b:.3f})" in text
+    for name in ("ACSF1", "PigCVP"):
+        a = score(wide16, name, "wide=False, conv_filters=16", 4)
+        b = score(wide32, name, "wide=False, conv_filters=32", 4)
+        assert f"{name} {a:.1f} against {b:.1f}" in text
