@@ -125,7 +125,7 @@ def main(argv=None) -> int:
             f"{len(below[key])} of {len(sets)} sets"
             + (f" ({', '.join(below[key])})" if below[key] else "")
             + f". On the {len(deep)} UCR sets with a published InceptionTime "
-            f"accuracy: {'the network alone' if key == 'wide=False' else 'with them'} "
+            f"accuracy: {'the network alone' if key == 'wide=False' else 'with the filters'} "
             f"{np.mean(mean_on_published[key]):.3f}, InceptionTime "
             f"{np.mean(deep):.3f} (gap "
             f"{np.mean(mean_on_published[key]) - np.mean(deep):+.3f}).",
