@@ -159,3 +159,23 @@ def test_bad_filter_counts_are_refused(bad):
     X, y = _series()
     with pytest.raises(ValueError, match="conv_filters"):
         RNNSequenceClassifier(conv_filters=bad, **TINY).fit(X, y)
+
+
+def test_the_exact_fit_modes_train_the_same_filters():
+    X, y = _series(n=24)
+    params = dict(TINY, conv_filters=3, wide=False, dropout=0.0, shuffle=False)
+    fits = [
+        RNNSequenceClassifier(fit_mode=mode, **params).fit(X, y)
+        for mode in ("minibatch", "vectorized", "packed")
+    ]
+    reference = fits[1]
+    for other in (fits[0], fits[2]):
+        torch.testing.assert_close(
+            other.module_.front_weight_0,
+            reference.module_.front_weight_0,
+            atol=1e-5,
+            rtol=1e-4,
+        )
+        np.testing.assert_allclose(
+            other.predict_proba(X), reference.predict_proba(X), atol=1e-5
+        )
