@@ -270,3 +270,27 @@ def test_defaults_log_quotes_the_front_end_width_runs():
         a = score(wide16, name, "wide=False, conv_filters=16", 4)
         b = score(wide32, name, "wide=False, conv_filters=32", 4)
         assert f"{name} {a:.1f} against {b:.1f}" in text
+
+
+def test_defaults_log_quotes_the_filters_beside_the_wide_term():
+    import numpy as np
+
+    runs = _suite_runs("defaults_conv_filters.json")
+
+    def score(name, model, column=3):
+        return np.mean([r[column] for r in runs if r[0] == name and r[1] == model])
+
+    sets = sorted({r[0] for r in runs})
+    plain = np.mean([score(s, "defaults") for s in sets])
+    filtered = np.mean([score(s, "conv_filters=32") for s in sets])
+    cost = {s: score(s, "conv_filters=32", 4) / score(s, "defaults", 4) for s in sets}
+    text = " ".join((ROOT / "docs" / "defaults_log.rst").read_text().split())
+    assert f"mean accuracy {plain:.3f} -> {filtered:.3f}" in text
+    for name in ("PLAID", "PickupGestureWiimoteZ", "OSULeaf"):
+        a, b = score(name, "defaults"), score(name, "conv_filters=32")
+        assert f"{name} {a:.3f} -> {b:.3f}" in text
+    slowest = max(cost, key=cost.get)
+    assert (
+        f"a median {np.median(list(cost.values())):.1f} times the fit time, "
+        f"{cost[slowest]:.1f} times on {slowest}"
+    ) in text
