@@ -187,10 +187,11 @@ conv_filters : int, default=0
     Numeric input with one prediction or embedding per record: a
     convolutional front end that the recurrence reads, as in LSTM-FCN and
     convolutional-recurrent networks. This many learned filters of nine
-    weights run over the series one time step at a time at each of up to
-    six dilations, spread from 1 to the median training length; beside each
+    weights run over the series' own time steps at each of up to six
+    dilations, spread from 1 to the median training length; beside each
     step of the recurrence (a patch, see ``patch_size``) go the mean and
-    the max of every filter's ReLU output over that patch. Trained with the
+    the max of every filter's ReLU output over that patch, read every
+    ``dilation`` steps but at least eight times a patch. Trained with the
     network. 0: none. Symbol input, tagging and ``objective="next"`` ignore
     it (a filter centred on a step would read the steps after it). A
     record's outputs equal those it has alone within float rounding (not

@@ -179,3 +179,46 @@ def test_the_exact_fit_modes_train_the_same_filters():
         np.testing.assert_allclose(
             other.predict_proba(X), reference.predict_proba(X), atol=1e-5
         )
+
+
+def test_strides_follow_the_dilation_and_keep_eight_reads_a_patch():
+    from sklearn_rnn._module import front_stride
+
+    assert front_stride(1, 63) == 1
+    assert front_stride(3, 63) == 3
+    assert front_stride(82, 63) == 63 // 8
+    assert front_stride(27, 14) == 1  # a patch of 14 steps: read every step
+
+
+@pytest.mark.parametrize("patch", [4, 40])
+def test_the_patch_reading_is_the_convolution_at_its_strided_steps(patch):
+    """Against torch's own dilated convolution over every step, sampled where
+    the front end reads it."""
+    import torch.nn.functional as F
+
+    from sklearn_rnn._module import front_stride
+
+    module = _module(n_inputs=2 * patch, patch_size=patch, conv_dilations=(1, 6, 20))
+    steps = 5
+    X = _left_padded([5, 3], steps, 2 * patch)
+    read = module._read_front_end(X)
+    series = X.reshape(2, steps * patch, 2).transpose(1, 2)
+    filters = module.conv_filters
+    for i, d in enumerate(module.conv_dilations):
+        full = F.relu(
+            F.conv1d(
+                series,
+                getattr(module, f"front_weight_{i}"),
+                getattr(module, f"front_bias_{i}"),
+                padding=4 * d,
+                dilation=d,
+            )
+        ).reshape(2, filters, steps, patch)[..., :: front_stride(d, patch)]
+        start = 2 * patch + 2 * filters * i
+        torch.testing.assert_close(
+            read[..., start : start + filters], full.mean(3).transpose(1, 2)
+        )
+        torch.testing.assert_close(
+            read[..., start + filters : start + 2 * filters],
+            full.amax(3).transpose(1, 2),
+        )
