@@ -194,8 +194,7 @@ conv_filters : int, default=0
     ``dilation`` steps but at least eight times a patch. Trained with the
     network. 0: none. Symbol input, tagging and ``objective="next"`` ignore
     it (a filter centred on a step would read the steps after it). A
-    record's outputs equal those it has alone within float rounding (not
-    bitwise). Not yet carried by :func:`~sklearn_rnn.export.export_network`
+    record's outputs are bitwise those it has alone, as without filters. Not yet carried by :func:`~sklearn_rnn.export.export_network`
     (nor ONNX or ``standalone.py``); pickle and skops save it.
 
 warm_start : bool, default=False

@@ -157,7 +157,9 @@ def _windows_through(series, centres, weight, bias, dilation: int):
     )  # positions in the padded series: centre - reach + k * dilation
     windows = padded[:, taps].transpose(2, 3)  # (n, centres, channels, taps)
     flat = windows.reshape(-1, channels * CONV_LENGTH)
-    out = torch.addmm(bias, flat, weight.reshape(len(weight), -1).t())
+    # Row by row, as the recurrence's products: a record's reading is then
+    # bitwise the same alone and in any batch.
+    out = rowwise_matmul(flat, weight.reshape(len(weight), -1), add=bias)
     return out.reshape(n, len(centres), len(weight))
 
 
