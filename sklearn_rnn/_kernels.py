@@ -112,6 +112,15 @@ class KernelFeatures:
         return ((raw - self.mean) / self.scale).astype(np.float32)
 
 
+def spread_dilations(length: int, kernel_length: int, count: int) -> np.ndarray:
+    """Dilations from 1 to the one at which a kernel of ``kernel_length``
+    weights spans ``length`` steps, at most ``count`` of them, spread
+    exponentially (MiniRocket's; the network's front end spreads its
+    filters the same way)."""
+    top = np.log2(max((length - 1) / (kernel_length - 1), 1.0))
+    return np.unique(np.floor(2 ** np.linspace(0, top, count))).astype(np.int64)
+
+
 def fit_kernel_features(
     values,
     lengths,
@@ -136,11 +145,8 @@ def fit_kernel_features(
     weight = np.asarray(weight, dtype=np.float64)
     counted = lengths[weight > 0]
     median = max(int(np.median(counted)) if len(counted) else 0, KERNEL_LENGTH)
-    top = np.log2(max((median - 1) / (KERNEL_LENGTH - 1), 1.0))
     per_kernel = max(n_features // N_KERNELS, 1)
-    dilations = np.unique(
-        np.floor(2 ** np.linspace(0, top, min(MAX_DILATIONS, per_kernel)))
-    ).astype(np.int64)
+    dilations = spread_dilations(median, KERNEL_LENGTH, min(MAX_DILATIONS, per_kernel))
     n_biases = max(per_kernel // len(dilations), 1)
     quantiles = (np.arange(1, N_KERNELS * n_biases + 1) * _GOLDEN) % 1.0
     quantiles = quantiles.reshape(N_KERNELS, n_biases)

@@ -31,6 +31,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from sklearn_rnn._kernels import spread_dilations
 from sklearn_rnn._packed import embed_packed
 from sklearn_rnn._plan import Plan, make_plan
 from sklearn_rnn._pooling import POOLED_PARTS, pool_steps
@@ -51,10 +52,8 @@ CONV_SAMPLES = 8
 
 def conv_dilations_for(length: int) -> tuple:
     """Dilations from 1 to the one at which a filter spans ``length`` steps,
-    at most ``CONV_DILATIONS`` of them, spread exponentially."""
-    top = math.log2(max((length - 1) / (CONV_LENGTH - 1), 1.0))
-    spread = np.floor(2 ** np.linspace(0, top, CONV_DILATIONS))
-    return tuple(int(d) for d in np.unique(spread))
+    at most ``CONV_DILATIONS`` of them, spread as the wide term's kernels."""
+    return tuple(int(d) for d in spread_dilations(length, CONV_LENGTH, CONV_DILATIONS))
 
 
 def lookup_columns(
