@@ -45,6 +45,7 @@ from sklearn_rnn._module import (
     POOLINGS,
     MatrixRNN,
     conv_dilations_for,
+    front_filters,
 )
 from sklearn_rnn._persistence import (
     PersistenceMixin,
@@ -688,7 +689,7 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
         filters, their dilations spread up to the median training length
         (in steps of the series, not of the patches), the patch."""
         filters = getattr(self, "conv_filters", 0)
-        if not filters or encoder.kind_ in SYMBOLIC_KINDS or not len(records):
+        if not filters or not len(records):  # the module decides where they apply
             return {}
         patch = int(getattr(encoder, "patch_size_", 1))
         median = int(np.median(records.lengths)) * patch
@@ -718,9 +719,12 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
             if getattr(module, self._MODULE_ATTRIBUTES.get(p, p))
             != settings.get(p, getattr(self, p))
         ]
-        # Only a numeric network with one output row per record has filters.
-        reads_series = not (module.symbolic or module.per_step)
-        if module.conv_filters != (getattr(self, "conv_filters", 0) * reads_series):
+        filters = front_filters(
+            getattr(self, "conv_filters", 0),
+            symbolic=module.symbolic,
+            per_step=module.per_step,
+        )
+        if module.conv_filters != filters:
             changed.append("conv_filters")
         encoder = self.encoder_
         changed += [

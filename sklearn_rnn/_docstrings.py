@@ -194,8 +194,9 @@ conv_filters : int, default=0
     ``dilation`` steps but at least eight times a patch. Trained with the
     network. 0: none. Symbol input, tagging and ``objective="next"`` ignore
     it (a filter centred on a step would read the steps after it). A
-    record's outputs are bitwise those it has alone, as without filters. Not yet carried by :func:`~sklearn_rnn.export.export_network`
-    (nor ONNX or ``standalone.py``); pickle and skops save it.
+    record's outputs are bitwise those it has alone, as without filters.
+    Not yet carried by :func:`~sklearn_rnn.export.export_network` (nor
+    ONNX or ``standalone.py``); pickle and skops save it.
 
 warm_start : bool, default=False
     Continue training the fitted network (same vocabulary and classes) instead

@@ -137,6 +137,14 @@ def _blocked_matmul(a, weight, add):
     return out.view(blocks * ROW_BLOCK, weight.shape[0])[:n]
 
 
+def front_filters(conv_filters: int, *, symbolic: bool, per_step: bool) -> int:
+    """The filters a network built with ``conv_filters`` holds: none where
+    steps are symbols, nor where every step has an output (a tagger, a
+    next-step objective), which would see the future through the right half
+    of a filter centred on its step."""
+    return 0 if symbolic or per_step else int(conv_filters)
+
+
 def front_stride(dilation: int, patch: int) -> int:
     """Steps between the reads of a filter at ``dilation`` within a patch of
     ``patch`` steps: its dilation, but at least ``CONV_SAMPLES`` reads."""
@@ -372,10 +380,10 @@ class MatrixRNN(nn.Module):
         self.dropout_generator: torch.Generator | None = None
         gated = GATES[cell] * hidden_size
         self.directions = 2 if bidirectional else 1
-        # Filters read the steps of the series: a next-step objective or a
-        # tagger would see the future through their right half.
-        front = conv_filters and not symbolic and not per_step
-        self.conv_filters = int(conv_filters) if front else 0
+        self.conv_filters = front_filters(
+            conv_filters, symbolic=symbolic, per_step=per_step
+        )
+        front = bool(self.conv_filters)
         self.conv_dilations = tuple(int(d) for d in conv_dilations) if front else ()
         self.patch_size = int(patch_size) if front else 1
         channels = n_inputs // self.patch_size

@@ -82,7 +82,7 @@ or RNNEmbeddingTransformer
     """
     check_is_fitted(estimator, "module_")
     module, encoder = estimator.module_, estimator.encoder_
-    if getattr(module, "conv_filters", 0):
+    if module.conv_filters:
         raise ValueError(
             f"This model reads series through a convolutional front end "
             f"(conv_filters={module.conv_filters}), which the exported network "
