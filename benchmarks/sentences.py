@@ -37,26 +37,19 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import numpy as np  # noqa: E402
 from joblib import Parallel, delayed  # noqa: E402
-from sklearn.datasets import get_data_home  # noqa: E402
 
-from sklearn_rnn.datasets import fetch_ud_treebank  # noqa: E402
-from sklearn_rnn.datasets._ud import UD_RELEASE, _matches, _pinned  # noqa: E402
+from sklearn_rnn.datasets._ud import cached_bytes, checked_bytes  # noqa: E402
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "ud-en-ewt"
 
 
 def _conllu_bytes(split: str) -> bytes:
-    """The pinned file's bytes: the offline copy when present, else the
-    download ``fetch_ud_treebank`` caches."""
-    _, filename, sha256, blob_id = _pinned("en_ewt", split)
+    """The pinned file's bytes, checked: the offline copy when present, else
+    the one ``fetch_ud_treebank`` caches (downloaded once)."""
     path = SHARED / f"en_ewt-ud-{split}.conllu"
-    if not path.is_file():
-        fetch_ud_treebank("en_ewt", split=split)  # downloads into the cache
-        path = Path(get_data_home()) / "sklearn_rnn_ud" / UD_RELEASE / filename
-    content = path.read_bytes()
-    if not _matches(content, sha256, blob_id):
-        raise ValueError(f"{path} is not the pinned release's file.")
-    return content
+    if path.is_file():
+        return checked_bytes(path, "en_ewt", split)
+    return cached_bytes("en_ewt", split)[0]
 
 
 def sentences(split: str) -> tuple[list, np.ndarray]:

@@ -160,6 +160,13 @@ def fetch_ud_treebank(
     (['From', 'the', 'AP', 'comes'], ['ADP', 'DET', 'PROPN', 'VERB'])
     >>> tagger = RNNSequenceTagger().fit(train.data, train.target)  # doctest: +SKIP
     """
+    content, path = cached_bytes(name, split, data_home, download_if_missing)
+    return _as_bunch(content, path)
+
+
+def cached_bytes(name, split, data_home=None, download_if_missing=True):
+    """``(content, path)``: the pinned file from the cache, downloaded and
+    checked first if it is not there (``fetch_ud_treebank``, unparsed)."""
     repo, filename, sha256, blob_id = _pinned(name, split)
     path = Path(get_data_home(data_home)) / "sklearn_rnn_ud" / UD_RELEASE / filename
     content = path.read_bytes() if path.is_file() else None
@@ -170,7 +177,7 @@ def fetch_ud_treebank(
             )
         url = UD_URL.format(repo=repo, release=UD_RELEASE, file=filename)
         content = _download(url, path, sha256, blob_id)
-    return _as_bunch(content, path)
+    return content, path
 
 
 def _pinned(name: str, split: str):
@@ -186,11 +193,17 @@ def _pinned(name: str, split: str):
 def read_pinned_file(path, name: str = "en_ewt", split: str = "dev") -> Bunch:
     """A local copy of one split of the pinned release (the demo's --ud-dir, the
     benchmarks), checked against its checksum, as ``fetch_ud_treebank`` returns it."""
+    return _as_bunch(checked_bytes(path, name, split), path)
+
+
+def checked_bytes(path, name: str = "en_ewt", split: str = "dev") -> bytes:
+    """The bytes of a local copy of one split of the pinned release, checked
+    against its checksum (``read_pinned_file``, unparsed)."""
     _, _, sha256, blob_id = _pinned(name, split)
     content = Path(path).read_bytes()
     if not _matches(content, sha256, blob_id):
         raise ValueError(f"{path} is not the {UD_RELEASE} release's file.")
-    return _as_bunch(content, path)
+    return content
 
 
 def _as_bunch(content: bytes, path) -> Bunch:
