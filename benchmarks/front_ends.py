@@ -46,7 +46,6 @@ from sklearn_rnn._kernels import KERNEL_WEIGHTS  # noqa: E402
 
 FRONTS = ("raw", "kernels", "learned", "learned-branch")
 PATCHES = 32
-VIEWS = "record"  # --views
 N_DILATIONS = 6
 
 
@@ -137,17 +136,17 @@ class FrontEndGRU(nn.Module):
         return self.head(self.dropout(embedding))
 
 
-def run(name, front, seed, epochs):
+def run(name, front, seed, epochs, views="record"):
     # A script of its own: torch's global generator, seeded inside and
     # restored after, draws the weights and dropout masks.
     with torch.random.fork_rng():
         torch.manual_seed(seed)
-        return _run(name, front, seed, epochs)
+        return _run(name, front, seed, epochs, views)
 
 
-def _run(name, front, seed, epochs):
+def _run(name, front, seed, epochs, views):
     X_tr, X_te, y_tr, y_te = load(name)
-    if VIEWS == "both":
+    if views == "both":
         X_tr, X_te = two_views(X_tr, X_te)
     else:
         X_tr, X_te = standardised(X_tr), standardised(X_te)
@@ -192,14 +191,12 @@ def main(argv=None) -> int:
         help="each series by its own moments, or also by the training set's",
     )
     args = parser.parse_args(argv)
-    global VIEWS
-    VIEWS = args.views
     torch.set_num_threads(1)
     warnings.simplefilter("ignore")
     for name in args.sets:
         for front in args.fronts:
             for seed in args.seeds:
-                accuracy, fit_s = run(name, front, seed, args.epochs)
+                accuracy, fit_s = run(name, front, seed, args.epochs, args.views)
                 print(
                     f"{name:<22} {front:<15} seed {seed}: {accuracy:.3f} "
                     f"({fit_s:.0f} s)",
