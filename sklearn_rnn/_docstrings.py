@@ -195,8 +195,8 @@ conv_filters : int, default=0
     network. 0: none. Symbol input, tagging and ``objective="next"`` ignore
     it (a filter centred on a step would read the steps after it). A
     record's outputs are bitwise those it has alone, as without filters.
-    Not yet carried by :func:`~sklearn_rnn.export.export_network` (nor
-    ONNX or ``standalone.py``); pickle and skops save it.
+    :func:`~sklearn_rnn.export.export_network`, ONNX and ``standalone.py``
+    carry it.
 
 warm_start : bool, default=False
     Continue training the fitted network (same vocabulary and classes) instead

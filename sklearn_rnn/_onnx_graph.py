@@ -389,10 +389,10 @@ def _kernel_term(graph, kernels: dict, V_kernels, x: str, lengths: str) -> str:
     return graph.op("MatMul", [standardised, graph.const(weights.copy())])
 
 
-def _numeric_steps(graph, cfg: dict, x: str, lengths: str):
+def _numeric_steps(graph, cfg: dict, x: str, lengths: str, params: dict):
     """The standardised steps ``x`` as the network reads them ``[N, T',
-    F']`` (with the record view and patches when the model reads them) and
-    their count per record."""
+    F']`` (with the record view, patches and the convolutional front end's
+    columns when the model reads them) and their count per record."""
     real3 = _real_steps(graph, x, lengths)
     if cfg.get("per_record"):
         count = graph.op(
@@ -420,14 +420,62 @@ def _numeric_steps(graph, cfg: dict, x: str, lengths: str):
         )
         x = graph.op("Concat", [x, graph.op("Div", [centred, std])], axis=2)
     size = int(cfg.get("patch_size", 1))
+    series = x
     if size > 1:
-        x, lengths = _patches(graph, x, lengths, size)
+        x, series, lengths = _patches(graph, x, lengths, size)
+    if cfg.get("conv_filters"):
+        front = _front_end(graph, cfg, params, series, lengths, size)
+        x = graph.op("Concat", [x, *front], axis=2)
     return x, lengths
+
+
+def _front_end(graph, cfg: dict, params: dict, series: str, patches: str, size):
+    """The convolutional front end's columns (``MatrixRNN._read_front_end``):
+    per dilation, ``[N, P, filters]`` means and then maxima over each patch
+    of the filters' ReLU outputs, read every ``max(1, min(dilation, size //
+    8))`` steps. ``series`` ``[N, P * size, C]`` is the patched steps, which
+    records fill up to ``patches * size``; steps past that read as zeros,
+    as beyond a record alone. ONNX's ``Conv`` runs every step and a strided
+    ``Slice`` keeps the ones read."""
+    int_ = lambda v: graph.const(np.array(v, np.int64))  # noqa: E731
+    real3 = _real_steps(graph, series, graph.op("Mul", [patches, int_(size)]))
+    series = graph.op("Where", [real3, series, graph.const(np.float32(0))])
+    channels_first = graph.op("Transpose", [series], perm=[0, 2, 1])
+    parts = []
+    for i, dilation in enumerate(cfg["conv_dilations"]):
+        maps = graph.op(
+            "Relu",
+            [
+                graph.op(
+                    "Conv",
+                    [
+                        channels_first,
+                        graph.const(params[f"front_weight_{i}"].astype(np.float32)),
+                        graph.const(params[f"front_bias_{i}"].astype(np.float32)),
+                    ],
+                    dilations=[int(dilation)],
+                    pads=[4 * int(dilation), 4 * int(dilation)],
+                )
+            ],
+        )  # [N, filters, P * size]
+        by_patch = graph.op(  # [N, filters, P, size]
+            "Reshape", [maps, int_([0, 0, -1, size])]
+        )
+        stride = max(1, min(int(dilation), size // 8))
+        read = graph.op(
+            "Slice", [by_patch, int_([0]), int_([size]), int_([3]), int_([stride])]
+        )
+        for reduce in ("ReduceMean", "ReduceMax"):
+            pooled = graph.op(reduce, [read, int_([3])], keepdims=0)
+            parts.append(graph.op("Transpose", [pooled], perm=[0, 2, 1]))
+    return parts
 
 
 def _patches(graph, x: str, lengths: str, size: int):
     """Steps read ``size`` at a time, a record's first step repeated in front
-    up to a multiple of ``size`` (``stacked_steps`` of the encoder)."""
+    up to a multiple of ``size`` (``stacked_steps`` of the encoder): the
+    patches ``[N, P, size * C]``, the same steps as one series ``[N, P *
+    size, C]``, and each record's count of patches."""
     steps = graph.op("Shape", [x], start=1, end=2)
     int_ = lambda v: graph.const(np.array(v, np.int64))  # noqa: E731
     patched = graph.op(  # ceil(len / size)
@@ -452,7 +500,7 @@ def _patches(graph, x: str, lengths: str, size: int):
         "GatherND", [x, graph.op("Unsqueeze", [source, int_([2])])], batch_dims=1
     )
     shape = graph.op("Concat", [int_([0]), total_patches, int_([-1])], axis=0)
-    return graph.op("Reshape", [gathered, shape]), patched
+    return graph.op("Reshape", [gathered, shape]), gathered, patched
 
 
 def _onnx_weights(params: dict, cfg: dict, layer: int, symbolic_input: bool):
@@ -623,7 +671,7 @@ def network_nodes(graph, artefact: dict, x: str, lengths: str | None = None) -> 
         # empty when every record is.
         x = graph.op("Pad", [x, graph.const(np.array([0, 0, 0, 0, 1, 0]))])
         x = _standardised(graph, cfg, x)
-        steps_in, run_lengths = _numeric_steps(graph, cfg, x, lengths)
+        steps_in, run_lengths = _numeric_steps(graph, cfg, x, lengths, params)
         tokens = None
         if "V_kernels" in params:
             kernel_term = _kernel_term(

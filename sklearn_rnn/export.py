@@ -24,8 +24,10 @@ from sklearn_rnn._version import __version__
 # end_transitions in state_dict; config["crf"]); 9: a tagger's word lexicons
 # (artefact["word_lexicons"]); 10: the numeric wide term (artefact["kernels"]);
 # 11: a tagger's allowed tag pairs (artefact["allowed_transitions"]) and a
-# multi-label classifier's sigmoid outputs (config["multilabel"])
-FORMAT_VERSION = 11
+# multi-label classifier's sigmoid outputs (config["multilabel"]); 12: the
+# convolutional front end of numeric steps (config["conv_filters"],
+# config["conv_dilations"]; front_weight_{i}, front_bias_{i} in state_dict)
+FORMAT_VERSION = 12
 
 
 def _plain(value):
@@ -79,16 +81,17 @@ or RNNEmbeddingTransformer
         ``weights``, ``biases``, ``mean``, ``scale``; see
         ``sklearn_rnn._kernels``), computed from the standardised steps in
         float32.
+        ``config["conv_filters"]`` above 0 (numeric input fitted with
+        ``conv_filters``): each patch of steps also carries, after its
+        values, for each dilation ``d`` of ``config["conv_dilations"]`` in
+        turn, the mean and then the max over the patch of
+        ``relu(front_weight_i * window + front_bias_i)``, the filters'
+        windows of 9 steps centred every ``max(1, min(d, patch_size // 8))``
+        steps of the patch, ``d`` apart, over the patched series (zeros
+        beyond both ends).
     """
     check_is_fitted(estimator, "module_")
     module, encoder = estimator.module_, estimator.encoder_
-    if module.conv_filters:
-        raise ValueError(
-            f"This model reads series through a convolutional front end "
-            f"(conv_filters={module.conv_filters}), which the exported network "
-            "(and so ONNX and standalone.py) does not carry yet. Save it with "
-            "pickle or skops, or fit with conv_filters=0 to export it."
-        )
     symbolic = encoder.kind_ in SYMBOLIC_KINDS
     vocabulary = None
     if symbolic:
@@ -127,6 +130,8 @@ or RNNEmbeddingTransformer
             "per_record": bool(encoder._reads_record_view()),
             "crf": bool(module.crf),
             "multilabel": bool(getattr(task, "multilabel", False)),
+            "conv_filters": int(module.conv_filters),
+            "conv_dilations": [int(d) for d in module.conv_dilations],
         },
         "state_dict": {
             k: v.detach().cpu().clone() for k, v in module.state_dict().items()

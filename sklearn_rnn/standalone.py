@@ -24,7 +24,7 @@ def load(path):
 
 class StandaloneRNN:
     def __init__(self, artefact):
-        if artefact["format_version"] not in (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11):
+        if artefact["format_version"] not in range(1, 13):
             raise ValueError(
                 f"Unsupported format_version {artefact['format_version']}."
             )
@@ -180,8 +180,32 @@ class StandaloneRNN:
         if size > 1:
             # The first step repeated in front up to a multiple of the size.
             pad = -len(x) % size
-            x = torch.cat([x[:1].expand(pad, -1), x]).reshape(-1, size * x.shape[1])
-        return x @ U.T + b
+            x = torch.cat([x[:1].expand(pad, -1), x])
+        steps = x.reshape(-1, size * x.shape[1])
+        if self.config.get("conv_filters"):  # format 12
+            steps = torch.cat([steps, self._front_end(x, size)], 1)
+        return steps @ U.T + b
+
+    def _front_end(self, series, size):
+        """Beside each patch, per dilation, the mean and the max over the
+        patch of the filters' ReLU outputs, read every
+        max(1, min(dilation, size // 8)) steps (zeros beyond both ends)."""
+        x = series.float().double().T[None]  # (1, channels, steps)
+        parts = []
+        for i, dilation in enumerate(self.config["conv_dilations"]):
+            maps = torch.relu(
+                torch.nn.functional.conv1d(
+                    x,
+                    self.p[f"front_weight_{i}"],
+                    self.p[f"front_bias_{i}"],
+                    padding=4 * dilation,
+                    dilation=dilation,
+                )[0]
+            )  # (filters, steps)
+            stride = max(1, min(dilation, size // 8))
+            read = maps.reshape(len(maps), -1, size)[:, :, ::stride]
+            parts += [read.mean(2).T, read.amax(2).T]
+        return torch.cat(parts, 1)
 
     def _run(self, inputs, suffix):
         """States h_1..h_T of one direction of one layer."""

@@ -6,6 +6,7 @@ import pickle
 import numpy as np
 import pytest
 import torch
+from numpy.testing import assert_allclose
 
 from sklearn_rnn import (
     RNNEmbeddingTransformer,
@@ -14,6 +15,7 @@ from sklearn_rnn import (
 )
 from sklearn_rnn._module import MatrixRNN, conv_dilations_for
 from sklearn_rnn.export import export_network
+from sklearn_rnn.standalone import StandaloneRNN
 
 TINY = dict(hidden_size=8, max_iter=3, batch_size=16, random_state=0)
 
@@ -148,11 +150,35 @@ def test_warm_start_refuses_other_filters():
         clf.fit(X, y)
 
 
-def test_export_says_the_front_end_is_not_carried():
+@pytest.mark.parametrize("patch_size", [1, 5, 16])
+def test_the_standalone_network_reads_the_front_end_as_the_library(patch_size):
+    # Records of several lengths (one empty, one shorter than a patch) and
+    # two channels, with the record view: what the front end reads beside
+    # the patches is the same written out in standalone.py.
+    rng = np.random.default_rng(3)
+    X = [rng.normal(size=(n, 2)) for n in (3, 40, 41, 0, 77, 50)] * 3
+    y = np.arange(len(X)) % 3
+    clf = RNNSequenceClassifier(
+        conv_filters=3, wide=False, patch_size=patch_size, **TINY
+    ).fit(X, y)
+    artefact = export_network(clf)
+    assert artefact["config"]["conv_filters"] == 3
+    assert artefact["config"]["conv_dilations"] == list(clf.module_.conv_dilations)
+    assert_allclose(
+        StandaloneRNN(artefact).predict_proba(X), clf.predict_proba(X), atol=1e-5
+    )
+
+
+def test_the_standalone_regressor_and_embeddings_read_the_front_end():
     X, y = _series()
-    clf = RNNSequenceClassifier(conv_filters=4, **TINY).fit(X, y)
-    with pytest.raises(ValueError, match="conv_filters=4.*pickle or skops"):
-        export_network(clf)
+    reg = RNNSequenceRegressor(conv_filters=2, **TINY).fit(X, y.astype(float))
+    assert_allclose(
+        StandaloneRNN(export_network(reg)).predict(X), reg.predict(X), atol=1e-4
+    )
+    emb = RNNEmbeddingTransformer(conv_filters=2, **TINY).fit(X, y)
+    assert_allclose(
+        StandaloneRNN(export_network(emb)).embed(X), emb.transform(X), atol=1e-5
+    )
 
 
 @pytest.mark.parametrize("bad", [-1, 1.5, "auto"])

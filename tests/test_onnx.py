@@ -212,6 +212,10 @@ NUMERIC_SETTINGS = [
     {"standardize": True, "patch_size": 1},
     {"standardize": False, "pooling": "mean", "cell": "rnn"},
     {"patch_size": 4, "cell": "lstm", "bidirectional": True, "num_layers": 2},
+    # The convolutional front end, read every step (patches of 1), and at
+    # strided steps of patches of 16.
+    {"conv_filters": 3, "patch_size": 1},
+    {"conv_filters": 2, "patch_size": 16, "wide": False},
 ]
 
 
@@ -230,6 +234,16 @@ def test_numeric_classifier_and_regressor_match(series, params):
     expected = reg.predict(X_test)
     assert pred.shape == (len(X_test), 1)
     np.testing.assert_allclose(pred[:, 0], expected, rtol=TOL, atol=TOL)
+
+
+def test_numeric_embeddings_with_the_front_end_match(series):
+    X, y, _, X_test = series
+    values, lengths = _padded(X_test)
+    rnn = RNNEmbeddingTransformer(conv_filters=3, **TINY).fit(X, y)
+    assert rnn.module_.conv_filters == 3
+    onx = to_onnx(rnn, initial_types=rnn_onnx.input_types(rnn))
+    (embedding,) = session(onx).run(None, {"X": values, "lengths": lengths})
+    np.testing.assert_allclose(embedding, rnn.transform(X_test), atol=TOL, rtol=0)
 
 
 def test_equal_length_series_need_no_lengths(series):
