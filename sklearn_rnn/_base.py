@@ -357,6 +357,8 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
             "standardize": bool(self.standardize),
             "per_record": self.standardize == "auto",
             "pooling": self.pooling,
+            # The tagger has no front end.
+            "conv_filters": getattr(self, "conv_filters", 0),
         }
 
     def _continuing(self) -> bool:
@@ -526,7 +528,7 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
                 n_kernel_features=None
                 if getattr(encoder, "kernels_", None) is None
                 else encoder.kernels_.width,
-                **self._front_end(encoder, records),
+                **self._front_end(encoder, records, settings["conv_filters"]),
                 generator=torch.Generator().manual_seed(seed),
             )
         # Training-only settings may change between warm-started fits.
@@ -684,11 +686,10 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
         "pooling",
     )
 
-    def _front_end(self, encoder, records) -> dict:
+    def _front_end(self, encoder, records, filters: int) -> dict:
         """The module's convolutional front end (numeric series only): its
-        filters, their dilations spread up to the median training length
+        ``filters``, their dilations spread up to the median training length
         (in steps of the series, not of the patches), the patch."""
-        filters = getattr(self, "conv_filters", 0)
         if not filters or not len(records):  # the module decides where they apply
             return {}
         patch = int(getattr(encoder, "patch_size_", 1))
@@ -720,7 +721,7 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
             != settings.get(p, getattr(self, p))
         ]
         filters = front_filters(
-            getattr(self, "conv_filters", 0),
+            settings["conv_filters"],
             symbolic=module.symbolic,
             per_step=module.per_step,
         )

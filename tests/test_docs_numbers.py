@@ -246,8 +246,9 @@ def test_time_series_page_quotes_the_front_end_runs():
         for k in ("ridge", "lr")
     ]
     assert (
-        "with ``conv_filters=32`` (``suite_runs/pipelines_conv_filters.json``, "
-        f"the same three seeds) {means[0]:.3f} and {means[1]:.3f}"
+        f"``RidgeClassifierCV`` on the embeddings scores {means[0]:.3f} and "
+        f"``StandardScaler`` + ``LogisticRegression`` {means[1]:.3f} "
+        "(``suite_runs/pipelines_conv_filters.json``)"
     ) in text
     table = (STATIC / "network_alone.rst").read_text(encoding="utf-8")
     assert "With conv_filters=32, it is below" in table
@@ -260,6 +261,48 @@ def test_time_series_page_quotes_the_front_end_runs():
         f"fit time ({cost['PigCVP']:.0f}x on PigCVP's"
     ) in readme
     assert max(cost, key=cost.get) == "PigCVP"
+
+
+def test_time_series_page_quotes_the_transformers_front_end_runs():
+    import numpy as np
+
+    text = " ".join((ROOT / "docs" / "time_series.rst").read_text().split())
+    plain = [r for r in _suite_runs("pipelines.json") if r["pooling"] == "concat"]
+    filtered = _suite_runs("pipelines_conv_filters.json")
+    quality = _suite_runs("pipelines_conv_filters_quality.json")
+
+    def mean(runs, task, key):
+        return np.mean([r[key] for r in runs if r["task"] == task])
+
+    sets = sorted({r["task"] for r in filtered})
+    before = [np.mean([mean(plain, t, k) for t in sets]) for k in ("ridge", "lr")]
+    assert f"against {before[0]:.3f} and {before[1]:.3f} without the filters" in text
+    tasks = sorted({r["task"] for r in quality})
+    assert len(tasks) == 3
+    pairs = [
+        f"{np.mean([mean(plain, t, k) for t in tasks]):.3f} -> "
+        f"{np.mean([mean(quality, t, k) for t in tasks]):.3f}"
+        for k in ("ridge", "lr")
+    ]
+    assert f"{pairs[0]} and {pairs[1]}, most of it on sine-vs-square" in text
+    sine = [mean(runs, "sine-vs-square", "ridge") for runs in (plain, quality)]
+    assert f"sine-vs-square, {sine[0]:.3f} -> {sine[1]:.3f} with ridge" in text
+    ratio = np.median(
+        [mean(filtered, t, "fit_s") / mean(plain, t, "fit_s") for t in sets]
+    )
+    assert f"The fit takes a median {ratio:.1f}x as long" in text
+    # The regressor's network alone with and without the filters.
+    runs = _suite_runs("regressor_front_end.json")
+    lost = 0
+    for name in sorted({r[0] for r in runs}):
+
+        def score(model, name=name):
+            return np.mean([r[3] for r in runs if r[0] == name and r[1] == model])
+
+        lost += score("wide=False, conv_filters=32") < score("wide=False")
+    n_sets = len({r[0] for r in runs})
+    words = {4: "four", 7: "seven"}
+    assert f"lost with them on {words[lost]} of {words[n_sets]} sets" in text
 
 
 def test_defaults_log_quotes_the_front_end_width_runs():
