@@ -17,7 +17,9 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
+from skorch import NeuralNet
 
+from sklearn_rnn._data_parallel import active_engine, train_data_parallel
 from sklearn_rnn._devices import resolve_device
 from sklearn_rnn._encoding import SequenceEncoder
 from sklearn_rnn._fitting import (
@@ -156,6 +158,7 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
             StrOptions({"auto"}),
             None,
         ],
+        "n_workers": [Interval(Integral, 1, None, closed="left")],
         "inference_dtype": [StrOptions({"auto", "float32", "float64"})],
         "callbacks": [list, None],
         "verbose": ["verbose"],
@@ -202,6 +205,7 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
         warm_start=False,
         device="cpu",
         n_threads="auto",
+        n_workers=1,
         inference_dtype="auto",
         callbacks=None,
         verbose=0,
@@ -244,6 +248,7 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
         self.warm_start = warm_start
         self.device = device
         self.n_threads = n_threads
+        self.n_workers = n_workers
         self.inference_dtype = inference_dtype
         self.callbacks = callbacks
         self.verbose = verbose
@@ -274,7 +279,9 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
                     f"library's own callbacks ({', '.join(LIBRARY_CALLBACKS)}); "
                     "give yours another name."
                 )
-        return resolve_device(self.device)
+        device = resolve_device(self.device)
+        self._check_workers(device)
+        return device
 
     def _validate_X(
         self,
@@ -576,7 +583,7 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
                 if new_term and not network_first:
                     basis = _start_kernel_term(module, train_set, task, seed)
                 with _held_at_zero(module, network_first):
-                    net = train(module, train_set, valid_set, config)
+                    net = self._train(module, train_set, valid_set, config)
                 if module.n_kernel_features and not partial:
                     _refit_kernel_term(
                         module,
@@ -780,6 +787,42 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
         rows = min(len(records), INFERENCE_MAX_RECORDS)
         with torch_threads(self._threads(module, rows, module.V.device)):
             return run_module(module, records, output, dtype)
+
+    def _train(self, module, train_set, valid_set, config) -> NeuralNet:
+        """:func:`train` here, or in ``n_workers`` processes, each computing
+        its share of every batch (``_data_parallel``); either way ``module``
+        ends with the trained weights."""
+        if self.n_workers == 1:
+            return train(module, train_set, valid_set, config)
+        threads = self._threads(
+            module, -(-config.batch_size // self.n_workers), config.device
+        )
+        net = train_data_parallel(
+            train, self.n_workers, (module, train_set, valid_set, config), threads
+        )
+        # The first worker's network came back a copy: its weights go into
+        # this process's module, which the rest of the fit holds.
+        module.load_state_dict(net.module_.state_dict())
+        net.module_ = module
+        return net
+
+    def _check_workers(self, device) -> None:
+        """Refuse what data-parallel training cannot split, by name."""
+        if self.n_workers == 1:
+            return
+        if _FIT_MODES[self.fit_mode].per_record_updates:
+            raise ValueError(
+                f"fit_mode={self.fit_mode!r} updates after every record, which "
+                f"n_workers={self.n_workers} cannot split; use fit_mode="
+                "'minibatch', 'vectorized' or 'packed' to train on several workers."
+            )
+        if torch.device(device).type != "cpu":
+            raise ValueError(
+                f"n_workers={self.n_workers} trains on CPU worker processes "
+                f"(torch.distributed's gloo backend); device={self.device!r} is "
+                "not supported with several workers yet."
+            )
+        active_engine()  # a backend whose tasks run in other processes
 
     def _threads(self, module, batch_rows: int, device) -> int | None:
         """torch threads for ``module`` on ``device``, on batches of

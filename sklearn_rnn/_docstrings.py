@@ -219,6 +219,25 @@ n_threads : int, "auto" or None, default="auto"
     default for threads it starts later, also set for the duration): fits
     in several threads at once keep to their own counts.
 
+n_workers : int, default=1
+    Train one network on this many worker processes (data parallelism):
+    each holds a copy of the network and the training records, computes
+    the gradient of its share of every batch (``batch_size`` is the whole
+    batch), and the shares' gradients are summed (``torch.distributed``,
+    gloo) before every update, so the workers train the network a
+    one-process fit trains, to float32 rounding, with the same record
+    order, held-out split, weight average and early stopping. joblib's
+    active backend starts the workers: processes of this machine by
+    default (loky), the workers of a dask cluster under
+    ``joblib.parallel_config(backend="dask")``, Ray's under ``"ray"``;
+    ``n_threads`` threads each. The fitted model is an ordinary one
+    (pickle, ``clone``, ``predict`` in this process). CPU only, and not
+    with ``fit_mode="sgd"`` (an update per record). Dropout masks are
+    drawn per worker, so with dropout a fit differs from the one-process
+    fit as another seed's would. It pays where an update's work is large
+    beside the cost of summing the gradients (wide networks, large
+    batches; :ref:`data_parallel`).
+
 inference_dtype : {"auto", "float64", "float32"}, default="auto"
     Precision of ``predict``/``transform`` (training is float32). "auto" is
     float32 on every device; on the CPU a record's result is bitwise the same

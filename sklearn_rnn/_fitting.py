@@ -19,6 +19,7 @@ from skorch.dataset import Dataset
 from skorch.helper import predefined_split
 from torch import nn
 
+from sklearn_rnn._data_parallel import AllReduceGradients, Shard
 from sklearn_rnn._encoding import Records
 from sklearn_rnn._module import MatrixRNN
 from sklearn_rnn._row_updates import RowAdamW, RowAverage, RowGradients, clip_grad_norm
@@ -111,9 +112,13 @@ class SequenceBatch:
     lengths: np.ndarray  # stays on the CPU: the step plan is built from it
     weight: torch.Tensor  # of each output row (a record, or a step) in the loss
     features: torch.Tensor | None = None  # per record, for the wide term
+    # A worker's share of a batch (``_data_parallel``): the whole batch's
+    # records and weight, by which its loss is counted and divided.
+    whole_size: int | None = None
+    whole_weight: float | None = None
 
     def __len__(self) -> int:  # skorch records batch sizes with len()
-        return len(self.lengths)
+        return len(self.lengths) if self.whole_size is None else self.whole_size
 
 
 def batch_indices(lengths, batch_size, *, shuffle, bucket, rng) -> list[np.ndarray]:
@@ -152,10 +157,12 @@ class SequenceLoader:
         bucket=True,
         rng=None,
         device="cpu",
+        shard: Shard | None = None,
     ):
         self.dataset, self.batch_size = dataset, batch_size
         self.shuffle, self.bucket, self.device = shuffle, bucket, device
         self.rng = rng  # read only to shuffle: skorch's validation loader does not
+        self.shard = shard  # data-parallel training: this worker's share
 
     def __len__(self) -> int:
         return -(-len(self.dataset) // self.batch_size)
@@ -169,6 +176,14 @@ class SequenceLoader:
             bucket=self.bucket,
             rng=self.rng,
         ):
+            whole = {}
+            if self.shard is not None:
+                _, weight = ds.targets.rows(ds.records, idx, ds.sample_weight)
+                # Summed as the one-process loss sums it (float32).
+                whole_weight = torch.as_tensor(weight, dtype=torch.float32).sum()
+                whole_weight = whole_weight.to(self.device)
+                whole = {"whole_size": len(idx), "whole_weight": whole_weight}
+                idx = self.shard.of(idx)
             X, lengths = ds.records.left_padded(idx)
             y, weight = ds.targets.rows(ds.records, idx, ds.sample_weight)
             features = ds.records.features
@@ -179,6 +194,7 @@ class SequenceLoader:
                 None
                 if features is None
                 else torch.as_tensor(features[idx]).to(self.device),
+                **whole,
             )
             yield batch, torch.as_tensor(y).to(self.device)
 
@@ -197,8 +213,27 @@ class _SequenceNet(NeuralNet):
         else:
             per_row = self.criterion_(y_pred, y_true)  # class weights applied here
         weight = X.weight
+        total = weight.sum() if X.whole_weight is None else X.whole_weight
         # A batch whose rows all weigh 0 contributes nothing (not 0/0).
-        return (per_row * weight).sum() / weight.sum().clamp_min(1e-12)
+        return (per_row * weight).sum() / total.clamp_min(1e-12)
+
+
+class _ShardedSequenceNet(_SequenceNet):
+    """One worker of a data-parallel fit (``_data_parallel``): the loss of
+    its share of each batch, its gradients summed with the other workers'
+    by :class:`AllReduceGradients`, the whole batch's loss in the history."""
+
+    def train_step_single(self, batch, **fit_params):
+        self._set_training(True)
+        Xi, yi = batch
+        if len(Xi.lengths):
+            step = super().train_step_single(batch, **fit_params)
+        else:  # an empty share: no rows, no gradient (the sum adds zeros)
+            step = {"loss": torch.zeros((), device=Xi.weight.device), "y_pred": None}
+        # The share's loss, which AllReduceGradients turns into the whole
+        # batch's in place with the gradients (the history records it).
+        self.loss_slot_ = step["loss"].detach().clone()
+        return {"loss": self.loss_slot_, "y_pred": step["y_pred"]}
 
 
 class _ClipGradNorm(Callback):
@@ -428,13 +463,21 @@ def train(
     train_set: SequenceDataset,
     valid_set: SequenceDataset | None,
     config: TrainingConfig,
+    shard: Shard | None = None,
 ) -> NeuralNet:
-    """Train ``module`` in place with skorch and return the fitted net."""
+    """Train ``module`` in place with skorch and return the fitted net.
+
+    ``shard``: this process is one worker of a data-parallel fit
+    (``_data_parallel``), computing that share of every batch."""
     mode = _FIT_MODES[config.fit_mode]
     module.forward_mode = mode.forward_mode
     batch_size = 1 if mode.per_record_updates else config.batch_size
     rng = np.random.default_rng(config.seed)
+    verbose = config.verbose if shard is None or shard.rank == 0 else 0
     callbacks = [("divergence", _StopOnDivergence())]
+    if shard is not None:
+        # First: every later reader of the gradients sees the whole batch's.
+        callbacks.insert(0, ("all_reduce", AllReduceGradients()))
     if config.ema_decay is not None:
         # Listed before early stopping and user callbacks, so that at the end
         # of an epoch they all find the average in the module.
@@ -447,7 +490,7 @@ def train(
     # quiet at verbose=0 however builtins.print is replaced (Ray replaces it
     # with functions that do not pickle, and skorch's default sink, the print
     # of its import time, then printed on every fit).
-    sink = _print if config.verbose else _silent
+    sink = _print if verbose else _silent
     callbacks.append(
         (
             "stopping",
@@ -461,7 +504,7 @@ def train(
             ),
         )
     )
-    if config.verbose:
+    if verbose:
         callbacks.append(("progress", _Progress(config.max_iter, sink)))
         if sys.stdout.isatty() or _in_notebook():  # a bar through each epoch
             callbacks.append(("progress_bar", ProgressBar()))
@@ -470,7 +513,7 @@ def train(
         for i, cb in enumerate(config.callbacks)
     )
     rows = RowGradients() if config.row_updates and module.lookup_tables() else None
-    net = _SequenceNet(
+    net = (_SequenceNet if shard is None else _ShardedSequenceNet)(
         module,
         criterion=config.criterion,
         # Decoupled weight decay (AdamW): the decay does not pass through Adam's
@@ -499,13 +542,14 @@ def train(
         iterator_train__bucket=config.length_bucketing,
         iterator_train__rng=rng,
         iterator_train__device=config.device,
+        iterator_train__shard=shard,
         iterator_valid=SequenceLoader,
         iterator_valid__device=config.device,
         iterator_valid__batch_size=max(batch_size, 256),
         train_split=predefined_split(valid_set) if valid_set is not None else None,
         callbacks=callbacks,
         device=config.device,
-        verbose=config.verbose,
+        verbose=verbose,
         callbacks__print_log__sink=sink,
     )
     # Dropout masks come from a generator of the module's own, seeded here:

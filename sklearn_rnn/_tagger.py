@@ -79,6 +79,7 @@ class RNNSequenceTagger(BaseRNN):
         warm_start=False,
         device="cpu",
         n_threads="auto",
+        n_workers=1,
         inference_dtype="auto",
         callbacks=None,
         verbose=0,

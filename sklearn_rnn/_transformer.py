@@ -89,6 +89,7 @@ class RNNEmbeddingTransformer(
         warm_start=False,
         device="cpu",
         n_threads="auto",
+        n_workers=1,
         inference_dtype="auto",
         callbacks=None,
         verbose=0,
