@@ -182,20 +182,3 @@ def test_dask_workers_train_the_same_network():
     ):
         many = make(n_workers=2).fit(X, y)
     _assert_same_network(one, many)
-
-
-def test_ray_workers_train_the_same_network():
-    ray = pytest.importorskip("ray")
-    from ray.util.joblib import register_ray
-
-    X, y = _series(n=90, seed=6)
-    make = lambda **k: RNNSequenceClassifier(**EXACT, **k)  # noqa: E731
-    one = make().fit(X, y)
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
-    try:
-        register_ray()
-        with joblib.parallel_config(backend="ray"):
-            many = make(n_workers=2).fit(X, y)
-    finally:
-        ray.shutdown()
-    _assert_same_network(one, many)

@@ -81,3 +81,23 @@ def test_a_search_that_loses_a_worker_fails_clearly(local_ray):
     assert isinstance(error, ray.exceptions.RayActorError)
     assert "actor died unexpectedly" in str(error)
     assert not hasattr(search, "cv_results_")
+
+
+def test_ray_workers_train_the_network_one_process_trains(local_ray):
+    # n_workers through Ray's joblib backend (tests/test_data_parallel.py
+    # has the other engines): parameters to float32 rounding, dropout off.
+    import joblib
+
+    rng = np.random.default_rng(6)
+    X = rng.normal(size=(90, 30))
+    y = (X[:, -5:].mean(1) > 0).astype(int)
+    params = dict(dropout=0.0, hidden_size=8, max_iter=3, random_state=0, n_threads=1)
+    one = RNNSequenceClassifier(**params).fit(X, y)
+    with joblib.parallel_config(backend="ray"):
+        many = RNNSequenceClassifier(n_workers=2, **params).fit(X, y)
+    for (name, a), (_, b) in zip(
+        one.module_.named_parameters(), many.module_.named_parameters()
+    ):
+        np.testing.assert_allclose(
+            b.detach().numpy(), a.detach().numpy(), atol=5e-5, rtol=1e-4, err_msg=name
+        )
