@@ -170,11 +170,11 @@ class AllReduceGradients(Callback):
         for p, n_reached in zip(params, flat[1 : 1 + len(params)].tolist()):
             n = p.numel()
             if n_reached:
-                values = flat[offset : offset + n].view_as(p).to(p.dtype)
                 if p.grad is None:
-                    p.grad = values.clone()
-                else:
-                    p.grad.copy_(values)
+                    # In the parameter's own layout (U is stored column-major):
+                    # the fused optimizer reads gradient and parameter alike.
+                    p.grad = torch.empty_like(p)
+                p.grad.copy_(flat[offset : offset + n].view(p.shape))
             offset += n
 
 
