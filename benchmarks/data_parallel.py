@@ -170,14 +170,16 @@ def main(argv=None) -> int:
         if args.markdown:
             Path(args.markdown).write_text(text + "\n", encoding="utf-8")
         return 0
+    from machine import cpu_name
+
     lines = [
         f"RNNSequenceClassifier, {args.records:,} training sequences, "
         f"{args.epochs} epochs, one torch thread per process; the workers' "
-        "start included. Numbers: wide=False.",
+        f"start included; numbers with wide=False (CPU: {cpu_name()}).",
         "",
-        "| input | batch | hidden | 1 process (s) | 2 workers (s) | speed-up | "
-        "accuracy, 1 / 2 |",
-        "|---|---|---|---|---|---|---|",
+        "| input, units, batch | seconds: 1 process / 2 workers | speed-up | "
+        "held-out accuracy |",
+        "|---|---|---|---|",
     ]
     for kind, batch, hidden, extra in ROWS:
         if kind not in args.kinds:
@@ -186,7 +188,7 @@ def main(argv=None) -> int:
             kind, args.records, args.epochs, batch, hidden, extra
         )
         lines.append(
-            f"| {kind} | {batch} | {hidden} | {one:.1f} | {two:.1f} | "
+            f"| {kind}, {hidden}, {batch} | {one:.1f} / {two:.1f} | "
             f"{one / two:.2f}x | {acc1:.3f} / {acc2:.3f} |"
         )
     text = "\n".join(lines)

@@ -358,16 +358,12 @@ def test_defaults_log_quotes_the_filters_beside_the_wide_term():
 
 def test_scaling_out_quotes_the_data_parallel_runs():
     text = " ".join((ROOT / "docs" / "scaling_out.rst").read_text().split())
-    measured = {}
-    for line in (STATIC / "data_parallel.md").read_text().splitlines():
-        cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        if line.startswith("| ") and cells[0] in ("text", "numbers"):
-            measured[cells[0], cells[1], cells[2]] = cells[5]
+    measured = {k: v[1] for k, v in markdown_rows("data_parallel.md").items()}
     assert (
-        f"(text: {measured['text', '64', '64']} at its batch of 64, "
-        f"{measured['text', '256', '64']} at 256)"
+        f"(text: {measured['text, 64, 64']} at its batch of 64, "
+        f"{measured['text, 64, 256']} at 256)"
     ) in text
-    assert f"(256 units, batch 256: {measured['numbers', '256', '256']})" in text
+    assert f"(256 units, batch 256: {measured['numbers, 256, 256']})" in text
     model = markdown_rows("data_parallel_model.md")
     slow, fast = model["10 Gb/s"], model["100 Gb/s"]
     assert f"eight give {slow[1]} on a 10 Gb/s link and {fast[1]} on 100 Gb/s" in text
