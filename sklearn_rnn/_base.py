@@ -822,7 +822,7 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
                 f"(torch.distributed's gloo backend); device={self.device!r} is "
                 "not supported with several workers yet."
             )
-        active_engine()  # a backend whose tasks run in other processes
+        active_engine(self.n_workers)  # runs that many processes at once
 
     def _threads(self, module, batch_rows: int, device) -> int | None:
         """torch threads for ``module`` on ``device``, on batches of

@@ -55,19 +55,27 @@ class Shard:
         return np.array_split(batch, self.world)[self.rank]
 
 
-def active_engine() -> str:
-    """The name of joblib's active backend, if its tasks run in processes;
-    a ValueError naming it otherwise."""
+def active_engine(n_workers: int) -> str:
+    """The name of joblib's active backend, if its tasks run in processes
+    and it runs ``n_workers`` of them at once (the workers wait for each
+    other: fewer would wait forever); a ValueError naming it otherwise."""
     from joblib.parallel import get_active_backend
 
     backend, _ = get_active_backend()
     name = PROCESS_BACKENDS.get(type(backend).__name__)
     if name is None:
         raise ValueError(
-            f"n_workers > 1 trains in worker processes, but joblib's active "
-            f"backend ({type(backend).__name__}) runs tasks in this process. "
-            "Use the default backend (loky: processes of this machine), or "
-            "joblib.parallel_config(backend='dask' or 'ray')."
+            f"n_workers={n_workers} trains in worker processes, but joblib's "
+            f"active backend ({type(backend).__name__}) runs tasks in this "
+            "process. Use the default backend (loky: processes of this "
+            "machine), or joblib.parallel_config(backend='dask' or 'ray')."
+        )
+    slots = backend.effective_n_jobs(n_workers)
+    if slots < n_workers:
+        raise ValueError(
+            f"n_workers={n_workers} trains on that many worker processes at "
+            f"once, but joblib's {name} backend runs {slots} task(s) at once "
+            "(its workers' threads or CPUs). Lower n_workers or add workers."
         )
     return name
 
@@ -87,7 +95,7 @@ def train_data_parallel(train_fn, n_workers: int, args: tuple, threads):
     ``threads``: torch threads per worker (None: the worker's default)."""
     from joblib import Parallel, delayed
 
-    engine = active_engine()
+    engine = active_engine(n_workers)
     host = _store_host(engine)
     # The calling process hosts the store, so no worker has to be reachable
     # by the others before they meet; port 0: any free one.

@@ -188,3 +188,18 @@ def test_dask_workers_train_the_same_network():
     ):
         many = make(n_workers=2).fit(X, y)
     _assert_same_network(one, many)
+
+
+def test_a_cluster_with_too_few_slots_is_refused_at_once():
+    # Two workers that wait for each other on one slot would wait forever.
+    distributed = pytest.importorskip("distributed")
+    X, y = _series(n=20)
+    with (
+        distributed.LocalCluster(
+            n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster),
+        joblib.parallel_config(backend="dask"),
+    ):
+        with pytest.raises(ValueError, match="dask backend runs 1 task"):
+            RNNSequenceClassifier(**EXACT, n_workers=2).fit(X, y)
