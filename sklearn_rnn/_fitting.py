@@ -115,7 +115,7 @@ class SequenceBatch:
     # A worker's share of a batch (``_data_parallel``): the whole batch's
     # records and weight, by which its loss is counted and divided.
     whole_size: int | None = None
-    whole_weight: float | None = None
+    whole_weight: torch.Tensor | None = None
 
     def __len__(self) -> int:  # skorch records batch sizes with len()
         return len(self.lengths) if self.whole_size is None else self.whole_size
@@ -576,6 +576,7 @@ def train(
     finally:
         module.dropout_generator = None  # not part of the fitted model
         module.row_gradients = None
+        net.__dict__.pop("loss_slot_", None)  # a worker's last loss share
         # The validation records must not travel with the fitted model.
         net.train_split = None
     # The last update may have produced non-finite weights after a finite loss.
