@@ -23,6 +23,7 @@ bytes. Knows nothing of scikit-learn.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from itertools import combinations
 
@@ -284,14 +285,51 @@ def _count_above(conv: torch.Tensor, biases: np.ndarray) -> torch.Tensor:
     """``(n, 84, n_biases)``: how many steps of ``conv`` ``(n, 84, steps)``
     exceed each of their kernel's biases (``(84, n_biases)``).
 
-    One ``(n, 84, steps)`` comparison a bias, its True values counted by
+    Compiled by numba where it is installed (the ``fast`` extra): 4-5x
+    faster than numpy on the suite's shapes, as it makes no ``(n, 84,
+    steps)`` temporary a bias. Otherwise numpy. The counts are the same
+    integers either way (tested)."""
+    values = conv.numpy()
+    biases = np.ascontiguousarray(biases, dtype=values.dtype)
+    compiled = _compiled_counter()
+    if compiled is not None:
+        return torch.from_numpy(compiled(np.ascontiguousarray(values), biases))
+    return torch.from_numpy(_count_above_numpy(values, biases))
+
+
+def _count_above_numpy(values: np.ndarray, biases: np.ndarray) -> np.ndarray:
+    """One ``(n, 84, steps)`` comparison a bias, its True values counted by
     numpy: 4x faster than torch's sum over a bool tensor (which converts it
     to numbers first), and faster than searching the biases in the sorted
     outputs even with 119 biases on series of 12 steps (one thread, the
-    chunks ``proportions_positive`` makes). Counts are exact either way."""
-    values = conv.numpy()
-    biases = np.asarray(biases, dtype=values.dtype)
+    chunks ``proportions_positive`` makes)."""
     counts = np.empty((values.shape[0], *biases.shape), dtype=np.float32)
     for b in range(biases.shape[1]):
         counts[:, :, b] = (values > biases[:, b, None]).sum(2, dtype=np.int32)
-    return torch.from_numpy(counts)
+    return counts
+
+
+def _count_above_loops(values, biases):
+    """The counts as plain loops, for numba to compile."""
+    n, kernels, steps = values.shape
+    counts = np.empty((n, kernels, biases.shape[1]), dtype=np.float32)
+    for i in range(n):
+        for k in range(kernels):
+            for b in range(biases.shape[1]):
+                threshold = biases[k, b]
+                above = 0
+                for t in range(steps):
+                    above += values[i, k, t] > threshold
+                counts[i, k, b] = above
+    return counts
+
+
+@functools.cache
+def _compiled_counter():
+    """``_count_above_loops`` compiled by numba (once per process, on first
+    use), or None where numba is not installed."""
+    try:
+        import numba
+    except ImportError:
+        return None
+    return numba.njit(nogil=True)(_count_above_loops)

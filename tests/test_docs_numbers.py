@@ -370,3 +370,21 @@ def test_scaling_out_quotes_the_data_parallel_runs():
     assert f"64 already less ({slow[2]}, {fast[2]}:" in text
     assert f"512 are slower than one process ({slow[3]})" in text
     assert slow[3] == fast[3]
+
+
+def test_the_pages_quote_the_cost_with_numba():
+    fit, predict = re.search(
+        r"fit time ([\d.]+)x, predict time ([\d.]+)x",
+        (STATIC / "cost_numba.md").read_text(encoding="utf-8"),
+    ).groups()
+    page = " ".join((ROOT / "docs" / "time_series.rst").read_text().split())
+    assert f"predict takes {predict} times MiniRocket's and a fit {fit} times" in page
+    readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    assert f"predict takes {predict}x and a fit {fit}x" in readme
+    performance = " ".join((ROOT / "docs" / "performance.rst").read_text().split())
+    assert f"takes {predict} times MiniRocket's" in performance
+    without = re.search(
+        r"predict time ([\d.]+)x", (STATIC / "suite.rst").read_text(encoding="utf-8")
+    ).group(1)
+    changelog = " ".join((ROOT / "docs" / "changelog.rst").read_text().split())
+    assert f"takes {predict}x MiniRocket's time instead of {without}x" in changelog

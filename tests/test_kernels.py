@@ -213,3 +213,25 @@ def test_the_fit_returns_the_training_features_transform_gives(ragged):
         r.values, r.lengths, r.offsets, 500, np.random.default_rng(0)
     )
     assert_array_equal(features, plan.transform(r.values, r.lengths, r.offsets))
+
+
+def test_the_compiled_counter_counts_as_numpy():
+    # Ties (a step equal to a bias) and pad steps (-inf) included; the same
+    # integers from numpy, the loops numba compiles, and numba's build.
+    from sklearn_rnn._kernels import (
+        _compiled_counter,
+        _count_above_loops,
+        _count_above_numpy,
+    )
+
+    rng = np.random.default_rng(0)
+    values = rng.normal(size=(3, 84, 17)).astype(np.float32)
+    biases = rng.normal(size=(84, 5)).astype(np.float32)
+    values[0, :, :4] = -np.inf
+    values[1, :, 3] = biases[:, 2]
+    expected = _count_above_numpy(values, biases)
+    np.testing.assert_array_equal(_count_above_loops(values, biases), expected)
+    compiled = _compiled_counter()
+    if compiled is None:
+        pytest.skip("numba is not installed (the fast extra)")
+    np.testing.assert_array_equal(compiled(values, biases), expected)
