@@ -246,10 +246,12 @@ inference_dtype : {"auto", "float64", "float32"}, default="auto"
 
 callbacks : list of skorch callbacks or None, default=None
     Extra skorch callbacks (or ``(name, callback)`` tuples) for the training loop.
-    They run after the library's own, which are named "divergence" (stops
-    on a non-finite loss), "averaging" (``ema_decay``), "clip"
-    (``clip_grad_norm``), "stopping" (early stopping), "progress" and
-    "progress_bar" (``verbose``); those names are taken. A callback without a name is called ``user_<i>``, ``i`` its
+    They run after the library's own, which are named "all_reduce"
+    (``n_workers``), "divergence" (stops on a non-finite loss), "averaging"
+    (``ema_decay``), "clip" (``clip_grad_norm``), "stopping" (early
+    stopping), "progress" and "progress_bar" (``verbose``); those names are
+    taken. With ``n_workers`` above 1 they run in every worker (they must
+    pickle). A callback without a name is called ``user_<i>``, ``i`` its
     position in the list. After fit all of them are in ``net_.callbacks_``.
 
 verbose : int, default=0

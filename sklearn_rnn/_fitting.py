@@ -60,6 +60,7 @@ _BUCKET_CHUNK_BATCHES = 50
 # The names of the library's own callbacks in ``net_.callbacks_`` (documented
 # with the ``callbacks`` parameter); a user callback may not take one.
 LIBRARY_CALLBACKS = (
+    "all_reduce",
     "divergence",
     "averaging",
     "clip",

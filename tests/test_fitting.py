@@ -448,7 +448,7 @@ def test_library_callbacks_have_their_documented_names(language_words):
             best_loss, best_epoch = loss, epoch
     assert names["stopping"].best_epoch_ == best_epoch < clf.n_iter_
     proba = clf.predict_proba(X)
-    taken = "divergence, averaging, clip, stopping, progress, progress_bar"
+    taken = "all_reduce, divergence, averaging, clip, stopping, progress, progress_bar"
     for name in taken.split(", "):
         clf.set_params(callbacks=[("mine", CountSteps()), (name, CountSteps())])
         message = (
