@@ -40,6 +40,8 @@ PROCESS_BACKENDS = {
     "DaskDistributedBackend": "dask",
     "RayBackend": "ray",
 }
+# Those whose workers are processes of this machine.
+LOCAL_ENGINES = ("loky", "multiprocessing")
 # How long a worker waits for the others to join, and for a collective.
 RENDEZVOUS_TIMEOUT = timedelta(minutes=5)
 
@@ -84,7 +86,7 @@ def _store_host(engine: str) -> str:
     """Where workers reach the calling process: this machine's loopback for
     local processes, else ``MASTER_ADDR`` (torch's name for it) or the
     address this host's name resolves to."""
-    if engine in ("loky", "multiprocessing"):
+    if engine in LOCAL_ENGINES:
         return "127.0.0.1"
     return os.environ.get("MASTER_ADDR") or socket.gethostbyname(socket.gethostname())
 
@@ -122,7 +124,7 @@ def _worker(train_fn, args, rank, world, host, port, threads, engine):
     store = dist.TCPStore(host, port, is_master=False, timeout=RENDEZVOUS_TIMEOUT)
     # Gloo's sockets reach the other local workers over the loopback
     # device, whatever interface this host's name resolves to.
-    if engine in ("loky", "multiprocessing"):
+    if engine in LOCAL_ENGINES:
         os.environ.setdefault("GLOO_SOCKET_IFNAME", _loopback_interface())
     dist.init_process_group(
         "gloo", store=store, rank=rank, world_size=world, timeout=RENDEZVOUS_TIMEOUT

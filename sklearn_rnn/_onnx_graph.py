@@ -27,6 +27,7 @@ from typing import Protocol
 
 import numpy as np
 
+from sklearn_rnn._module import CONV_LENGTH, front_stride
 from sklearn_rnn._pooling import POOLED_PARTS
 
 # What pads the token matrix. It can never be a token: tokens of the character
@@ -432,8 +433,8 @@ def _numeric_steps(graph, cfg: dict, x: str, lengths: str, params: dict):
 def _front_end(graph, cfg: dict, params: dict, series: str, patches: str, size):
     """The convolutional front end's columns (``MatrixRNN._read_front_end``):
     per dilation, ``[N, P, filters]`` means and then maxima over each patch
-    of the filters' ReLU outputs, read every ``max(1, min(dilation, size //
-    8))`` steps. ``series`` ``[N, P * size, C]`` is the patched steps, which
+    of the filters' ReLU outputs, read every ``front_stride`` steps.
+    ``series`` ``[N, P * size, C]`` is the patched steps, which
     records fill up to ``patches * size``; steps past that read as zeros,
     as beyond a record alone. ONNX's ``Conv`` runs every step and a strided
     ``Slice`` keeps the ones read."""
@@ -443,6 +444,7 @@ def _front_end(graph, cfg: dict, params: dict, series: str, patches: str, size):
     channels_first = graph.op("Transpose", [series], perm=[0, 2, 1])
     parts = []
     for i, dilation in enumerate(cfg["conv_dilations"]):
+        reach = (CONV_LENGTH // 2) * int(dilation)
         maps = graph.op(
             "Relu",
             [
@@ -454,14 +456,14 @@ def _front_end(graph, cfg: dict, params: dict, series: str, patches: str, size):
                         graph.const(params[f"front_bias_{i}"].astype(np.float32)),
                     ],
                     dilations=[int(dilation)],
-                    pads=[4 * int(dilation), 4 * int(dilation)],
+                    pads=[reach, reach],
                 )
             ],
         )  # [N, filters, P * size]
         by_patch = graph.op(  # [N, filters, P, size]
             "Reshape", [maps, int_([0, 0, -1, size])]
         )
-        stride = max(1, min(int(dilation), size // 8))
+        stride = front_stride(int(dilation), size)
         read = graph.op(
             "Slice", [by_patch, int_([0]), int_([size]), int_([3]), int_([stride])]
         )

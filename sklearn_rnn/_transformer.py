@@ -176,7 +176,8 @@ class RNNEmbeddingTransformer(
         # model, which trains for many more updates (LR on the surnames' 0.593
         # -> 0.584, sine-vs-square 0.856 -> 0.841 with it).
         settings = super()._fit_settings(y)
-        language_model = self._objective(y) == "next"
+        objective = self._objective(y)
+        language_model = objective == "next"
         auto = {
             "ngram_range": (1, 1) if language_model else (1, 2),
             "recurrent_dropout": 0.25
@@ -208,7 +209,7 @@ class RNNEmbeddingTransformer(
             # network alone gained on three of seven sets and lost most on
             # the small forecasting sets (suite_runs/regressor_front_end.json).
             # Symbols and objective="next" never read filters.
-            "conv_filters": 32 if self._objective(y) == "classification" else 0,
+            "conv_filters": 32 if objective == "classification" else 0,
         }
         settings = {
             name: auto[name] if value == "auto" else value

@@ -3,6 +3,7 @@ computing its share of every batch, train the network a one-process fit
 trains. With dropout off, the parameters agree to float32 rounding."""
 
 import pickle
+from contextlib import contextmanager
 
 import joblib
 import numpy as np
@@ -174,32 +175,35 @@ def test_bad_worker_counts_are_refused(bad):
         RNNSequenceClassifier(n_workers=bad).fit(X, y)
 
 
-def test_dask_workers_train_the_same_network():
+@contextmanager
+def _dask_backend(workers: int):
+    """joblib's dask backend on a LocalCluster of single-threaded processes."""
     distributed = pytest.importorskip("distributed")
-    X, y = _series(n=90, seed=5)
-    make = lambda **k: RNNSequenceClassifier(**EXACT, **k)  # noqa: E731
-    one = make().fit(X, y)
     with (
         distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
         ) as cluster,
         distributed.Client(cluster),
         joblib.parallel_config(backend="dask"),
     ):
+        yield
+
+
+def test_dask_workers_train_the_same_network():
+    X, y = _series(n=90, seed=5)
+    make = lambda **k: RNNSequenceClassifier(**EXACT, **k)  # noqa: E731
+    one = make().fit(X, y)
+    with _dask_backend(2):
         many = make(n_workers=2).fit(X, y)
     _assert_same_network(one, many)
 
 
 def test_a_cluster_with_too_few_slots_is_refused_at_once():
     # Two workers that wait for each other on one slot would wait forever.
-    distributed = pytest.importorskip("distributed")
     X, y = _series(n=20)
-    with (
-        distributed.LocalCluster(
-            n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None
-        ) as cluster,
-        distributed.Client(cluster),
-        joblib.parallel_config(backend="dask"),
-    ):
+    with _dask_backend(1):
         with pytest.raises(ValueError, match="dask backend runs 1 task"):
             RNNSequenceClassifier(**EXACT, n_workers=2).fit(X, y)
