@@ -392,3 +392,52 @@ def test_the_pages_quote_the_cost_with_numba():
     )
     changelog = " ".join((ROOT / "docs" / "changelog.rst").read_text().split())
     assert f"takes {predict}x MiniRocket's time instead of {without}x" in changelog
+
+
+def test_transformer_docstring_quotes_the_pipeline_runs():
+    """The transformer's Notes give the pipeline route's means of the
+    results file and the classifier defaults' mean of the suite's page."""
+    import numpy as np
+
+    from sklearn_rnn import RNNEmbeddingTransformer
+
+    notes = " ".join(RNNEmbeddingTransformer.__doc__.split("Notes", 1)[1].split())
+    pipelines = _suite_runs("pipelines_conv_filters.json")
+    tasks = sorted({r["task"] for r in pipelines})
+    ridge, lr = (
+        np.mean([np.mean([r[k] for r in pipelines if r["task"] == t]) for t in tasks])
+        for k in ("ridge", "lr")
+    )
+    assert len(tasks) == 16
+    assert f"on them scores {ridge:.3f}" in notes
+    assert f"``LogisticRegression`` {lr:.3f} in mean accuracy" in notes
+    summary = (STATIC / "probabilities.rst").read_text(encoding="utf-8")
+    defaults = re.search(r"^defaults: mean accuracy (0\.\d{3})", summary, re.M)
+    assert f"against {defaults.group(1)} for the classifier's defaults" in notes
+
+
+def test_performance_page_quotes_the_pooling_cost_run():
+    import json
+
+    run = json.loads((STATIC / "suite_runs" / "pooling_cost.json").read_text())
+    rows = {r["setting"]: r for r in run["rows"]}
+    defaults, parr = "surnames, defaults", "surnames, Parr's network"
+
+    def ratio(setting, variant="concat"):
+        return f"{rows[setting][variant] / rows[setting]['last']:.2f}x"
+
+    text = " ".join((ROOT / "docs" / "performance.rst").read_text().split())
+    assert (
+        f'concat costs {ratio(defaults)} the epoch of ``"last"`` on '
+        f"the bundled surnames and {ratio('waves, defaults')} on 1,000 ragged waves"
+    ) in text
+    assert f"no wide term), whose steps are cheap, {ratio(parr)}." in text
+    torch_way = [ratio(s, "concat, torch's backward") for s in (defaults, parr)]
+    assert f"({torch_way[0]} and {torch_way[1]} that way, in the same run)" in text
+    table = markdown_rows("pooling_cost.md")
+    assert table[parr][2] == ratio(parr)
+    changelog = " ".join((ROOT / "docs" / "changelog.rst").read_text().split())
+    assert (
+        f'costs {ratio(defaults)} that of ``pooling="last"`` instead of '
+        f"{torch_way[0]}, Parr's network's {ratio(parr)} instead of {torch_way[1]}"
+    ) in changelog
