@@ -58,7 +58,7 @@ def run_module(module, records: Records, output: str, dtype=np.float64) -> np.nd
     if output == "embed":
         fn, width = module.embed, module.embedding_size
     elif output == "steps":
-        fn, width = module.embed_steps, module.embedding_size
+        fn, width = module.embed_steps, module.step_size
     else:
         fn, width = module, module.n_outputs
     # Written batch by batch straight into the caller's dtype: no second

@@ -416,8 +416,12 @@ class MatrixRNN(nn.Module):
                     self.register_parameter(
                         "b_h" + suffix, nn.Parameter(torch.empty(gated))
                     )
-        self.embedding_size = hidden_size * self.directions * len(POOLED_PARTS[pooling])
-        self.V = nn.Parameter(torch.empty(n_outputs, self.embedding_size))
+        # A step's state (every direction side by side), and a record's
+        # embedding: its pooled states. A per-step head reads the former.
+        self.step_size = hidden_size * self.directions
+        self.embedding_size = self.step_size * len(POOLED_PARTS[pooling])
+        head_width = self.step_size if per_step else self.embedding_size
+        self.V = nn.Parameter(torch.empty(n_outputs, head_width))
         self.c = nn.Parameter(torch.empty(n_outputs))
         self.wide = wide and symbolic and not per_step
         self.n_wide_inputs = n_wide_inputs if self.wide else None
@@ -623,7 +627,9 @@ class MatrixRNN(nn.Module):
         lengths = np.asarray(lengths, dtype=np.int64)
         X = self._read_front_end(self._step_symbols(X))
         if self.forward_mode == "loop":
-            return self._one_record_at_a_time(self._embed_vectorized, X, lengths)
+            return self._one_record_at_a_time(
+                self._embed_vectorized, X, lengths, self.embedding_size
+            )
         if self.forward_mode == "packed":
             return embed_packed(self, X, lengths)
         return self._embed_vectorized(X, lengths)
@@ -636,7 +642,9 @@ class MatrixRNN(nn.Module):
         lengths = np.asarray(lengths, dtype=np.int64)
         X = self._step_symbols(X)
         if self.forward_mode == "loop":
-            return self._one_record_at_a_time(self._steps_vectorized, X, lengths)
+            return self._one_record_at_a_time(
+                self._steps_vectorized, X, lengths, self.step_size
+            )
         if self.forward_mode == "packed":
             return embed_packed(self, X, lengths, per_step=True)
         return self._steps_vectorized(X, lengths)
@@ -679,10 +687,11 @@ class MatrixRNN(nn.Module):
             parts += [maps.mean(2), maps.amax(2)]
         return torch.cat(parts, dim=2)
 
-    def _one_record_at_a_time(self, fn, X, lengths):
-        """Parr's per-record loop (sgd / minibatch): ``fn`` on each record alone."""
+    def _one_record_at_a_time(self, fn, X, lengths, width):
+        """Parr's per-record loop (sgd / minibatch): ``fn`` on each record alone
+        (``width``: its output's)."""
         if not len(lengths):
-            return X.new_zeros((0, self.embedding_size), dtype=self.V.dtype)
+            return X.new_zeros((0, width), dtype=self.V.dtype)
         n_cols = X.shape[1]
         return torch.cat(
             [

@@ -89,7 +89,8 @@ def embed_packed(
     by record) through torch's fused kernels, from Parr's left-padded batch."""
     n_records, device = len(lengths), module.V.device
     started = np.flatnonzero(lengths > 0)  # torch's kernels refuse empty records
-    out = module.V.new_zeros((0 if per_step else n_records, module.embedding_size))
+    width = module.step_size if per_step else module.embedding_size
+    out = module.V.new_zeros((0 if per_step else n_records, width))
     if len(started) == 0:
         return out
     sub_len = lengths[started]

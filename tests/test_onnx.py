@@ -109,6 +109,7 @@ def test_strings_as_a_column(names):
     [
         ({}, False),  # objective="next": a per-step head, pooled embedding
         ({"cell": "lstm", "pooling": "mean"}, False),
+        ({"pooling": "concat"}, False),  # the next-step head reads one state
         ({"bidirectional": True, "pooling": "concat"}, True),
     ],
 )

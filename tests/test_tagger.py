@@ -98,6 +98,18 @@ def test_only_seen_tags_are_predicted_and_empty_records_are_valid(fitted):
     assert refit.predict([[]])[0] == []
 
 
+@pytest.mark.parametrize("pooling", ["mean", "max", "concat"])
+def test_pooling_has_no_effect_on_tagging(pooling):
+    """Check the documented promise: the head reads every step's state, so
+    any pooling trains and predicts what the default does."""
+    X, y = tiny_corpus(20)
+    params = dict(TAGGER, max_iter=3)
+    expected = RNNSequenceTagger(**params).fit(X, y).predict_proba(X)
+    got = RNNSequenceTagger(**params, pooling=pooling).fit(X, y).predict_proba(X)
+    for a, b in zip(got, expected):
+        np.testing.assert_array_equal(a, b)
+
+
 def test_loss_is_the_mean_over_real_steps_only():
     """Check the masked loss: the training loss equals the per-step cross-entropy
     averaged over real steps, computed record by record without padding."""

@@ -161,6 +161,28 @@ def test_numeric_next_step_objective():
         RNNEmbeddingTransformer(max_iter=1).fit([np.array([1.0]), np.array([2.0])])
 
 
+@pytest.mark.parametrize("kind", ["text", "series"])
+def test_language_model_embeds_with_every_pooling(kind, cat_words):
+    """Check that objective="next" trains the same network whatever the
+    pooling (its head reads every step's state), and that the embedding is
+    the chosen pooling of it: concat's first block is the final state."""
+    if kind == "text":
+        X, _ = cat_words
+    else:
+        X = np.random.default_rng(0).normal(size=(8, 12, 2))
+    embeddings = {
+        pooling: RNNEmbeddingTransformer(
+            hidden_size=4, pooling=pooling, max_iter=3, random_state=0
+        ).fit_transform(X)
+        for pooling in ("last", "mean", "max", "concat")
+    }
+    assert embeddings["concat"].shape == (len(X), 12)
+    np.testing.assert_array_equal(
+        embeddings["concat"],
+        np.hstack([embeddings[p] for p in ("last", "mean", "max")]),
+    )
+
+
 def test_next_objective_refuses_a_backward_reader(language_words):
     """Check that objective="next" with bidirectional=True is refused: the
     backward direction has already read the step it should predict."""
