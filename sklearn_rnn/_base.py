@@ -368,6 +368,12 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
             "conv_filters": getattr(self, "conv_filters", 0),
         }
 
+    def _settings_for_kind(self, settings: dict, symbolic: bool) -> dict:
+        """``settings`` with what "auto" resolves by the input's kind
+        (symbols or numbers), known once ``X`` is validated (the transformer's
+        pooling without labels)."""
+        return settings
+
     def _continuing(self) -> bool:
         return self.warm_start and hasattr(self, "module_")
 
@@ -443,6 +449,7 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
         continuing = self._continuing() or (partial and hasattr(self, "module_"))
         settings = self._fit_settings(y)
         if continuing:
+            settings = self._settings_for_kind(settings, self.module_.symbolic)
             # The task first: another objective also resolves "auto" settings
             # differently, and its own error says more than the changed list.
             task = self._make_task(y, symbolic=self.module_.symbolic)
@@ -482,6 +489,7 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
                 records = encoder.fit_scaling(records, sample_weight, seed)
             if not continuing:  # else built above; reset=False kept the kind
                 task = self._make_task(y, symbolic=kind in SYMBOLIC_KINDS)
+                settings = self._settings_for_kind(settings, kind in SYMBOLIC_KINDS)
             if task.kind == "next" and self.bidirectional:
                 raise ValueError(
                     "objective='next' predicts each step from the steps before it; "

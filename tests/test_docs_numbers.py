@@ -441,3 +441,83 @@ def test_performance_page_quotes_the_pooling_cost_run():
         f'costs {ratio(defaults)} that of ``pooling="last"`` instead of '
         f"{torch_way[0]}, Parr's network's {ratio(parr)} instead of {torch_way[1]}"
     ) in changelog
+
+
+def test_quality_table_row_of_the_numeric_language_model_is_its_rerun():
+    """The spliced row of quality.rst is the rerun's results file, cell by
+    cell (scores, then fit seconds)."""
+    task = "sine-vs-square, no labels: LR"
+    rerun = markdown_rows("suite_runs/quality_sine_no_labels.md")[task]
+    lines = (STATIC / "quality.rst").read_text(encoding="utf-8").splitlines()
+    starts = [i for i, line in enumerate(lines) if line.strip() == f"* - {task}"]
+    assert len(starts) == 2
+    shown = [
+        [lines[i + 1 + j].strip().removeprefix("- ") for j in range(len(rerun))]
+        for i in starts
+    ]
+    scores = [re.sub(r" \([\d.]+ s\)$", "", c) for c in rerun]
+    seconds = [
+        m.group(1) if (m := re.search(r"\(([\d.]+) s\)$", c)) else c for c in rerun
+    ]
+    assert shown == [scores, seconds]
+
+
+def test_unlabelled_series_embeddings_are_quoted_from_their_runs():
+    """README, time-series page and changelog give the means of
+    benchmarks/unsupervised.py's results files; the table included in the
+    page is their rendering."""
+    import numpy as np
+
+    runs = _suite_runs("unsupervised_series.json") + _suite_runs(
+        "unsupervised_series_long.json"
+    )
+    sets = list(dict.fromkeys(r["set"] for r in runs))
+    assert len(sets) == 16
+
+    def score(name, column):
+        return np.mean([r[column] for r in runs if r["set"] == name])
+
+    def mean(column):
+        return f"{np.mean([score(s, column) for s in sets]):.3f}"
+
+    last, concat = mean("RNN, last"), mean("RNN, concat")
+    stats, rocket = mean("stats"), mean("MiniRocket")
+    page = " ".join((ROOT / "docs" / "time_series.rst").read_text().split())
+    assert f"scores {concat} in mean accuracy over the sixteen" in page
+    assert f"above summary statistics ({stats})" in page
+    assert f"MiniRocket's features ({rocket})" in page
+    assert f"mean accuracy from {last} to {concat}" in page
+    for name in ("Trace", "ArrowHead"):
+        pair = f"{score(name, 'RNN, last'):.3f} -> {score(name, 'RNN, concat'):.3f}"
+        assert f"{name} {pair}" in page
+    for name in ("PigCVP", "PLAID"):
+        pair = (
+            f"{score(name, 'RNN, concat'):.3f} against {score(name, 'MiniRocket'):.3f}"
+        )
+        assert f"{name} {pair}" in page
+    readme = " ".join((ROOT / "README.md").read_text().split())
+    assert (
+        f"scores {concat} in mean accuracy over the sixteen public classification "
+        f"sets (the final state alone {last}, summary statistics {stats}, "
+        f"MiniRocket's features {rocket}:"
+    ) in readme
+    changelog = " ".join((ROOT / "docs" / "changelog.rst").read_text().split())
+    assert f"{concat} in mean accuracy over sixteen public classification sets " in (
+        changelog
+    )
+    assert f"instead of {last} (" in changelog
+    table = (STATIC / "unsupervised_series.rst").read_text(encoding="utf-8")
+    assert f"   * - mean\n     - {last}\n     - {concat}\n     - {rocket}" in table
+    # The text check: both readers of the surnames' embeddings.
+    text = _suite_runs("unsupervised_text.json")
+
+    def cell(column):
+        values = [r[column] for r in text]
+        return f"{np.mean(values):.3f} ± {np.std(values):.3f}"
+
+    results = " ".join((ROOT / "docs" / "good_results.rst").read_text().split())
+    assert (
+        f"logistic regression {cell('RNN, concat')} against {cell('RNN, last')}, "
+        f"k-means with 13 clusters {cell('k-means ARI, concat')} against "
+        f"{cell('k-means ARI, last')}"
+    ) in results

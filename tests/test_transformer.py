@@ -23,13 +23,22 @@ def test_transform_shape_and_names(cat_words):
 
 
 @pytest.mark.parametrize(
-    "y, pooling", [(None, "last"), ("labels", "concat"), ("numbers", "concat")]
+    "y, pooling, series",
+    [
+        (None, "last", False),
+        (None, "concat", True),
+        ("labels", "concat", False),
+        ("numbers", "concat", False),
+    ],
 )
-def test_auto_pooling_follows_the_objective(cat_words, y, pooling):
+def test_auto_pooling_follows_the_objective(cat_words, y, pooling, series):
     """Check that pooling="auto" reads the final state for the language
-    model and the classifier's concat pooling for labels and targets, and
+    model of symbols, the final state, mean and max for that of numeric
+    series, and the classifier's concat pooling for labels and targets, and
     that a warm start keeps what "auto" resolved to."""
     X, labels = cat_words
+    if series:
+        X = [np.cos(np.arange(len(x) + 3.0)) for x in X]
     targets = {"labels": labels, "numbers": np.arange(len(X), dtype=float)}
     rnn = RNNEmbeddingTransformer(
         hidden_size=4, max_iter=2, warm_start=True, random_state=0
