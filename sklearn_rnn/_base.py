@@ -15,11 +15,22 @@ import torch
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import (
+    Interval,
+    InvalidParameterError,
+    StrOptions,
+)
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 from skorch import NeuralNet
 
-from sklearn_rnn._data_parallel import active_engine, train_data_parallel
+from sklearn_rnn._data_parallel import (
+    active_engine,
+    check_ray_scaling,
+    is_ray_scaling,
+    train_data_parallel,
+    train_ray,
+    world_size,
+)
 from sklearn_rnn._devices import resolve_device
 from sklearn_rnn._encoding import SequenceEncoder
 from sklearn_rnn._fitting import (
@@ -158,7 +169,9 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
             StrOptions({"auto"}),
             None,
         ],
-        "n_workers": [Interval(Integral, 1, None, closed="left")],
+        # An int >= 1 or Ray Train's ScalingConfig, recognised without
+        # importing Ray: checked by _check_workers.
+        "n_workers": "no_validation",
         "inference_dtype": [StrOptions({"auto", "float32", "float64"})],
         "callbacks": [list, None],
         "verbose": ["verbose"],
@@ -800,14 +813,16 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
         """:func:`train` here, or in ``n_workers`` processes, each computing
         its share of every batch (``_data_parallel``); either way ``module``
         ends with the trained weights."""
-        if self.n_workers == 1:
+        ray_train = is_ray_scaling(self.n_workers)
+        world = world_size(self.n_workers)
+        if world == 1 and not ray_train:
             return train(module, train_set, valid_set, config)
-        threads = self._threads(
-            module, -(-config.batch_size // self.n_workers), config.device
-        )
-        net = train_data_parallel(
-            train, self.n_workers, (module, train_set, valid_set, config), threads
-        )
+        threads = self._threads(module, -(-config.batch_size // world), config.device)
+        args = (module, train_set, valid_set, config)
+        if ray_train:
+            net = train_ray(train, self.n_workers, args, threads)
+        else:
+            net = train_data_parallel(train, world, args, threads)
         # The first worker's network came back a copy: its weights go into
         # this process's module, which the rest of the fit holds.
         module.load_state_dict(net.module_.state_dict())
@@ -816,7 +831,17 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
 
     def _check_workers(self, device) -> None:
         """Refuse what data-parallel training cannot split, by name."""
-        if self.n_workers == 1:
+        ray_train = is_ray_scaling(self.n_workers)
+        count = self.n_workers
+        if not ray_train and (
+            isinstance(count, bool) or not isinstance(count, Integral) or count < 1
+        ):
+            raise InvalidParameterError(
+                f"The 'n_workers' parameter of {type(self).__name__} must be an "
+                "int in the range [1, inf) or a ray.train.ScalingConfig. Got "
+                f"{count!r} instead."
+            )
+        if world_size(count) == 1 and not ray_train:
             return
         if _FIT_MODES[self.fit_mode].per_record_updates:
             raise ValueError(
@@ -830,7 +855,10 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
                 f"(torch.distributed's gloo backend); device={self.device!r} is "
                 "not supported with several workers yet."
             )
-        active_engine(self.n_workers)  # runs that many processes at once
+        if ray_train:
+            check_ray_scaling(self.n_workers)
+        else:
+            active_engine(self.n_workers)  # runs that many processes at once
 
     def _threads(self, module, batch_rows: int, device) -> int | None:
         """torch threads for ``module`` on ``device``, on batches of

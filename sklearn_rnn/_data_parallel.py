@@ -16,8 +16,10 @@ epoch budget) comes out the same on every worker without further messages.
 Workers are started through joblib, whose active backend (``loky`` by
 default: processes of this machine; ``dask``; ``ray``) is the engine, and
 meet through a ``torch.distributed`` store that the calling process hosts;
-the first worker's trained network comes back. Plain torch and joblib;
-knows nothing of scikit-learn.
+or by Ray Train (a ``ray.train.ScalingConfig`` in place of the count),
+whose ``TorchTrainer`` places the workers and joins their process group.
+Either way the first worker's trained network comes back. Plain torch,
+joblib and Ray; knows nothing of scikit-learn.
 """
 
 from __future__ import annotations
@@ -46,6 +48,19 @@ LOCAL_ENGINES = ("loky", "multiprocessing")
 RENDEZVOUS_TIMEOUT = timedelta(minutes=5)
 
 
+def is_ray_scaling(workers) -> bool:
+    """Whether ``workers`` is Ray Train's ``ScalingConfig`` (checked by name:
+    Ray need not be installed to train without it)."""
+    cls = type(workers)
+    return cls.__name__ == "ScalingConfig" and cls.__module__.startswith("ray.")
+
+
+def world_size(workers) -> int:
+    """How many workers ``n_workers`` asks for: the count, or the
+    ``ScalingConfig``'s ``num_workers``."""
+    return int(workers.num_workers if is_ray_scaling(workers) else workers)
+
+
 @dataclass(frozen=True)
 class Shard:
     """Which share of every batch a worker computes."""
@@ -70,7 +85,8 @@ def active_engine(n_workers: int) -> str:
             f"n_workers={n_workers} trains in worker processes, but joblib's "
             f"active backend ({type(backend).__name__}) runs tasks in this "
             "process. Use the default backend (loky: processes of this "
-            "machine), or joblib.parallel_config(backend='dask' or 'ray')."
+            "machine), joblib.parallel_config(backend='dask' or 'ray'), or a "
+            "ray.train.ScalingConfig as n_workers (Ray Train)."
         )
     slots = backend.effective_n_jobs(n_workers)
     if slots < n_workers:
@@ -80,6 +96,82 @@ def active_engine(n_workers: int) -> str:
             "(its workers' threads or CPUs). Lower n_workers or add workers."
         )
     return name
+
+
+def check_ray_scaling(scaling) -> None:
+    """Refuse, at once, a ``ScalingConfig`` that asks for GPUs (CPU
+    training only) or for more CPUs than the Ray cluster has: Ray Train
+    would wait for them forever."""
+    import ray
+
+    if scaling.use_gpu:
+        raise ValueError(
+            "n_workers=ScalingConfig(use_gpu=True): data-parallel training runs "
+            "on CPU workers (torch.distributed's gloo backend); GPUs are not "
+            "supported with several workers yet."
+        )
+    per_worker = (scaling.resources_per_worker or {}).get("CPU", 1)
+    needed = scaling.num_workers * per_worker
+    if ray.is_initialized():
+        have, where = ray.cluster_resources().get("CPU", 0), "the Ray cluster has"
+    else:
+        have, where = os.cpu_count() or 1, "a local Ray instance would have"
+    if needed > have:
+        raise ValueError(
+            f"n_workers=ScalingConfig(num_workers={scaling.num_workers}) needs "
+            f"{needed:g} CPUs at once and {where} {have:g}: its workers would "
+            "wait forever. Lower num_workers or add nodes."
+        )
+
+
+def train_ray(train_fn, scaling, args: tuple, threads):
+    """Run ``train_fn(*args, shard=...)`` on the workers of a Ray Train
+    ``TorchTrainer`` with ``scaling`` (a ``ScalingConfig``), which joins
+    their gloo process group; return what rank 0 returns, sent back
+    through a small actor (no shared storage needed)."""
+    import tempfile
+
+    import ray
+    from ray.train import RunConfig
+    from ray.train.torch import TorchConfig, TorchTrainer
+
+    @ray.remote(num_cpus=0)
+    class Mailbox:
+        def __init__(self):
+            self.item = None
+
+        def put(self, item):
+            self.item = item
+
+        def get(self):
+            return self.item
+
+    mailbox = Mailbox.remote()
+
+    def loop(config):
+        context = ray.train.get_context()
+        rank, world = context.get_world_rank(), context.get_world_size()
+        previous = torch.get_num_threads()
+        if threads is not None:
+            torch.set_num_threads(threads)
+        try:
+            result = train_fn(*args, shard=Shard(rank, world))
+        finally:
+            torch.set_num_threads(previous)
+        if rank == 0:
+            ray.get(config["mailbox"].put.remote(result))
+
+    with tempfile.TemporaryDirectory() as storage:
+        TorchTrainer(
+            loop,
+            train_loop_config={"mailbox": mailbox},
+            scaling_config=scaling,
+            torch_config=TorchConfig(backend="gloo"),
+            run_config=RunConfig(storage_path=storage, name="sklearn_rnn"),
+        ).fit()
+    result = ray.get(mailbox.get.remote())
+    ray.kill(mailbox)
+    return result
 
 
 def _store_host(engine: str) -> str:

@@ -219,7 +219,7 @@ n_threads : int, "auto" or None, default="auto"
     default for threads it starts later, also set for the duration): fits
     in several threads at once keep to their own counts.
 
-n_workers : int, default=1
+n_workers : int or ray.train.ScalingConfig, default=1
     Train one network on this many worker processes (data parallelism):
     each holds a copy of the network and the training records, computes
     the gradient of its share of every batch (``batch_size`` is the whole
@@ -230,7 +230,8 @@ n_workers : int, default=1
     active backend starts the workers: processes of this machine by
     default (loky), the workers of a dask cluster under
     ``joblib.parallel_config(backend="dask")``, Ray's under ``"ray"``;
-    ``n_threads`` threads each. The fitted model is an ordinary one
+    a Ray Train ``ScalingConfig`` in place of the count trains on the
+    workers of a ``TorchTrainer`` (CPU only); ``n_threads`` threads each. The fitted model is an ordinary one
     (pickle, ``clone``, ``predict`` in this process). CPU only, and not
     with ``fit_mode="sgd"`` (an update per record). Dropout masks are
     drawn per worker, so with dropout a fit differs from the one-process

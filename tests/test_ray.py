@@ -101,3 +101,45 @@ def test_ray_workers_train_the_network_one_process_trains(local_ray):
         np.testing.assert_allclose(
             b.detach().numpy(), a.detach().numpy(), atol=5e-5, rtol=1e-4, err_msg=name
         )
+
+
+def test_ray_train_workers_train_the_network_one_process_trains(local_ray):
+    """n_workers=ray.train.ScalingConfig(...): Ray Train's TorchTrainer
+    places the workers and joins their process group; the fitted model is
+    an ordinary one-process estimator that clones and pickles."""
+    import pickle
+
+    from ray.train import ScalingConfig
+    from sklearn.base import clone
+
+    rng = np.random.default_rng(7)
+    X = rng.normal(size=(90, 30))
+    y = (X[:, -5:].mean(1) > 0).astype(int)
+    params = dict(dropout=0.0, hidden_size=8, max_iter=3, random_state=0, n_threads=1)
+    one = RNNSequenceClassifier(**params).fit(X, y)
+    scaling = ScalingConfig(num_workers=2, resources_per_worker={"CPU": 1})
+    many = RNNSequenceClassifier(n_workers=scaling, **params).fit(X, y)
+    for (name, a), (_, b) in zip(
+        one.module_.named_parameters(), many.module_.named_parameters()
+    ):
+        np.testing.assert_allclose(
+            b.detach().numpy(), a.detach().numpy(), atol=5e-5, rtol=1e-4, err_msg=name
+        )
+    np.testing.assert_allclose(many.loss_curve_, one.loss_curve_, rtol=1e-5)
+    assert clone(many).get_params()["n_workers"].num_workers == 2
+    restored = pickle.loads(pickle.dumps(many))
+    np.testing.assert_array_equal(restored.predict_proba(X), many.predict_proba(X))
+
+
+def test_ray_train_refuses_what_it_cannot_run(local_ray):
+    from ray.train import ScalingConfig
+
+    X, y = np.zeros((8, 5)), np.array([0, 1] * 4)
+    with pytest.raises(
+        ValueError, match="needs 3 CPUs at once and the Ray cluster has 2"
+    ):
+        RNNSequenceClassifier(n_workers=ScalingConfig(num_workers=3)).fit(X, y)
+    with pytest.raises(ValueError, match="use_gpu=True"):
+        RNNSequenceClassifier(n_workers=ScalingConfig(num_workers=2, use_gpu=True)).fit(
+            X, y
+        )
