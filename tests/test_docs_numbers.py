@@ -486,6 +486,7 @@ def test_unlabelled_series_embeddings_are_quoted_from_their_runs():
     assert f"scores {concat} in mean accuracy over the sixteen" in page
     assert f"above summary statistics ({stats})" in page
     assert f"MiniRocket's features ({rocket})" in page
+    assert f"reduced by PCA to 64 components, {mean('MiniRocket + PCA')} on" in page
     assert f"mean accuracy from {last} to {concat}" in page
     for name in ("Trace", "ArrowHead"):
         pair = f"{score(name, 'RNN, last'):.3f} -> {score(name, 'RNN, concat'):.3f}"
