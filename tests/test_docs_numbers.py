@@ -522,3 +522,62 @@ def test_unlabelled_series_embeddings_are_quoted_from_their_runs():
         f"k-means with 13 clusters {cell('k-means ARI, concat')} against "
         f"{cell('k-means ARI, last')}"
     ) in results
+
+
+def test_k_means_figures_are_those_of_one_cluster_per_language():
+    """quality.rst's k-means row is its rerun's results file; the README and
+    the unlabelled-embeddings section quote benchmarks/unsupervised.py
+    --text; the settings table quotes the rerun's supervised column."""
+    import numpy as np
+
+    task = "surnames, no labels: k-means ARI"
+    rerun = dict(
+        zip(
+            ["defaults", "hidden_size=128", "baseline", "ema_decay=None", "supervised"],
+            markdown_rows("suite_runs/quality_ari_13_clusters.md")[task],
+        )
+    )
+    lines = (STATIC / "quality.rst").read_text(encoding="utf-8").splitlines()
+    start = lines.index(f"   * - {task}")
+    shown = [lines[start + 1 + j].strip().removeprefix("- ") for j in range(7)]
+    scores = {k: re.sub(r" \([\d.]+ s\)$", "", v) for k, v in rerun.items()}
+    assert shown == [
+        scores["defaults"],
+        "n/a",
+        scores["hidden_size=128"],
+        scores["baseline"],
+        "n/a",
+        "n/a",
+        scores["ema_decay=None"],
+    ]
+    text = _suite_runs("unsupervised_text.json")
+
+    def cell(column, spread=True):
+        values = [r[column] for r in text]
+        mean = f"{np.mean(values):.3f}"
+        return f"{mean} ± {np.std(values):.3f}" if spread else mean
+
+    assert cell("k-means ARI, last") == scores["defaults"]  # the same fits
+    readme = " ".join((ROOT / "README.md").read_text().split())
+    assert (
+        f"(adjusted Rand index {cell('k-means ARI, last')} vs "
+        f"{cell('k-means ARI, SVD', False)}; the scaled SVD: "
+        f"{cell('k-means ARI, SVD, scaled', False)})"
+    ) in readme
+    page = (ROOT / "docs" / "good_results.rst").read_text(encoding="utf-8")
+    assert (
+        f"     - {cell('k-means ARI, last')}\n"
+        f"     - {cell('k-means ARI, SVD', False)} "
+        f"({cell('k-means ARI, SVD, scaled', False)} scaled)"
+    ) in page
+    assert (
+        f"     - {cell('RNN, last')}\n     - {cell('SVD', False)} "
+        f"({cell('SVD, scaled', False)} scaled)"
+    ) in page
+    assert f"       - {scores['supervised']}\n       - {scores['defaults']}" in page
+    ratio = np.mean([r["k-means ARI, last"] for r in text]) / np.mean(
+        [r["k-means ARI, SVD"] for r in text]
+    )
+    assert f"k-means agrees with them {ratio:.1f} times as well" in " ".join(
+        page.split()
+    )
