@@ -293,3 +293,18 @@ def test_explicit_settings_win_over_auto(language_words):
     assert packed.module_.recurrent_dropout == 0.0
     with pytest.raises(ValueError, match="recurrent_dropout needs a step-by-step"):
         RNNEmbeddingTransformer(fit_mode="packed", recurrent_dropout=0.1).fit(X)
+
+
+def test_language_model_embeddings_export_with_their_pooling():
+    """The concat pooling of a numeric next-step model (a head sized for one
+    step's state) travels through export_network to standalone.py."""
+    from sklearn_rnn.export import export_network
+    from sklearn_rnn.standalone import StandaloneRNN
+
+    rng = np.random.default_rng(0)
+    X = [rng.normal(size=(n, 2)) for n in (5, 30, 31, 12, 40)] * 3
+    rnn = RNNEmbeddingTransformer(hidden_size=4, max_iter=3, random_state=0).fit(X)
+    assert rnn.module_.pooling == "concat"
+    np.testing.assert_allclose(
+        StandaloneRNN(export_network(rnn)).embed(X), rnn.transform(X), atol=1e-6
+    )
