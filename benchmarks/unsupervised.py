@@ -3,13 +3,16 @@ reading them scores, against features that need no labels either.
 
     python benchmarks/unsupervised.py --n-jobs 2 --json now.json
     python benchmarks/unsupervised.py --sets ArrowHead GunPoint --seeds 0
+    python benchmarks/unsupervised.py --params '{"patch_size": 1}'  # every step
     python benchmarks/unsupervised.py --merge now.json --markdown out.md --rst out.rst
 
 For each classification set of ``suite.py`` (published splits) and seed,
 ``RNNEmbeddingTransformer(random_state=seed).fit(X_train)`` learns to
-predict each next step of the training series; its embeddings of the
-training and test series are then read by ``StandardScaler`` +
-``LogisticRegression`` fitted on the training labels. The language model's
+predict each next patch of the training series (``--params``: other
+settings of the transformer, as JSON; ``suite_runs/unsupervised_series_every
+_step*.json`` are ``'{"patch_size": 1}'``, the default before); its
+embeddings of the training and test series are then read by
+``StandardScaler`` + ``LogisticRegression`` fitted on the training labels. The language model's
 training does not depend on its ``pooling``, so one fit with
 ``pooling="concat"`` gives both columns: the final state alone (its first
 block, what ``pooling="last"`` returns) and the three side by side.
@@ -18,9 +21,9 @@ Baselines read features learned without labels too, through the same
 scaler and logistic regression: MiniRocket's features (aeon, series
 resampled to one length; about 10,000 of them), the same standardised and
 reduced by PCA to as many components as the final state has values (64;
-read as they are, without the scaler), and the per-channel summary statistics of ``quality.py`` (mean, deviation,
-min, max, mean absolute step, length).
-Test accuracy, one torch thread per fit.
+read as they are, without the scaler), and the per-channel summary
+statistics of ``quality.py`` (mean, deviation, min, max, mean absolute
+step, length). Test accuracy, one torch thread per fit.
 """
 
 from __future__ import annotations
@@ -70,7 +73,7 @@ def _pca(F_tr, F_te, seed, n_components):
     return pca.fit_transform(F_tr), pca.transform(F_te)
 
 
-def run_one(name, seed) -> dict:
+def run_one(name, seed, params=None) -> dict:
     import torch
     from quality import summary_features
     from suite import load
@@ -82,7 +85,9 @@ def run_one(name, seed) -> dict:
         warnings.simplefilter("ignore")
         X_tr, X_te, y_tr, y_te = load(name)
         start = time.perf_counter()
-        rnn = RNNEmbeddingTransformer(pooling="concat", random_state=seed).fit(X_tr)
+        rnn = RNNEmbeddingTransformer(
+            pooling="concat", random_state=seed, **(params or {})
+        ).fit(X_tr)
         fit_s = time.perf_counter() - start
         E_tr, E_te = rnn.transform(X_tr), rnn.transform(X_te)
         width = rnn.hidden_size
@@ -232,6 +237,9 @@ def main(argv=None) -> int:
     parser.add_argument("--rst", help="write the means as an RST list-table here")
     parser.add_argument("--merge", nargs="+", metavar="JSON", help="earlier runs")
     parser.add_argument(
+        "--params", default="{}", help="the transformer's other settings (JSON)"
+    )
+    parser.add_argument(
         "--text",
         action="store_true",
         help="the bundled surnames instead: final state against concat pooling",
@@ -245,7 +253,10 @@ def main(argv=None) -> int:
         )
     else:
         jobs = [(name, seed) for name in args.sets for seed in args.seeds]
-        results = Parallel(n_jobs=args.n_jobs)(delayed(run_one)(*j) for j in jobs)
+        params = json.loads(args.params)
+        results = Parallel(n_jobs=args.n_jobs)(
+            delayed(run_one)(*j, params) for j in jobs
+        )
     if not args.merge:
         if args.json:
             with open(args.json, "w") as f:

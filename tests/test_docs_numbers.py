@@ -443,6 +443,16 @@ def test_performance_page_quotes_the_pooling_cost_run():
     ) in changelog
 
 
+def test_time_series_page_quotes_the_bundled_numeric_language_model_runs():
+    page = " ".join((ROOT / "docs" / "time_series.rst").read_text().split())
+    task = "sine-vs-square, no labels: LR"
+    now, every_step = (
+        markdown_rows(f"suite_runs/{name}.md")[task][0].split(" ± ")[0]
+        for name in ("quality_sine_no_labels", "quality_sine_no_labels_every_step")
+    )
+    assert f"cost a little: {now} against {every_step} reading every step" in page
+
+
 def test_quality_table_row_of_the_numeric_language_model_is_its_rerun():
     """The spliced row of quality.rst is the rerun's results file, cell by
     cell (scores, then fit seconds)."""
@@ -468,17 +478,18 @@ def test_unlabelled_series_embeddings_are_quoted_from_their_runs():
     page is their rendering."""
     import numpy as np
 
-    runs = _suite_runs("unsupervised_series.json") + _suite_runs(
-        "unsupervised_series_long.json"
+    runs = _suite_runs("unsupervised_series.json")
+    every_step = _suite_runs("unsupervised_series_every_step.json") + _suite_runs(
+        "unsupervised_series_every_step_long.json"
     )
     sets = list(dict.fromkeys(r["set"] for r in runs))
-    assert len(sets) == 16
+    assert len(sets) == 16 and {r["set"] for r in every_step} == set(sets)
 
-    def score(name, column):
-        return np.mean([r[column] for r in runs if r["set"] == name])
+    def score(name, column, source=runs):
+        return np.mean([r[column] for r in source if r["set"] == name])
 
-    def mean(column):
-        return f"{np.mean([score(s, column) for s in sets]):.3f}"
+    def mean(column, source=runs):
+        return f"{np.mean([score(s, column, source) for s in sets]):.3f}"
 
     last, concat = mean("RNN, last"), mean("RNN, concat")
     stats, rocket = mean("stats"), mean("MiniRocket")
@@ -496,6 +507,21 @@ def test_unlabelled_series_embeddings_are_quoted_from_their_runs():
             f"{score(name, 'RNN, concat'):.3f} against {score(name, 'MiniRocket'):.3f}"
         )
         assert f"{name} {pair}" in page
+    before = mean("RNN, last", every_step)
+    assert f"returned the final state: {before}" in page
+    assert (
+        f"Reading every step with the mean and max scores {mean('RNN, concat', every_step)}"
+        in page
+    )
+    fit = {s: score(s, "fit_s", every_step) / score(s, "fit_s") for s in sets}
+    assert (
+        f"for a median {np.median(list(fit.values())):.1f} times the fit time" in page
+    )
+    for name in ("ACSF1", "PigCVP"):
+        assert (
+            f"{name} {score(name, 'fit_s', every_step):.0f} s against "
+            f"{score(name, 'fit_s'):.0f}"
+        ) in page
     readme = " ".join((ROOT / "README.md").read_text().split())
     assert (
         f"scores {concat} in mean accuracy over the sixteen public classification "
@@ -506,7 +532,8 @@ def test_unlabelled_series_embeddings_are_quoted_from_their_runs():
     assert f"{concat} in mean accuracy over sixteen public classification sets " in (
         changelog
     )
-    assert f"instead of {last} (" in changelog
+    assert f"instead of {before}, and a fit takes a median quarter" in changelog
+    assert 3.5 <= np.median(list(fit.values())) < 4.5  # "a quarter"
     table = (STATIC / "unsupervised_series.rst").read_text(encoding="utf-8")
     assert f"   * - mean\n     - {last}\n     - {concat}\n     - {rocket}" in table
     # The text check: both readers of the surnames' embeddings.

@@ -127,10 +127,15 @@ def test_the_standalone_network_reads_patches_as_the_library():
     )
 
 
-def test_a_language_model_and_the_tagger_read_every_step():
+def test_a_language_model_reads_patches_and_the_tagger_every_step():
+    """The language model reads the patches a supervised network reads and
+    predicts each next patch (all its values); the tagger labels every step."""
     rng = np.random.default_rng(3)
     X = rng.normal(size=(6, 100, 1))
-    assert RNNEmbeddingTransformer(**TINY).fit(X).encoder_.patch_size_ == 1
+    language_model = RNNEmbeddingTransformer(**TINY).fit(X)
+    assert language_model.encoder_.patch_size_ == 4
+    assert language_model.task_.n_outputs == language_model.module_.n_outputs
+    assert language_model.module_.n_outputs == 4  # the next patch's 4 values
     supervised = RNNEmbeddingTransformer(**TINY).fit(X, [0, 1] * 3)
     assert supervised.encoder_.patch_size_ == 4
     assert "patch_size" not in RNNSequenceTagger().get_params()
