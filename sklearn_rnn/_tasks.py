@@ -727,8 +727,9 @@ class NextStepTask:
     Symbol input predicts the next step's symbol (its first symbol when steps
     carry n-gram bags) as a class, with class 0 meaning "the record ends here"
     (Parr's and Karpathy's character-level language model). Numeric input
-    predicts the next step's (standardised) values with the squared error; the
-    last step has nothing to predict and weighs 0.
+    predicts the next step's (standardised) values with the squared error (a
+    step being a patch of ``patch_size`` time steps); the last step has
+    nothing to predict and weighs 0.
     """
 
     per_step = True

@@ -290,8 +290,9 @@ without ``y`` it is what a next-step model's states hold: the final state
 What shapes the embedding is ``objective``: the class labels or continuous
 targets passed as ``y``, or, without ``y``, the sequences themselves: the
 network learns to predict each next step (the next symbol, as in Parr's and
-Karpathy's character-level language models, or the next values of a numeric
-series), and what it must remember to do so becomes the embedding.
+Karpathy's character-level language models, or the next patch of values of
+a numeric series), and what it must remember to do so becomes the
+embedding.
 
 Parameters
 ----------
