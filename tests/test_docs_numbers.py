@@ -535,7 +535,7 @@ def test_unlabelled_series_embeddings_are_quoted_from_their_runs():
     assert f"instead of {before}, and a fit takes a median quarter" in changelog
     assert 3.5 <= np.median(list(fit.values())) < 4.5  # "a quarter"
     table = (STATIC / "unsupervised_series.rst").read_text(encoding="utf-8")
-    assert f"   * - mean\n     - {last}\n     - {concat}\n     - {rocket}" in table
+    assert f"   * - mean\n     - {concat}\n     - {rocket}\n     - {stats}" in table
     # The text check: both readers of the surnames' embeddings.
     text = _suite_runs("unsupervised_text.json")
 
