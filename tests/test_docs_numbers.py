@@ -608,3 +608,43 @@ def test_k_means_figures_are_those_of_one_cluster_per_language():
     assert f"k-means agrees with them {ratio:.1f} times as well" in " ".join(
         page.split()
     )
+
+
+def test_defaults_log_quotes_the_language_model_trials():
+    import numpy as np
+
+    def concat(name):
+        runs = _suite_runs(name)
+        sets = list(dict.fromkeys(r["set"] for r in runs))
+        assert len(sets) == 16
+        by_set = [
+            np.mean([r["RNN, concat"] for r in runs if r["set"] == s]) for s in sets
+        ]
+        return f"{np.mean(by_set):.3f}"
+
+    log = " ".join((ROOT / "docs" / "defaults_log.rst").read_text().split())
+    assert f"-> {concat('unsupervised_series.json')} on the same fits" in log
+    assert (
+        f"``hidden_size=128`` {concat('unsupervised_series_hidden_128.json')} (" in log
+    )
+    runs = {
+        name: _suite_runs(f"unsupervised_series{name}.json")
+        for name in ("", "_hidden_128")
+    }
+    gaps = [
+        np.mean([r["RNN, concat"] for r in runs["_hidden_128"] if r["seed"] == seed])
+        - np.mean([r["RNN, concat"] for r in runs[""] if r["seed"] == seed])
+        for seed in (0, 1, 2)
+    ]
+    assert f"by {min(gaps):.3f} to {max(gaps):.3f}" in log
+    sets = list(dict.fromkeys(r["set"] for r in runs[""]))
+    fit = np.median(
+        [
+            np.mean([r["fit_s"] for r in runs["_hidden_128"] if r["set"] == s])
+            / np.mean([r["fit_s"] for r in runs[""] if r["set"] == s])
+            for s in sets
+        ]
+    )
+    assert f"a median {fit:.1f} times the fit time" in log
+    dropout = concat("unsupervised_series_recurrent_dropout_0.json")
+    assert f"``recurrent_dropout=0`` {dropout} (" in log
