@@ -168,14 +168,23 @@ def _columns(results) -> list:
     return [k for k in results[0] if k not in ("set", "seed", "fit_s")]
 
 
+def _by_set(results, column) -> dict:
+    """``{set: [its runs' values of column]}``, sets in the order run."""
+    values = {}
+    for r in results:
+        values.setdefault(r["set"], []).append(r[column])
+    return values
+
+
+def _mean_over_sets(results, column) -> float:
+    """The mean over the sets of each set's mean (a set of one seed weighs
+    as much as a set of three)."""
+    return float(np.mean([np.mean(v) for v in _by_set(results, column).values()]))
+
+
 def markdown(results) -> str:
     columns = _columns(results)
-    sets = list(dict.fromkeys(r["set"] for r in results))
     seeds = sorted({r["seed"] for r in results})
-
-    def runs(name):
-        return [r for r in results if r["set"] == name]
-
     lines = [
         "Test accuracy of StandardScaler + LogisticRegression on features "
         f"learned without labels, mean ± std over each set's seeds ({seeds}).",
@@ -183,17 +192,15 @@ def markdown(results) -> str:
         "| set | " + " | ".join(columns) + " |",
         "|---" * (len(columns) + 1) + "|",
     ]
-    for name in sets:
+    for name in _by_set(results, columns[0]):
         cells = [
-            f"{np.mean([r[c] for r in runs(name)]):.3f} ± "
-            f"{np.std([r[c] for r in runs(name)]):.3f}"
+            f"{np.mean(_by_set(results, c)[name]):.3f} ± "
+            f"{np.std(_by_set(results, c)[name]):.3f}"
             for c in columns
         ]
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
-    means = [np.mean([np.mean([r[c] for r in runs(n)]) for n in sets]) for c in columns]
-    lines.append(
-        "| mean | " + " | ".join(f"{m:.3f}" for m in means) + " |",
-    )
+    means = [f"{_mean_over_sets(results, c):.3f}" for c in columns]
+    lines.append("| mean | " + " | ".join(means) + " |")
     return "\n".join(lines) + "\n"
 
 
@@ -204,17 +211,12 @@ RST_COLUMNS = ("RNN, concat", "MiniRocket", "stats")
 
 def rst(results) -> str:
     """The means as an RST list-table."""
-    sets = list(dict.fromkeys(r["set"] for r in results))
-
-    def cell(name, column):
-        values = [r[column] for r in results if r["set"] == name]
-        return f"{np.mean(values):.3f}"
-
+    by_set = {c: _by_set(results, c) for c in RST_COLUMNS}
     rows = [["set", *RST_COLUMNS]] + [
-        [name] + [cell(name, c) for c in RST_COLUMNS] for name in sets
+        [name] + [f"{np.mean(by_set[c][name]):.3f}" for c in RST_COLUMNS]
+        for name in by_set[RST_COLUMNS[0]]
     ]
-    means = [f"{np.mean([float(cell(n, c)) for n in sets]):.3f}" for c in RST_COLUMNS]
-    rows.append(["mean", *means])
+    rows.append(["mean"] + [f"{_mean_over_sets(results, c):.3f}" for c in RST_COLUMNS])
     lines = [
         ".. list-table:: Test accuracy, unlabelled features",
         "   :header-rows: 1",
