@@ -34,6 +34,8 @@ import torch
 import torch.distributed as dist
 from skorch.callbacks import Callback
 
+from sklearn_rnn._threads import torch_threads
+
 # joblib backends whose tasks run in other processes (threads of this one
 # cannot each hold a process group).
 PROCESS_BACKENDS = {
@@ -151,13 +153,8 @@ def train_ray(train_fn, scaling, args: tuple, threads):
     def loop(config):
         context = ray.train.get_context()
         rank, world = context.get_world_rank(), context.get_world_size()
-        previous = torch.get_num_threads()
-        if threads is not None:
-            torch.set_num_threads(threads)
-        try:
+        with torch_threads(threads):
             result = train_fn(*args, shard=Shard(rank, world))
-        finally:
-            torch.set_num_threads(previous)
         if rank == 0:
             ray.get(config["mailbox"].put.remote(result))
 
@@ -210,9 +207,6 @@ def train_data_parallel(train_fn, n_workers: int, args: tuple, threads):
 
 
 def _worker(train_fn, args, rank, world, host, port, threads, engine):
-    previous = torch.get_num_threads()
-    if threads is not None:
-        torch.set_num_threads(threads)
     store = dist.TCPStore(host, port, is_master=False, timeout=RENDEZVOUS_TIMEOUT)
     # Gloo's sockets reach the other local workers over the loopback
     # device, whatever interface this host's name resolves to.
@@ -222,10 +216,10 @@ def _worker(train_fn, args, rank, world, host, port, threads, engine):
         "gloo", store=store, rank=rank, world_size=world, timeout=RENDEZVOUS_TIMEOUT
     )
     try:
-        result = train_fn(*args, shard=Shard(rank, world))
+        with torch_threads(threads):
+            result = train_fn(*args, shard=Shard(rank, world))
     finally:
         dist.destroy_process_group()
-        torch.set_num_threads(previous)
     return result if rank == 0 else None
 
 
