@@ -140,10 +140,43 @@ def fit_kernel_features(
     median training length, at most ``MAX_DILATIONS`` of them, spread
     exponentially; biases per kernel and dilation make up ``n_features``
     (at least one each)."""
+    weight = _record_weights(lengths, sample_weight)
+    plan = draw_kernels(values, lengths, offsets, n_features, rng, weight)
+    raw = proportions_positive(plan, values, lengths, offsets)
+    plan.mean, plan.scale = _weighted_moments(raw, weight)
+    features = plan.standardised(raw)
+    # Scoring or predicting the training records reads them again.
+    plan.remember(record_keys(values, lengths, offsets), features)
+    return plan, features
+
+
+def _record_weights(lengths, sample_weight) -> np.ndarray:
+    weight = np.ones(len(lengths)) if sample_weight is None else sample_weight
+    return np.asarray(weight, dtype=np.float64)
+
+
+def _weighted_moments(raw: np.ndarray, weight: np.ndarray):
+    """Each column's mean and standard deviation over the rows of ``raw``,
+    a row weighing ``weight``. A column constant on the training rows
+    carries nothing: its scale of 1 keeps it at zero rather than dividing
+    by zero."""
+    total = weight.sum()
+    share = (
+        weight / total if total > 0 else np.full(len(weight), 1 / max(len(weight), 1))
+    )
+    mean = share @ raw
+    std = np.sqrt(share @ (raw - mean) ** 2)
+    return mean.astype(np.float32), np.where(std > 1e-6, std, 1.0).astype(np.float32)
+
+
+def draw_kernels(
+    values, lengths, offsets, n_features: int, rng: np.random.Generator, weight
+) -> KernelFeatures:
+    """The kernels' channel subsets, dilations and biases, drawn from the
+    training records of positive ``weight`` (standardisation not yet
+    learned: mean 0, scale 1)."""
     lengths = np.asarray(lengths)
     channels = values.shape[1]
-    weight = np.ones(len(lengths)) if sample_weight is None else sample_weight
-    weight = np.asarray(weight, dtype=np.float64)
     counted = lengths[weight > 0]
     median = max(int(np.median(counted)) if len(counted) else 0, KERNEL_LENGTH)
     per_kernel = max(n_features // N_KERNELS, 1)
@@ -178,28 +211,13 @@ def fit_kernel_features(
             )
         else:
             biases.append(np.zeros((N_KERNELS, n_biases)))
-    plan = KernelFeatures(
+    return KernelFeatures(
         dilations,
         np.stack(weights),
         np.stack(biases).astype(np.float32),
         np.zeros(1, np.float32),
         np.ones(1, np.float32),
     )
-    raw = proportions_positive(plan, values, lengths, offsets)
-    # A feature constant on the training records carries nothing: its scale
-    # of 1 keeps it at zero rather than dividing by zero.
-    total = weight.sum()
-    share = (
-        weight / total if total > 0 else np.full(len(weight), 1 / max(len(weight), 1))
-    )
-    mean = share @ raw
-    std = np.sqrt(share @ (raw - mean) ** 2)
-    plan.mean = mean.astype(np.float32)
-    plan.scale = np.where(std > 1e-6, std, 1.0).astype(np.float32)
-    features = plan.standardised(raw)
-    # Scoring or predicting the training records reads them again.
-    plan.remember(record_keys(values, lengths, offsets), features)
-    return plan, features
 
 
 def _quantile_biases(values, lengths, offsets, chosen, weights, dilation, quantiles):
