@@ -162,6 +162,7 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
             StrOptions({"auto"}),
         ],
         "conv_filters": [Interval(Integral, 0, None, closed="left")],
+        "kernel_shares": [Interval(Integral, 0, None, closed="left")],
         "warm_start": ["boolean"],
         "device": [str, torch.device],
         "n_threads": [
@@ -215,6 +216,7 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
         standardize="auto",
         patch_size="auto",
         conv_filters=0,
+        kernel_shares=0,
         warm_start=False,
         device="cpu",
         n_threads="auto",
@@ -258,6 +260,7 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
         self.standardize = standardize
         self.patch_size = patch_size
         self.conv_filters = conv_filters
+        self.kernel_shares = kernel_shares
         self.warm_start = warm_start
         self.device = device
         self.n_threads = n_threads
@@ -306,12 +309,13 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
         patch_size=1,
         standardize=True,
         per_record=False,
+        kernel_shares=0,
     ):
         """Validate and encode X; return ``(records, kind, dtype, encoder)``.
 
         A new encoder (``reset``) is built with ``ngram_range``,
-        ``patch_size``, ``standardize`` and ``per_record``: fit passes the
-        values it resolved from "auto".
+        ``patch_size``, ``standardize``, ``per_record`` and
+        ``kernel_shares``: fit passes the values it resolved from "auto".
 
         Nothing on ``self`` but sklearn's ``n_features_in_``/``feature_names_in_``
         changes here: ``fit`` stores the returned encoder once everything passed.
@@ -350,6 +354,7 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
                 self.max_ngrams,
                 patch_size=patch_size,
                 per_record=per_record,
+                kernel_shares=kernel_shares,
                 **self._encoder_options(),
             )
             records = encoder.fit_transform(X, kind, streaming=streaming)
@@ -379,6 +384,7 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
             "pooling": self.pooling,
             # The tagger has no front end.
             "conv_filters": getattr(self, "conv_filters", 0),
+            "kernel_shares": getattr(self, "kernel_shares", 0),
         }
 
     def _settings_for_kind(self, settings: dict, symbolic: bool) -> dict:
@@ -491,6 +497,7 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
                 patch_size=settings["patch_size"],
                 standardize=settings["standardize"],
                 per_record=settings["per_record"],
+                kernel_shares=settings["kernel_shares"],
             )
             sample_weight = _check_sample_weight(
                 sample_weight,
@@ -556,6 +563,7 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
                 n_kernel_features=None
                 if getattr(encoder, "kernels_", None) is None
                 else encoder.kernels_.width,
+                n_step_shares=encoder.n_step_shares_,
                 **self._front_end(encoder, records, settings["conv_filters"]),
                 generator=torch.Generator().manual_seed(seed),
             )
@@ -737,6 +745,7 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
         "per_record",
         "max_ngrams",
         "patch_size",
+        "kernel_shares",
     )
 
     def _check_same_architecture(self, module, settings: dict) -> None:

@@ -198,6 +198,20 @@ conv_filters : int, default=0
     :func:`~sklearn_rnn.export.export_network`, ONNX and ``standalone.py``
     carry it.
 
+kernel_shares : int, default=0
+    Numeric input with one prediction or embedding per record: the
+    recurrence also reads the series through fixed random kernels (those
+    of the numeric wide term, MiniRocket's: 84 kernels of nine weights at
+    dilations spread up to the median training length, biases drawn from
+    training records). At the end of each step (a patch, see
+    ``patch_size``) it reads, for each kernel, dilation and bias, the share
+    of the record's steps so far where the kernel's output exceeds the
+    bias: about this many values a step (84 kernels x dilations x biases),
+    standardised by their training moments. The last step carries the
+    shares over the whole record. Nothing of it is learned; a record's
+    shares are computed once per call. 0: none. Not yet carried by
+    :func:`~sklearn_rnn.export.export_network`, ONNX or ``standalone.py``.
+
 warm_start : bool, default=False
     Continue training the fitted network (same vocabulary and classes) instead
     of starting anew.

@@ -38,11 +38,13 @@ from sklearn_rnn._input_kinds import (
 from sklearn_rnn._kernels import KernelFeatures, fit_kernel_features
 from sklearn_rnn._lexicons import as_lexicon_list, lexicon_symbols
 from sklearn_rnn._packed_vocabulary import PackedVocabularyState
+from sklearn_rnn._running_shares import RunningShares, fit_running_shares
 from sklearn_rnn._wide import WideNgrams
 
 UNKNOWN_ID = 0
 # Mixed into the fit's seed for the wide term's kernels: a stream of their own.
 _KERNEL_STREAM = 0x6B65726E
+_SHARES_STREAM = 0x73686172
 
 
 def word_shape(word: str) -> str:
@@ -335,6 +337,10 @@ class SequenceEncoder(PackedVocabularyState):
         features of each record (:mod:`._kernels`) for the wide term, from
         the dataset-wide standardised steps; they ride in
         ``Records.features``.
+    kernel_shares : int, default=0
+        Numeric input only: each step (patch) also carries about this many
+        running shares of random convolution kernels
+        (:mod:`._running_shares`), as columns after its values.
 
     Attributes
     ----------
@@ -359,6 +365,9 @@ class SequenceEncoder(PackedVocabularyState):
     kernels_ : KernelFeatures or None
         The wide term's convolution features (``wide_kernel_features`` set,
         numeric input).
+    shares_ : RunningShares or None
+        The running shares each step carries (``kernel_shares`` set,
+        numeric input).
     step_inputs_ : int
         Values the network reads per step.
     """
@@ -376,6 +385,7 @@ class SequenceEncoder(PackedVocabularyState):
         per_record: bool = False,
         word_lexicons=None,
         wide_kernel_features: int | None = None,
+        kernel_shares: int = 0,
     ):
         self.analyzer = analyzer
         self.ngram_range = ngram_range
@@ -388,6 +398,7 @@ class SequenceEncoder(PackedVocabularyState):
         self.per_record = per_record
         self.word_lexicons = word_lexicons
         self.wide_kernel_features = wide_kernel_features
+        self.kernel_shares = kernel_shares
 
     def _reads_record_view(self) -> bool:
         # Encoders pickled before the record view existed read without it.
@@ -400,7 +411,14 @@ class SequenceEncoder(PackedVocabularyState):
         as many with the record view."""
         views = 2 if self._reads_record_view() else 1
         # Encoders pickled before patches existed read one step at a time.
-        return self.n_inputs_ * views * getattr(self, "patch_size_", 1)
+        values = self.n_inputs_ * views * getattr(self, "patch_size_", 1)
+        return values + self.n_step_shares_
+
+    @property
+    def n_step_shares_(self) -> int:
+        """Columns of running shares after each numeric step's values."""
+        shares = getattr(self, "shares_", None)
+        return 0 if shares is None else shares.width
 
     def __repr__(self) -> str:
         if not hasattr(self, "n_inputs_"):
@@ -426,7 +444,7 @@ class SequenceEncoder(PackedVocabularyState):
         # Resolved and checked once here, not per record as steps are read.
         self.lexicons_ = as_lexicon_list(self.word_lexicons)
         self.mean_ = self.scale_ = None
-        self.wide_ = self.step_width_ = self.kernels_ = None
+        self.wide_ = self.step_width_ = self.kernels_ = self.shares_ = None
         self.patch_size_ = 1
         if kind == FEATURES:
             sequences = self._feature_sequences(X)
@@ -484,7 +502,18 @@ class SequenceEncoder(PackedVocabularyState):
                 np.random.default_rng([seed, _KERNEL_STREAM]),
                 sample_weight,
             )
-        return self._read_as_network(scaled, features)
+        shares = None
+        if getattr(self, "kernel_shares", 0):
+            self.shares_, shares = fit_running_shares(
+                scaled.values,
+                scaled.lengths,
+                scaled.offsets,
+                self.kernel_shares,
+                self.patch_size_,
+                np.random.default_rng([seed, _SHARES_STREAM]),
+                sample_weight,
+            )
+        return self._read_as_network(scaled, features, shares)
 
     def transform(self, X, kind: str, *, streaming: bool = False) -> Records:
         """Encode X with what ``fit_transform`` learned: unseen symbols take
@@ -602,14 +631,22 @@ class SequenceEncoder(PackedVocabularyState):
             if kernels is None
             else kernels.transform(records.values, records.lengths, records.offsets)
         )
-        return self._read_as_network(records, features)
+        shares: RunningShares | None = getattr(self, "shares_", None)
+        if shares is not None:
+            shares = shares.transform(records.values, records.lengths, records.offsets)
+        return self._read_as_network(records, features, shares)
 
-    def _read_as_network(self, records: Records, features) -> Records:
+    def _read_as_network(self, records: Records, features, shares=None) -> Records:
         """Standardised records with the record view (when asked), in
-        patches, carrying the wide term's ``features``."""
+        patches (each followed by its running ``shares``, when read),
+        carrying the wide term's ``features``."""
         if self._reads_record_view():
             records = with_record_view(records)
         records = stacked_steps(records, getattr(self, "patch_size_", 1))
+        if shares is not None:
+            records = Records(
+                np.hstack([records.values, shares]), records.lengths, records.offsets
+            )
         records.features = features
         return records
 

@@ -345,6 +345,7 @@ class MatrixRNN(nn.Module):
         conv_filters: int = 0,
         conv_dilations: tuple = (),
         patch_size: int = 1,
+        n_step_shares: int = 0,
     ):
         super().__init__()
         # A misspelt choice would otherwise run as another one (an unknown
@@ -386,7 +387,10 @@ class MatrixRNN(nn.Module):
         front = bool(self.conv_filters)
         self.conv_dilations = tuple(int(d) for d in conv_dilations) if front else ()
         self.patch_size = int(patch_size) if front else 1
-        channels = n_inputs // self.patch_size
+        # Numeric steps may end with columns of running shares
+        # (``_running_shares``), which the front end's filters do not read.
+        self.n_step_shares = 0 if symbolic else int(n_step_shares)
+        channels = (n_inputs - self.n_step_shares) // self.patch_size
         for i, _ in enumerate(self.conv_dilations):
             self.register_parameter(
                 f"front_weight_{i}",
@@ -472,6 +476,7 @@ class MatrixRNN(nn.Module):
         "conv_filters",
         "conv_dilations",
         "patch_size",
+        "n_step_shares",
     )
 
     def config(self) -> dict:
@@ -669,8 +674,9 @@ class MatrixRNN(nn.Module):
             return X
         n, steps, width = X.shape
         p = self.patch_size
-        series = X.reshape(n, steps * p, width // p).to(self.V.dtype)
-        parts = [series.reshape(n, steps, width)]
+        width -= self.n_step_shares
+        series = X[..., :width].reshape(n, steps * p, width // p).to(self.V.dtype)
+        parts = [X.to(self.V.dtype)]
         patch_starts = torch.arange(steps, device=X.device)[:, None] * p
         for i, dilation in enumerate(self.conv_dilations):
             stride = front_stride(dilation, p)

@@ -52,6 +52,7 @@ class RNNSequenceRegressor(RegressorMixin, BaseRNN):
         standardize="auto",
         patch_size="auto",
         conv_filters=0,
+        kernel_shares=0,
         wide=True,
         warm_start=False,
         device="cpu",

@@ -20,7 +20,7 @@ class RNNSequenceTagger(BaseRNN):
         **{
             k: v
             for k, v in BaseRNN._parameter_constraints.items()
-            if k not in ("patch_size", "conv_filters")
+            if k not in ("patch_size", "conv_filters", "kernel_shares")
         },
         "word_features": ["boolean"],
         "word_lexicons": [None, WordLexicon, list, tuple],
@@ -312,7 +312,7 @@ Parameters
             "max_ngrams": "None",
             "pooling": '"last"',
         },
-        drop=("patch_size", "conv_filters"),
+        drop=("patch_size", "conv_filters", "kernel_shares"),
         extra={
             "max_iter": '''max_iter : int or "auto", default="auto"
     Maximum number of epochs. An int the fit reaches raises sklearn's

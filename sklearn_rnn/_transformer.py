@@ -86,6 +86,7 @@ class RNNEmbeddingTransformer(
         standardize="auto",
         patch_size="auto",
         conv_filters="auto",
+        kernel_shares=0,
         warm_start=False,
         device="cpu",
         n_threads="auto",

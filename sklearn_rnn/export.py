@@ -92,6 +92,13 @@ or RNNEmbeddingTransformer
     """
     check_is_fitted(estimator, "module_")
     module, encoder = estimator.module_, estimator.encoder_
+    if getattr(module, "n_step_shares", 0):
+        raise NotImplementedError(
+            f"This {type(estimator).__name__} reads running kernel shares "
+            f"(kernel_shares={estimator.kernel_shares}), which export_network, "
+            "ONNX and standalone.py do not carry yet; save it with pickle or "
+            "skops, or fit it with kernel_shares=0 to export it."
+        )
     symbolic = encoder.kind_ in SYMBOLIC_KINDS
     vocabulary = None
     if symbolic:

@@ -569,6 +569,7 @@ def test_encoder_defaults():
         "per_record": False,
         "word_lexicons": None,
         "wide_kernel_features": None,
+        "kernel_shares": 0,
     }
 
 

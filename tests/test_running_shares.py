@@ -1,0 +1,164 @@
+"""Running shares (``_running_shares``): MiniRocket's kernels read step by
+step by the recurrence (``kernel_shares``)."""
+
+import pickle
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+
+from sklearn_rnn import (
+    RNNEmbeddingTransformer,
+    RNNSequenceClassifier,
+    RNNSequenceRegressor,
+)
+from sklearn_rnn._encoding import Records, stacked_steps
+from sklearn_rnn._kernels import proportions_positive
+from sklearn_rnn._running_shares import fit_running_shares, running_shares
+from sklearn_rnn.export import export_network
+
+TINY = dict(hidden_size=4, max_iter=3, random_state=0)
+
+
+def _records(series):
+    return Records.from_list([np.asarray(s, np.float32) for s in series], None)
+
+
+@pytest.fixture
+def ragged():
+    rng = np.random.default_rng(0)
+    return [rng.normal(size=(n, 2)) for n in (1, 9, 30, 31, 80, 0, 200)]
+
+
+def _fit(series, patch, n_features=500, seed=0, sample_weight=None):
+    r = _records(series)
+    reading, shares = fit_running_shares(
+        r.values,
+        r.lengths,
+        r.offsets,
+        n_features,
+        patch,
+        np.random.default_rng(seed),
+        sample_weight,
+    )
+    return reading, shares, r
+
+
+@pytest.mark.parametrize("patch", [1, 4, 7])
+def test_one_row_per_patch_the_last_over_the_whole_record(ragged, patch):
+    reading, _, r = _fit(ragged, patch)
+    raw = running_shares(reading.kernels, r.values, r.lengths, r.offsets, patch)
+    # As many rows as stacked_steps makes steps, record by record.
+    patched = stacked_steps(r, patch)
+    assert raw.shape == (patched.lengths.sum(), reading.width)
+    assert raw.min() >= 0 and raw.max() <= 1
+    whole = proportions_positive(reading.kernels, r.values, r.lengths, r.offsets)
+    ends = np.cumsum(patched.lengths) - 1
+    for i, n in enumerate(patched.lengths):
+        if n:  # the last patch's shares are the whole record's proportions
+            assert_allclose(raw[ends[i]], whole[i], atol=1e-6)
+
+
+def test_shares_run_over_the_steps_so_far():
+    # One channel, one record: a step up halfway. A kernel that responds to
+    # the step has a share that changes only once the step has been read.
+    series = np.r_[np.zeros(16), np.ones(16)][:, None]
+    reading, _, r = _fit([series, series[::-1]], patch=4, n_features=84)
+    raw = running_shares(reading.kernels, r.values, r.lengths, r.offsets, 4)
+    first = raw[:8]  # the first record's 8 patches
+    # Shares of a prefix: step j's count is at most step j+1's count.
+    counts = first * (4 * np.arange(1, 9))[:, None]
+    assert (np.diff(np.round(counts), axis=0) >= 0).all()
+    assert not np.array_equal(first[1], first[-1])
+
+
+def test_shares_do_not_depend_on_the_other_records(ragged):
+    reading, shares, r = _fit(ragged, patch=3)
+    starts = np.cumsum(-(-r.lengths // 3)) - (-(-r.lengths // 3))
+    for i, series in enumerate(ragged):
+        alone = _records([series])
+        rows = reading.transform(alone.values, alone.lengths, alone.offsets)
+        n = -(-len(series) // 3)
+        assert_array_equal(rows, shares[starts[i] : starts[i] + n])
+
+
+def test_standardised_by_the_training_patches(ragged):
+    _, shares, _ = _fit(ragged, patch=3)
+    assert_allclose(shares.mean(0), 0, atol=1e-4)
+
+
+def test_records_of_weight_zero_change_nothing(ragged):
+    a, _, _ = _fit(ragged[:4], patch=2)
+    weights = np.r_[np.ones(4), 0.0]
+    b, _, _ = _fit([*ragged[:4], 100 * ragged[6]], patch=2, sample_weight=weights)
+    assert_array_equal(a.kernels.biases, b.kernels.biases)
+    assert_allclose(a.mean, b.mean, rtol=1e-6)
+    assert_allclose(a.scale, b.scale, rtol=1e-6)
+
+
+@pytest.fixture(scope="module")
+def series():
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(40, 50)).cumsum(1)
+    y = (X[:, -10:].mean(1) > X[:, :10].mean(1)).astype(int)
+    return X, y
+
+
+@pytest.mark.parametrize(
+    "Estimator", [RNNSequenceClassifier, RNNSequenceRegressor, RNNEmbeddingTransformer]
+)
+def test_the_network_reads_them_beside_the_values(series, Estimator):
+    X, y = series
+    plain = Estimator(**TINY, patch_size=5).fit(X, y)
+    model = Estimator(**TINY, patch_size=5, kernel_shares=168).fit(X, y)
+    shares = model.encoder_.shares_.width
+    assert 84 <= shares <= 168
+    assert model.module_.n_inputs == plain.module_.n_inputs + shares
+    assert model.module_.n_step_shares == shares
+    out = model.transform(X) if hasattr(model, "transform") else model.predict(X)
+    # A record's output is the one it has alone.
+    alone = (
+        model.transform(X[3:4])
+        if hasattr(model, "transform")
+        else model.predict(X[3:4])
+    )
+    assert_allclose(alone[0], out[3], rtol=1e-5, atol=1e-6)
+
+
+def test_with_the_front_end_filters(series):
+    X, y = series
+    model = RNNSequenceClassifier(
+        **TINY, patch_size=5, conv_filters=2, kernel_shares=84
+    ).fit(X, y)
+    module = model.module_
+    # The filters read the values, not the shares.
+    assert module.front_weight_0.shape[1] == 2  # values and the record view
+    assert module.n_inputs == 10 + model.encoder_.shares_.width
+    assert_array_equal(model.predict(X[:5]), model.predict(X)[:5])
+
+
+def test_pickles_and_refuses_export_with_a_clear_error(series):
+    X, y = series
+    model = RNNSequenceClassifier(**TINY, patch_size=5, kernel_shares=84).fit(X, y)
+    loaded = pickle.loads(pickle.dumps(model))
+    assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
+    with pytest.raises(NotImplementedError, match="kernel_shares=84"):
+        export_network(model)
+
+
+def test_continuing_with_other_shares_is_refused(series):
+    X, y = series
+    model = RNNSequenceClassifier(
+        **TINY, patch_size=5, kernel_shares=84, warm_start=True
+    ).fit(X, y)
+    model.fit(X, y)  # the same shares: continues
+    with pytest.raises(ValueError, match="kernel_shares"):
+        model.set_params(kernel_shares=0).fit(X, y)
+
+
+def test_symbols_ignore_them():
+    model = RNNSequenceClassifier(**TINY, kernel_shares=84).fit(
+        ["ab", "ba", "abba", "b"], [0, 1, 0, 1]
+    )
+    assert model.encoder_.shares_ is None
+    assert model.module_.n_step_shares == 0
