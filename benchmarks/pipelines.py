@@ -51,7 +51,7 @@ def _load(task, seed):
     return suite.load(task)
 
 
-def run_one(task, pooling, seed, conv_filters=0):
+def run_one(task, pooling, seed, conv_filters=0, kernel_shares=0):
     import torch
     from sklearn.linear_model import LogisticRegression, RidgeClassifierCV
     from sklearn.pipeline import make_pipeline
@@ -65,7 +65,10 @@ def run_one(task, pooling, seed, conv_filters=0):
         X_tr, X_te, y_tr, y_te = _load(task, seed)
         start = time.perf_counter()
         rnn = RNNEmbeddingTransformer(
-            pooling=pooling, conv_filters=conv_filters, random_state=seed
+            pooling=pooling,
+            conv_filters=conv_filters,
+            kernel_shares=kernel_shares,
+            random_state=seed,
         )
         E_tr = rnn.fit_transform(X_tr, y_tr)
         fit_s = time.perf_counter() - start
@@ -81,6 +84,7 @@ def run_one(task, pooling, seed, conv_filters=0):
         "task": task,
         "pooling": pooling,
         "conv_filters": conv_filters,
+        "kernel_shares": kernel_shares,
         "seed": seed,
         "fit_s": fit_s,
         **scores,
@@ -89,9 +93,13 @@ def run_one(task, pooling, seed, conv_filters=0):
 
 def _setting(run) -> str:
     """A run's transformer settings, as its table's columns name them
-    (runs from before ``conv_filters`` had none)."""
-    filters = run.get("conv_filters", 0)
-    return run["pooling"] + (f", conv_filters={filters}" if filters else "")
+    (runs from before ``conv_filters`` or ``kernel_shares`` had none)."""
+    filters, shares = run.get("conv_filters", 0), run.get("kernel_shares", 0)
+    return (
+        run["pooling"]
+        + (f", conv_filters={filters}" if filters else "")
+        + (f", kernel_shares={shares}" if shares else "")
+    )
 
 
 def table(results) -> str:
@@ -146,6 +154,12 @@ def main(argv=None) -> int:
         default=0,
         help="the transformer's conv_filters (numeric series; 0: none)",
     )
+    parser.add_argument(
+        "--kernel-shares",
+        type=int,
+        default=0,
+        help="the transformer's kernel_shares (numeric series; 0: none)",
+    )
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     parser.add_argument("--n-jobs", type=int, default=1)
     parser.add_argument("--json", help="also write every run to this file")
@@ -161,7 +175,12 @@ def main(argv=None) -> int:
         ]
         results = list(
             Parallel(n_jobs=args.n_jobs)(
-                delayed(run_one)(*job, conv_filters=args.conv_filters) for job in jobs
+                delayed(run_one)(
+                    *job,
+                    conv_filters=args.conv_filters,
+                    kernel_shares=args.kernel_shares,
+                )
+                for job in jobs
             )
         )
         if args.json:

@@ -504,10 +504,11 @@ class SequenceEncoder(PackedVocabularyState):
             )
         shares = None
         if getattr(self, "kernel_shares", 0):
+            view = self._shares_view(scaled)
             self.shares_, shares = fit_running_shares(
-                scaled.values,
-                scaled.lengths,
-                scaled.offsets,
+                view.values,
+                view.lengths,
+                view.offsets,
                 self.kernel_shares,
                 self.patch_size_,
                 np.random.default_rng([seed, _SHARES_STREAM]),
@@ -633,8 +634,22 @@ class SequenceEncoder(PackedVocabularyState):
         )
         shares: RunningShares | None = getattr(self, "shares_", None)
         if shares is not None:
-            shares = shares.transform(records.values, records.lengths, records.offsets)
+            view = self._shares_view(records)
+            shares = shares.transform(view.values, view.lengths, view.offsets)
         return self._read_as_network(records, features, shares)
+
+    def _shares_view(self, records: Records) -> Records:
+        """The steps the running shares read: the channels the network reads
+        (with the record view, each channel also standardised by the
+        record's own moments). The record's view alone lost where a
+        channel's level and scale across records carry the class
+        (JapaneseVowels 0.81 against 0.98 with the dataset-wide steps alone,
+        the network without its wide term); the dataset-wide steps alone
+        lost where scales span orders of magnitude, so that a bias drawn
+        from one record reads another as all above or all below it (PLAID
+        0.69 against 0.90). Both views side by side: 0.95 and 0.89, two
+        seeds each."""
+        return with_record_view(records) if self._reads_record_view() else records
 
     def _read_as_network(self, records: Records, features, shares=None) -> Records:
         """Standardised records with the record view (when asked), in

@@ -390,10 +390,13 @@ def _kernel_term(graph, kernels: dict, V_kernels, x: str, lengths: str) -> str:
     return graph.op("MatMul", [standardised, graph.const(weights.copy())])
 
 
-def _numeric_steps(graph, cfg: dict, x: str, lengths: str, params: dict):
+def _numeric_steps(
+    graph, cfg: dict, x: str, lengths: str, params: dict, shares: dict | None
+):
     """The standardised steps ``x`` as the network reads them ``[N, T',
-    F']`` (with the record view, patches and the convolutional front end's
-    columns when the model reads them) and their count per record."""
+    F']`` (with the record view, patches, the running shares and the
+    convolutional front end's columns when the model reads them) and their
+    count per record."""
     real3 = _real_steps(graph, x, lengths)
     if cfg.get("per_record"):
         count = graph.op(
@@ -421,9 +424,15 @@ def _numeric_steps(graph, cfg: dict, x: str, lengths: str, params: dict):
         )
         x = graph.op("Concat", [x, graph.op("Div", [centred, std])], axis=2)
     size = int(cfg.get("patch_size", 1))
+    columns = []
+    if cfg.get("n_step_shares"):
+        # The shares read the channels the network reads.
+        columns.append(_running_shares(graph, shares, x, lengths, size))
     series = x
     if size > 1:
         x, series, lengths = _patches(graph, x, lengths, size)
+    if columns:
+        x = graph.op("Concat", [x, *columns], axis=2)
     if cfg.get("conv_filters"):
         front = _front_end(graph, cfg, params, series, lengths, size)
         x = graph.op("Concat", [x, *front], axis=2)
@@ -471,6 +480,127 @@ def _front_end(graph, cfg: dict, params: dict, series: str, patches: str, size):
             pooled = graph.op(reduce, [read, int_([3])], keepdims=0)
             parts.append(graph.op("Transpose", [pooled], perm=[0, 2, 1]))
     return parts
+
+
+def _running_shares(graph, shares: dict, view: str, lengths: str, size: int):
+    """``[N, P, n_step_shares]``: the running shares of the kernels
+    ``shares`` describes (``sklearn_rnn._running_shares``) at the end of each
+    patch. ``view`` ``[N, T, C]`` is the steps they read, right-padded (pad
+    steps, which may hold NaN, read as zeros). Each record's above-bias
+    indicators move right by its front (the steps the patches repeat in
+    front, which count nowhere), so its patches start at 0 as ``_patches``
+    lays them out; the counts add up along the patches (``CumSum``)."""
+    int_ = lambda v: graph.const(np.array(v, np.int64))  # noqa: E731
+    real3 = _real_steps(graph, view, lengths)
+    view = graph.op("Where", [real3, view, graph.const(np.float32(0))])
+    channels_first = graph.op("Transpose", [view], perm=[0, 2, 1])
+    real = graph.op("Cast", [real3], to=1)  # [N, T, 1]
+    parts = []
+    for dilation, weights, biases in zip(
+        shares["dilations"], shares["weights"], shares["biases"]
+    ):
+        conv = graph.op(
+            "Conv",
+            [channels_first, graph.const(np.asarray(weights, np.float32))],
+            dilations=[int(dilation)],
+            pads=[4 * int(dilation), 4 * int(dilation)],
+        )
+        above = graph.op(  # [N, kernels, biases, T]
+            "Greater",
+            [
+                graph.op("Unsqueeze", [conv, int_([2])]),
+                graph.const(np.asarray(biases, np.float32)[:, :, None]),
+            ],
+        )
+        above = graph.op("Cast", [above], to=1)
+        parts.append(  # [N, T, kernels * biases], kernel-major
+            graph.op(
+                "Reshape",
+                [graph.op("Transpose", [above], perm=[0, 3, 1, 2]), int_([0, 0, -1])],
+            )
+        )
+    # [N, T, shares + 1]: the indicators of the real steps, and the real
+    # steps themselves (the shares' denominators) as the last column.
+    above = graph.op("Mul", [graph.op("Concat", parts, axis=2), real])
+    counted = graph.op("Concat", [above, real], axis=2)
+    steps = graph.op("Shape", [view], start=1, end=2)
+    patched = graph.op("Div", [graph.op("Add", [lengths, int_(size - 1)]), int_(size)])
+    front = graph.op("Sub", [graph.op("Mul", [patched, int_(size)]), lengths])
+    total_patches = graph.op(
+        "Div", [graph.op("Add", [steps, int_(size - 1)]), int_(size)]
+    )
+    width = graph.op("Mul", [total_patches, int_(size)])
+    positions = graph.op(
+        "Unsqueeze",
+        [
+            graph.op("Range", [int_(0), graph.op("Squeeze", [width]), int_(1)]),
+            int_([0]),
+        ],
+    )
+    source = graph.op("Sub", [positions, graph.op("Unsqueeze", [front, int_([1])])])
+    # Slots before a record's first step (its front) and past its last read
+    # nothing; a pad step past the last reads zeros anyway.
+    inside = graph.op(
+        "And",
+        [
+            graph.op("GreaterOrEqual", [source, int_(0)]),
+            graph.op("Less", [source, steps]),
+        ],
+    )
+    source = graph.op(
+        "Min", [graph.op("Max", [source, int_(0)]), graph.op("Sub", [steps, int_([1])])]
+    )
+    gathered = graph.op(
+        "GatherND", [counted, graph.op("Unsqueeze", [source, int_([2])])], batch_dims=1
+    )
+    gathered = graph.op(
+        "Mul",
+        [
+            gathered,
+            graph.op("Unsqueeze", [graph.op("Cast", [inside], to=1), int_([2])]),
+        ],
+    )
+    by_patch = graph.op(  # [N, P, size, shares + 1] -> counts per patch
+        "ReduceSum",
+        [
+            graph.op(
+                "Reshape",
+                [
+                    gathered,
+                    graph.op(
+                        "Concat", [int_([0]), total_patches, int_([size, -1])], axis=0
+                    ),
+                ],
+            ),
+            int_([2]),
+        ],
+        keepdims=0,
+    )
+    running = graph.op("CumSum", [by_patch, int_(1)])
+    n_shares = int(np.asarray(shares["mean"]).size)
+    counts = graph.op("Slice", [running, int_([0]), int_([n_shares]), int_([2])])
+    seen = graph.op(
+        "Max",
+        [
+            graph.op(
+                "Slice", [running, int_([n_shares]), int_([n_shares + 1]), int_([2])]
+            ),
+            graph.const(np.float32(1)),
+        ],
+    )
+    return graph.op(
+        "Div",
+        [
+            graph.op(
+                "Sub",
+                [
+                    graph.op("Div", [counts, seen]),
+                    graph.const(np.asarray(shares["mean"], np.float32)),
+                ],
+            ),
+            graph.const(np.asarray(shares["scale"], np.float32)),
+        ],
+    )
 
 
 def _patches(graph, x: str, lengths: str, size: int):
@@ -673,7 +803,9 @@ def network_nodes(graph, artefact: dict, x: str, lengths: str | None = None) -> 
         # empty when every record is.
         x = graph.op("Pad", [x, graph.const(np.array([0, 0, 0, 0, 1, 0]))])
         x = _standardised(graph, cfg, x)
-        steps_in, run_lengths = _numeric_steps(graph, cfg, x, lengths, params)
+        steps_in, run_lengths = _numeric_steps(
+            graph, cfg, x, lengths, params, artefact.get("shares")
+        )
         tokens = None
         if "V_kernels" in params:
             kernel_term = _kernel_term(

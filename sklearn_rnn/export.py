@@ -26,8 +26,10 @@ from sklearn_rnn._version import __version__
 # 11: a tagger's allowed tag pairs (artefact["allowed_transitions"]) and a
 # multi-label classifier's sigmoid outputs (config["multilabel"]); 12: the
 # convolutional front end of numeric steps (config["conv_filters"],
-# config["conv_dilations"]; front_weight_{i}, front_bias_{i} in state_dict)
-FORMAT_VERSION = 12
+# config["conv_dilations"]; front_weight_{i}, front_bias_{i} in state_dict);
+# 13: running kernel shares after each numeric step (config["n_step_shares"],
+# artefact["shares"])
+FORMAT_VERSION = 13
 
 
 def _plain(value):
@@ -89,16 +91,20 @@ or RNNEmbeddingTransformer
         windows of 9 steps centred every ``max(1, min(d, patch_size // 8))``
         steps of the patch, ``d`` apart, over the patched series (zeros
         beyond both ends).
+        ``config["n_step_shares"]`` above 0 (``kernel_shares``): each patch
+        also carries, after its values and before the front end's columns,
+        the running shares that ``shares`` describes (``dilations``,
+        ``weights``, ``biases`` as for ``kernels``; ``mean``, ``scale``):
+        for each dilation, kernel and bias, the share of the record's steps
+        up to the patch's end where the kernel's output exceeds the bias,
+        minus ``mean``, over ``scale``. The kernels read the channels the
+        network reads (with ``config["per_record"]``, each channel and its
+        record's own standardisation); patches are
+        aligned on the record's last step and the first step repeated in
+        front is not counted (see ``sklearn_rnn._running_shares``).
     """
     check_is_fitted(estimator, "module_")
     module, encoder = estimator.module_, estimator.encoder_
-    if getattr(module, "n_step_shares", 0):
-        raise NotImplementedError(
-            f"This {type(estimator).__name__} reads running kernel shares "
-            f"(kernel_shares={estimator.kernel_shares}), which export_network, "
-            "ONNX and standalone.py do not carry yet; save it with pickle or "
-            "skops, or fit it with kernel_shares=0 to export it."
-        )
     symbolic = encoder.kind_ in SYMBOLIC_KINDS
     vocabulary = None
     if symbolic:
@@ -108,6 +114,7 @@ or RNNEmbeddingTransformer
     analyzer = estimator.analyzer if isinstance(estimator.analyzer, str) else None
     wide = getattr(encoder, "wide_", None)
     kernels = getattr(encoder, "kernels_", None)
+    shares = getattr(encoder, "shares_", None)
     task = estimator.task_
     classes = getattr(task, "classes_", None)
     regression = task.kind == "regression"
@@ -139,6 +146,7 @@ or RNNEmbeddingTransformer
             "multilabel": bool(getattr(task, "multilabel", False)),
             "conv_filters": int(module.conv_filters),
             "conv_dilations": [int(d) for d in module.conv_dilations],
+            "n_step_shares": int(getattr(module, "n_step_shares", 0)),
         },
         "state_dict": {
             k: v.detach().cpu().clone() for k, v in module.state_dict().items()
@@ -147,14 +155,13 @@ or RNNEmbeddingTransformer
         "wide_vocabulary": None
         if wide is None
         else [_plain_gram(g) for g in wide.vocabulary_],
-        "kernels": None
-        if kernels is None
+        "kernels": None if kernels is None else _kernel_arrays(kernels),
+        "shares": None
+        if shares is None
         else {
-            "dilations": [int(d) for d in kernels.dilations],
-            "weights": torch.as_tensor(kernels.weights),
-            "biases": torch.as_tensor(kernels.biases),
-            "mean": torch.as_tensor(kernels.mean),
-            "scale": torch.as_tensor(kernels.scale),
+            **_kernel_arrays(shares.kernels),
+            "mean": torch.as_tensor(shares.mean),
+            "scale": torch.as_tensor(shares.scale),
         },
         "analyzer": analyzer,
         "classes": None if classes is None else [_plain(c) for c in classes],
@@ -169,6 +176,17 @@ or RNNEmbeddingTransformer
             }
             for lexicon in encoder._lexicons()
         ],
+    }
+
+
+def _kernel_arrays(kernels) -> dict:
+    """A fitted ``_kernels.KernelFeatures`` as tensors and built-in types."""
+    return {
+        "dilations": [int(d) for d in kernels.dilations],
+        "weights": torch.as_tensor(kernels.weights),
+        "biases": torch.as_tensor(kernels.biases),
+        "mean": torch.as_tensor(kernels.mean),
+        "scale": torch.as_tensor(kernels.scale),
     }
 
 

@@ -24,7 +24,7 @@ def load(path):
 
 class StandaloneRNN:
     def __init__(self, artefact):
-        if artefact["format_version"] not in range(1, 13):
+        if artefact["format_version"] not in range(1, 14):
             raise ValueError(
                 f"Unsupported format_version {artefact['format_version']}."
             )
@@ -53,6 +53,7 @@ class StandaloneRNN:
         )
         self.lexicons = artefact.get("word_lexicons") or []  # format 9
         self.kernels = artefact.get("kernels")  # format 10: numeric wide term
+        self.shares = artefact.get("shares")  # format 13: running kernel shares
         # Format 11: the tag pairs a tagger's scheme allows (None: all).
         self.allowed = artefact.get("allowed_transitions")
         self.target_mean = artefact.get("target_mean")
@@ -177,14 +178,44 @@ class StandaloneRNN:
             std = torch.where(std > 1e-6 * mean.abs().clamp(min=1), std, 1.0)
             x = torch.cat([x, ((x - mean) / std).float().double()], 1)
         size = self.config.get("patch_size", 1)  # steps read as one
+        # The running shares read the channels the network reads.
+        shares = None
+        if self.shares is not None:
+            shares = self._running_shares(x, size)
         if size > 1:
             # The first step repeated in front up to a multiple of the size.
             pad = -len(x) % size
             x = torch.cat([x[:1].expand(pad, -1), x])
         steps = x.reshape(-1, size * x.shape[1])
+        if shares is not None:
+            steps = torch.cat([steps, shares], 1)
         if self.config.get("conv_filters"):  # format 12
             steps = torch.cat([steps, self._front_end(x, size)], 1)
         return steps @ U.T + b
+
+    def _running_shares(self, x, size):
+        """(patches, n_step_shares): at the end of each patch (aligned on the
+        last step; the steps repeated in front are not counted), for each
+        dilation, kernel and bias, the share of the steps so far where the
+        kernel's output over its channel subset (zeros beyond both ends)
+        exceeds the bias; standardised. sklearn_rnn._running_shares, written
+        out again, in float32 as there."""
+        k = self.shares
+        x = x.float().T[None]  # (1, channels, len)
+        pad = -x.shape[2] % size
+        real = torch.cat([torch.zeros(pad), torch.ones(x.shape[2])])
+        seen = real.reshape(-1, size).sum(1).cumsum(0)
+        parts = []
+        for dilation, w, biases in zip(k["dilations"], k["weights"], k["biases"]):
+            conv = torch.nn.functional.conv1d(
+                x, w, padding=4 * dilation, dilation=dilation
+            )[0]
+            above = (conv[:, None, :] > biases[:, :, None]).float()
+            above = torch.cat([above.new_zeros(*above.shape[:2], pad), above], 2)
+            counts = above.reshape(*above.shape[:2], -1, size).sum(3)
+            parts.append((counts.cumsum(2) / seen).flatten(0, 1))
+        shares = (torch.cat(parts).T - k["mean"]) / k["scale"]
+        return shares.double()
 
     def _front_end(self, series, size):
         """Beside each patch, per dilation, the mean and the max over the

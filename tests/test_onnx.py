@@ -217,6 +217,11 @@ NUMERIC_SETTINGS = [
     # strided steps of patches of 16.
     {"conv_filters": 3, "patch_size": 1},
     {"conv_filters": 2, "patch_size": 16, "wide": False},
+    # Running kernel shares (with the record view and without), with and
+    # without the front end.
+    {"kernel_shares": 200, "patch_size": 3},
+    {"kernel_shares": 100, "patch_size": 1, "standardize": True},
+    {"kernel_shares": 100, "patch_size": 16, "conv_filters": 2, "wide": False},
 ]
 
 
@@ -237,10 +242,13 @@ def test_numeric_classifier_and_regressor_match(series, params):
     np.testing.assert_allclose(pred[:, 0], expected, rtol=TOL, atol=TOL)
 
 
-def test_numeric_embeddings_with_the_front_end_match(series):
+@pytest.mark.parametrize(
+    "params", [{"conv_filters": 3}, {"conv_filters": 3, "kernel_shares": 100}], ids=str
+)
+def test_numeric_embeddings_with_the_front_end_match(series, params):
     X, y, _, X_test = series
     values, lengths = _padded(X_test)
-    rnn = RNNEmbeddingTransformer(conv_filters=3, **TINY).fit(X, y)
+    rnn = RNNEmbeddingTransformer(**params, **TINY).fit(X, y)
     assert rnn.module_.conv_filters == 3
     onx = to_onnx(rnn, initial_types=rnn_onnx.input_types(rnn))
     (embedding,) = session(onx).run(None, {"X": values, "lengths": lengths})

@@ -16,6 +16,7 @@ from sklearn_rnn._encoding import Records, stacked_steps
 from sklearn_rnn._kernels import proportions_positive
 from sklearn_rnn._running_shares import fit_running_shares, running_shares
 from sklearn_rnn.export import export_network
+from sklearn_rnn.standalone import StandaloneRNN
 
 TINY = dict(hidden_size=4, max_iter=3, random_state=0)
 
@@ -137,13 +138,42 @@ def test_with_the_front_end_filters(series):
     assert_array_equal(model.predict(X[:5]), model.predict(X)[:5])
 
 
-def test_pickles_and_refuses_export_with_a_clear_error(series):
+def test_pickles(series):
     X, y = series
     model = RNNSequenceClassifier(**TINY, patch_size=5, kernel_shares=84).fit(X, y)
     loaded = pickle.loads(pickle.dumps(model))
     assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
-    with pytest.raises(NotImplementedError, match="kernel_shares=84"):
-        export_network(model)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"patch_size": 1},
+        {"patch_size": 5, "standardize": True},  # no record view
+        {"patch_size": 16, "conv_filters": 2},
+        {"patch_size": 3, "wide": True},
+    ],
+    ids=str,
+)
+def test_the_standalone_network_reads_them_as_the_library(params):
+    # Records of several lengths (one empty, one shorter than a patch) and
+    # two channels: the shares written out again in standalone.py are the
+    # library's.
+    rng = np.random.default_rng(3)
+    X = [rng.normal(size=(n, 2)) for n in (3, 40, 41, 0, 77, 50)] * 3
+    y = np.arange(len(X)) % 3
+    clf = RNNSequenceClassifier(
+        **{"wide": False, **TINY, **params}, kernel_shares=200
+    ).fit(X, y)
+    artefact = export_network(clf)
+    assert artefact["config"]["n_step_shares"] == clf.encoder_.shares_.width
+    assert_allclose(
+        StandaloneRNN(artefact).predict_proba(X), clf.predict_proba(X), atol=1e-5
+    )
+    emb = RNNEmbeddingTransformer(**TINY, kernel_shares=200).fit(X, y)
+    assert_allclose(
+        StandaloneRNN(export_network(emb)).embed(X), emb.transform(X), atol=1e-5
+    )
 
 
 def test_continuing_with_other_shares_is_refused(series):
