@@ -47,10 +47,12 @@ def main(argv=None) -> int:
         "--front-end",
         nargs="+",
         metavar="JSON",
-        help="suite.py --json files with a run of the network alone with "
-        "conv_filters (its model named by --front-end-model): a column of its own",
+        help="suite.py --json files with runs of the network alone with other "
+        "settings (their models named by --front-end-model): a column each",
     )
-    parser.add_argument("--front-end-model", default="wide=False, conv_filters=32")
+    parser.add_argument(
+        "--front-end-model", nargs="+", default=["wide=False, conv_filters=32"]
+    )
     parser.add_argument("--rst")
     args = parser.parse_args(argv)
     runs = [r for p in args.runs for r in json.load(open(p))]
@@ -64,21 +66,21 @@ def main(argv=None) -> int:
     def theirs(name, model, source=suite):
         return [r[3] for r in source if r[0] == name and r[1] == model]
 
-    def filtered(name):
-        return theirs(name, args.front_end_model, front)
-
     sets = list(dict.fromkeys(r["set"] for r in runs))
-    label = args.front_end_model.replace("wide=False, ", "")
-    header = ["set", "wide=False", *([label] if front else [])]
+    labels = {
+        m.replace("wide=False, ", ""): m
+        for m in (args.front_end_model if front else [])
+    }
+    header = ["set", "wide=False", *labels]
     header += ["defaults", "1-NN", "stats + RF", "InceptionTime"]
     rows = []
-    below = {"wide=False": [], label: []}
-    mean_on_published = {"wide=False": [], label: []}
+    below = {key: [] for key in ["wide=False", *labels]}
+    mean_on_published = {key: [] for key in ["wide=False", *labels]}
     deep = []
     for name in sets:
         columns = {"wide=False": ours(name, "wide=False")}
-        if front:
-            columns[label] = filtered(name)
+        for label, model in labels.items():
+            columns[label] = theirs(name, model, front)
         bar = max(np.mean(theirs(name, "1-NN")), np.mean(theirs(name, "stats+RF")))
         for key, values in columns.items():
             if np.mean(values) < bar:
@@ -102,10 +104,10 @@ def main(argv=None) -> int:
         f"Test accuracy, mean (± std) over seeds {seeds}; InceptionTime: "
         "published, one run of its five-network ensemble."
     )
-    if front:
-        front_seeds = sorted({r[2] for r in front if r[1] == args.front_end_model})
-        caption += f" {label}: the network alone with the filters, seeds {front_seeds}."
-    widths = "22 14 " + ("14 " if front else "") + "12 10 12 14"
+    for label, model in labels.items():
+        front_seeds = sorted({r[2] for r in front if r[1] == model})
+        caption += f" {label}: the network alone with it, seeds {front_seeds}."
+    widths = "22 14 " + "14 " * len(labels) + "12 10 12 14"
     lines = [
         caption,
         "",
@@ -118,14 +120,14 @@ def main(argv=None) -> int:
         lines.append(f"   * - {row[0]}")
         lines += [f"     - {c}" for c in row[1:]]
     lines.append("")
-    for key in ["wide=False", label] if front else ["wide=False"]:
+    for key in ["wide=False", *labels]:
         who = "The network alone" if key == "wide=False" else f"With {key}, it"
         lines.append(
             f"{who} is below the better of 1-NN and stats + RF on "
             f"{len(below[key])} of {len(sets)} sets"
             + (f" ({', '.join(below[key])})" if below[key] else "")
             + f". On the {len(deep)} UCR sets with a published InceptionTime "
-            f"accuracy: {'the network alone' if key == 'wide=False' else 'with the filters'} "
+            f"accuracy: {'the network alone' if key == 'wide=False' else 'with ' + key + ','} "
             f"{np.mean(mean_on_published[key]):.3f}, InceptionTime "
             f"{np.mean(deep):.3f} (gap "
             f"{np.mean(mean_on_published[key]) - np.mean(deep):+.3f}).",
