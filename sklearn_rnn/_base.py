@@ -162,7 +162,10 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
             StrOptions({"auto"}),
         ],
         "conv_filters": [Interval(Integral, 0, None, closed="left")],
-        "kernel_shares": [Interval(Integral, 0, None, closed="left")],
+        "kernel_shares": [
+            Interval(Integral, 0, None, closed="left"),
+            StrOptions({"auto"}),
+        ],
         "warm_start": ["boolean"],
         "device": [str, torch.device],
         "n_threads": [
@@ -216,7 +219,7 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
         standardize="auto",
         patch_size="auto",
         conv_filters=0,
-        kernel_shares=0,
+        kernel_shares="auto",
         warm_start=False,
         device="cpu",
         n_threads="auto",
@@ -384,8 +387,18 @@ class BaseRNN(PersistenceMixin, BaseEstimator):
             "pooling": self.pooling,
             # The tagger has no front end.
             "conv_filters": getattr(self, "conv_filters", 0),
-            "kernel_shares": getattr(self, "kernel_shares", 0),
+            "kernel_shares": self._network_kernel_shares(),
         }
+
+    def _network_kernel_shares(self):
+        """``kernel_shares`` as the encoder takes it: "auto" reads the
+        kernels' running shares only where no wide term reads the kernels
+        themselves (``wide=False``); the encoder resolves what is left of
+        "auto" by the patches."""
+        shares = getattr(self, "kernel_shares", 0)  # the tagger has none
+        if shares == "auto" and getattr(self, "wide", False):
+            return 0
+        return shares
 
     def _settings_for_kind(self, settings: dict, symbolic: bool) -> dict:
         """``settings`` with what "auto" resolves by the input's kind

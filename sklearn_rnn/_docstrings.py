@@ -198,7 +198,7 @@ conv_filters : int, default=0
     :func:`~sklearn_rnn.export.export_network`, ONNX and ``standalone.py``
     carry it.
 
-kernel_shares : int, default=0
+kernel_shares : int or "auto", default="auto"
     Numeric input with one prediction or embedding per record: the
     recurrence also reads the series through fixed random kernels (those
     of the numeric wide term, MiniRocket's: 84 kernels of nine weights at
@@ -207,10 +207,17 @@ kernel_shares : int, default=0
     ``patch_size``) it reads, for each kernel, dilation and bias, the share
     of the record's steps so far where the kernel's output exceeds the
     bias: about this many values a step (84 kernels x dilations x biases),
-    standardised by their training moments. The last step carries the
-    shares over the whole record. Nothing of it is learned; a record's
-    shares are computed once per call. 0: none. Not yet carried by
-    :func:`~sklearn_rnn.export.export_network`, ONNX or ``standalone.py``.
+    standardised by their training moments; the last step carries the
+    shares over the whole record. The kernels read the channels the
+    network reads (with ``standardize="auto"``, each channel and its
+    record's own standardisation). Nothing of it is learned. 0: none.
+    "auto" is 1,512 where the network reads the series in patches and no
+    wide term reads the kernels (``wide=False``), and 0 otherwise: with
+    ``wide=False`` on the sixteen classification sets of the public suite
+    the network alone then learns long series with few training records
+    (:ref:`network_alone`). Symbol input and tagging ignore it.
+    :func:`~sklearn_rnn.export.export_network`, ONNX and ``standalone.py``
+    carry it.
 
 warm_start : bool, default=False
     Continue training the fitted network (same vocabulary and classes) instead

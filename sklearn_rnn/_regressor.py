@@ -199,7 +199,14 @@ scaling is undone in ``predict``, so targets of any scale train alike.
 
 Parameters
 ----------
-{document(SHARED_PARAMETERS, drop=_CLASSIFICATION_ONLY, extra={"wide": _WIDE})}
+{
+    document(
+        SHARED_PARAMETERS,
+        drop=_CLASSIFICATION_ONLY,
+        defaults={"kernel_shares": "0"},
+        extra={"wide": _WIDE},
+    )
+}
 
 Attributes
 ----------

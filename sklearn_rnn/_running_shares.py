@@ -37,6 +37,12 @@ from sklearn_rnn._kernels import (
 
 # Records convolved at once: at most this many (record x step) cells.
 _CHUNK_CELLS = 2**15
+# kernel_shares="auto": 84 kernels at up to 18 dilations (MiniRocket's
+# ~10,000 features are 84 kernels at up to 32 dilations with several biases
+# each). In the plain-torch prototype (benchmarks/running_proportions.py,
+# six long sets, three seeds) 504 shares lost to these on ArrowHead (0.817
+# against 0.859) and ACSF1 (0.857 against 0.877) and tied elsewhere.
+AUTO_KERNEL_SHARES = 84 * 18
 
 
 @dataclass

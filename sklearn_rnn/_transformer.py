@@ -86,7 +86,7 @@ class RNNEmbeddingTransformer(
         standardize="auto",
         patch_size="auto",
         conv_filters="auto",
-        kernel_shares=0,
+        kernel_shares="auto",
         warm_start=False,
         device="cpu",
         n_threads="auto",
@@ -217,6 +217,11 @@ class RNNEmbeddingTransformer(
             # the small forecasting sets (suite_runs/regressor_front_end.json).
             # Symbols and objective="next" never read filters.
             "conv_filters": 32 if objective == "classification" else 0,
+            # The embeddings carry no wide term, so with class labels the
+            # network reads MiniRocket's kernels itself, as the classifier's
+            # network does with wide=False ("auto" left for the encoder to
+            # resolve by the patches). PIPELINE_NOTE
+            "kernel_shares": "auto" if objective == "classification" else 0,
         }
         settings = {
             name: auto[name] if value == "auto" else value
@@ -327,6 +332,15 @@ Parameters
     convolutional reading they have: the classifier's wide term is not in
     them) and 0 for regression targets. Symbol input and ``objective="next"``
     read none.''',
+            "kernel_shares": '''kernel_shares : int or "auto", default="auto"
+    Numeric input: the running shares of MiniRocket's fixed kernels that
+    the recurrence reads beside each step (see
+    :class:`RNNSequenceClassifier`). "auto" is 1,512 when the network learns
+    from class labels and reads the series in patches (the embeddings then
+    carry what the kernels see, which the classifier's wide term holds
+    outside its network), and 0 for regression targets, for
+    ``objective="next"`` and for series read one step at a time. Symbol
+    input reads none.''',
             "recurrent_dropout": '''recurrent_dropout : float or "auto", default="auto"
     During training, zero this fraction of the entries of ``h_{t-1}`` in
     ``W h_{t-1}``, with the same mask at every step of a record (variational

@@ -14,7 +14,11 @@ from sklearn_rnn import (
 )
 from sklearn_rnn._encoding import Records, stacked_steps
 from sklearn_rnn._kernels import proportions_positive
-from sklearn_rnn._running_shares import fit_running_shares, running_shares
+from sklearn_rnn._running_shares import (
+    AUTO_KERNEL_SHARES,
+    fit_running_shares,
+    running_shares,
+)
 from sklearn_rnn.export import export_network
 from sklearn_rnn.standalone import StandaloneRNN
 
@@ -110,7 +114,7 @@ def series():
 )
 def test_the_network_reads_them_beside_the_values(series, Estimator):
     X, y = series
-    plain = Estimator(**TINY, patch_size=5).fit(X, y)
+    plain = Estimator(**TINY, patch_size=5, kernel_shares=0).fit(X, y)
     model = Estimator(**TINY, patch_size=5, kernel_shares=168).fit(X, y)
     shares = model.encoder_.shares_.width
     assert 84 <= shares <= 168
@@ -192,3 +196,23 @@ def test_symbols_ignore_them():
     )
     assert model.encoder_.shares_ is None
     assert model.module_.n_step_shares == 0
+
+
+def test_auto_reads_them_where_no_wide_term_reads_the_kernels(series):
+    X, y = series  # 50 steps: read in patches of 2
+    wide = RNNSequenceClassifier(**TINY).fit(X, y)
+    assert wide.encoder_.patch_size_ == 2 and wide.encoder_.shares_ is None
+    alone = RNNSequenceClassifier(**TINY, wide=False).fit(X, y)
+    assert 1000 < alone.encoder_.shares_.width <= AUTO_KERNEL_SHARES
+    # Series short enough to be read one step at a time: none.
+    short = RNNSequenceClassifier(**TINY, wide=False).fit(X[:, :30], y)
+    assert short.encoder_.patch_size_ == 1 and short.encoder_.shares_ is None
+    assert RNNSequenceRegressor(**TINY, wide=False).fit(X, y).encoder_.shares_ is None
+
+
+def test_the_transformer_reads_them_for_class_labels_only(series):
+    X, y = series
+    labels = RNNEmbeddingTransformer(**TINY).fit(X, y)
+    assert labels.encoder_.shares_ is not None
+    for target in (None, X[:, -1] - X[:, 0]):  # next patches, regression
+        assert RNNEmbeddingTransformer(**TINY).fit(X, target).encoder_.shares_ is None
