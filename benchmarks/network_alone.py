@@ -5,17 +5,21 @@ sets where they exist. Reads result files only (fits nothing):
 
     python benchmarks/network_alone.py \\
         --runs docs/_static/suite_runs/probabilities.json \\
+            docs/_static/suite_runs/probabilities_kernel_shares.json \\
+        --before docs/_static/suite_runs/probabilities.json \\
         --baselines docs/_static/suite_runs/baselines.json \\
             docs/_static/suite_runs/check_sets.json \\
             docs/_static/suite_runs/generated_sets.json \\
         --published docs/_static/published_inceptiontime.csv \\
-        --front-end docs/_static/suite_runs/front_end.json \\
         --rst docs/_static/network_alone.rst
 
 ``--runs``: ``probabilities.py --json`` files (their ``wide=False`` and
-``defaults`` rows); ``--baselines``: ``suite.py --json`` files (1-NN and
+``defaults`` rows; a later file's run replaces an earlier's); ``--before``:
+such files from before the network read the kernels' running shares (their
+``wide=False`` rows); ``--baselines``: ``suite.py --json`` files (1-NN and
 stats+RF); ``--published``: a CSV of ``set,accuracy`` (lines starting with
-``#`` say where the numbers come from).
+``#`` say where the numbers come from); ``--front-end``: ``suite.py --json``
+files with runs of other settings (``--front-end-model``), a column each.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ import json
 import sys
 
 import numpy as np
+from probabilities import latest_runs
 
 
 def _published(path):
@@ -53,24 +58,36 @@ def main(argv=None) -> int:
     parser.add_argument(
         "--front-end-model", nargs="+", default=["wide=False, conv_filters=32"]
     )
+    parser.add_argument(
+        "--before",
+        nargs="+",
+        metavar="JSON",
+        help="probabilities.py --json files of the network alone before "
+        "kernel_shares (its wide=False rows): a column kernel_shares=0",
+    )
     parser.add_argument("--rst")
     args = parser.parse_args(argv)
-    runs = [r for p in args.runs for r in json.load(open(p))]
+    runs = latest_runs(args.runs)
+    before = [r for p in args.before or [] for r in json.load(open(p))]
     suite = [r for p in args.baselines for r in json.load(open(p))]
     front = [r for p in args.front_end or [] for r in json.load(open(p))]
     published = _published(args.published)
 
-    def ours(name, model):
-        return [r["accuracy"] for r in runs if r["set"] == name and r["model"] == model]
+    def ours(name, model, source=runs):
+        return [
+            r["accuracy"] for r in source if r["set"] == name and r["model"] == model
+        ]
 
     def theirs(name, model, source=suite):
         return [r[3] for r in source if r[0] == name and r[1] == model]
 
     sets = list(dict.fromkeys(r["set"] for r in runs))
-    labels = {
-        m.replace("wide=False, ", ""): m
-        for m in (args.front_end_model if front else [])
-    }
+    # Each further column: its label -> its runs of a set.
+    labels = {}
+    if before:
+        labels["kernel_shares=0"] = lambda name: ours(name, "wide=False", before)
+    for m in args.front_end_model if front else []:
+        labels[m.replace("wide=False, ", "")] = lambda name, m=m: theirs(name, m, front)
     header = ["set", "wide=False", *labels]
     header += ["defaults", "1-NN", "stats + RF", "InceptionTime"]
     rows = []
@@ -79,8 +96,8 @@ def main(argv=None) -> int:
     deep = []
     for name in sets:
         columns = {"wide=False": ours(name, "wide=False")}
-        for label, model in labels.items():
-            columns[label] = theirs(name, model, front)
+        for label, values in labels.items():
+            columns[label] = values(name)
         bar = max(np.mean(theirs(name, "1-NN")), np.mean(theirs(name, "stats+RF")))
         for key, values in columns.items():
             if np.mean(values) < bar:
@@ -104,9 +121,18 @@ def main(argv=None) -> int:
         f"Test accuracy, mean (± std) over seeds {seeds}; InceptionTime: "
         "published, one run of its five-network ensemble."
     )
-    for label, model in labels.items():
-        front_seeds = sorted({r[2] for r in front if r[1] == model})
-        caption += f" {label}: the network alone with it, seeds {front_seeds}."
+    if before:
+        before_seeds = sorted({r["seed"] for r in before})
+        caption += (
+            f" kernel_shares=0: the network alone before it read the kernels' "
+            f"running shares, seeds {before_seeds}."
+        )
+    for m in args.front_end_model if front else []:
+        front_seeds = sorted({r[2] for r in front if r[1] == m})
+        caption += (
+            f" {m.replace('wide=False, ', '')}: the network alone with it, "
+            f"seeds {front_seeds}."
+        )
     widths = "22 14 " + "14 " * len(labels) + "12 10 12 14"
     lines = [
         caption,

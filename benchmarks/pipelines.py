@@ -51,7 +51,7 @@ def _load(task, seed):
     return suite.load(task)
 
 
-def run_one(task, pooling, seed, conv_filters=0, kernel_shares=0):
+def run_one(task, pooling, seed, conv_filters="auto", kernel_shares="auto"):
     import torch
     from sklearn.linear_model import LogisticRegression, RidgeClassifierCV
     from sklearn.pipeline import make_pipeline
@@ -144,20 +144,24 @@ def table(results) -> str:
     return "\n".join(lines)
 
 
+def _int_or_auto(value: str):
+    return value if value == "auto" else int(value)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--tasks", nargs="+", default=list(TASKS), choices=TASKS)
     parser.add_argument("--poolings", nargs="+", default=list(POOLINGS))
     parser.add_argument(
         "--conv-filters",
-        type=int,
-        default=0,
+        type=_int_or_auto,
+        default="auto",
         help="the transformer's conv_filters (numeric series; 0: none)",
     )
     parser.add_argument(
         "--kernel-shares",
-        type=int,
-        default=0,
+        type=_int_or_auto,
+        default="auto",
         help="the transformer's kernel_shares (numeric series; 0: none)",
     )
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])

@@ -6,7 +6,7 @@ and beside what predicting the training class frequencies scores.
     python benchmarks/probabilities.py                  # 5 seeds, 16 sets
     python benchmarks/probabilities.py --sets UnitTest Coffee --seeds 0 1
     python benchmarks/probabilities.py --n-jobs 2 --json now.json
-    python benchmarks/probabilities.py --merge now.json --rst docs/_static/probabilities.rst
+    python benchmarks/probabilities.py --merge before.json now.json --rst docs/_static/probabilities.rst
 
 Models, each with probabilities:
 
@@ -210,6 +210,16 @@ def rst(markdown: str) -> str:
     return "\n".join(out)
 
 
+def latest_runs(paths) -> list:
+    """The runs of ``--json`` files, a later file's run of a set, model and
+    seed replacing an earlier file's (a model rerun after a change)."""
+    runs = {}
+    for path in paths:
+        with open(path) as f:
+            runs.update({(r["set"], r["model"], r["seed"]): r for r in json.load(f)})
+    return list(runs.values())
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sets", nargs="+", default=list(SETS), choices=SETS)
@@ -223,7 +233,7 @@ def main(argv=None) -> int:
     parser.add_argument("--rst", help="also write the table as reStructuredText")
     args = parser.parse_args(argv)
     if args.merge:
-        results = [r for path in args.merge for r in json.load(open(path))]
+        results = latest_runs(args.merge)
     else:
         jobs = [
             (s, m, seed) for s in args.sets for m in args.models for seed in args.seeds

@@ -654,9 +654,9 @@ class SequenceEncoder(PackedVocabularyState):
         # steps for a typical record, patch_size="auto") shows the network
         # every value; the shares' early steps are then fractions of a few
         # steps, and the network alone lost with them on the two such sets
-        # of the suite (benchmarks/suite.py, three seeds: ItalyPowerDemand,
-        # 24 steps, 0.966 -> 0.942; JapaneseVowels, 7-29 steps, 0.978 ->
-        # 0.956).
+        # of the suite (benchmarks/suite.py, seeds 0-2: ItalyPowerDemand,
+        # 24 steps, 0.966 -> 0.945; JapaneseVowels, 7-29 steps, 0.977 ->
+        # 0.956; suite_runs/kernel_shares.json against probabilities.json).
         return AUTO_KERNEL_SHARES if self.patch_size_ > 1 else 0
 
     def _shares_view(self, records: Records) -> Records:

@@ -257,8 +257,6 @@ def test_time_series_page_quotes_the_front_end_runs():
         f"``StandardScaler`` + ``LogisticRegression`` {means[1]:.3f} "
         "(``suite_runs/pipelines_conv_filters.json``)"
     ) in text
-    table = (STATIC / "network_alone.rst").read_text(encoding="utf-8")
-    assert "With conv_filters=32, it is below" in table
     cost = {s: score(s, conv, 4) / score(s, raw, 4) for s in sets}
     readme = flat("README.md")
     assert (
@@ -268,6 +266,105 @@ def test_time_series_page_quotes_the_front_end_runs():
         f"fit time ({cost['PigCVP']:.0f}x on PigCVP's"
     ) in readme
     assert max(cost, key=cost.get) == "PigCVP"
+
+
+def _probability_runs(name: str, model: str = "wide=False") -> list:
+    return [r for r in _suite_runs(name) if r["model"] == model]
+
+
+def test_network_alone_table_is_the_scripts_output(tmp_path, monkeypatch):
+    import sys
+
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
+    sys.modules.pop("network_alone", None)
+    import network_alone
+
+    runs = STATIC / "suite_runs"
+    out = tmp_path / "network_alone.rst"
+    network_alone.main(
+        [
+            "--runs",
+            str(runs / "probabilities.json"),
+            str(runs / "probabilities_kernel_shares.json"),
+            "--before",
+            str(runs / "probabilities.json"),
+            "--baselines",
+            *(str(runs / f) for f in ("baselines.json", "check_sets.json")),
+            str(runs / "generated_sets.json"),
+            "--published",
+            str(STATIC / "published_inceptiontime.csv"),
+            "--rst",
+            str(out),
+        ]
+    )
+    committed = (STATIC / "network_alone.rst").read_text(encoding="utf-8")
+    assert out.read_text(encoding="utf-8") == committed
+
+
+def test_time_series_page_quotes_the_network_alone_with_running_shares():
+    import numpy as np
+
+    text = flat("docs/time_series.rst")
+    before = _probability_runs("probabilities.json")
+    now = _probability_runs("probabilities_kernel_shares.json")
+    defaults = _probability_runs("probabilities.json", "defaults")
+    sets = list(dict.fromkeys(r["set"] for r in now))
+    assert len(sets) == 16
+
+    def mean(runs, name, key="accuracy"):
+        return np.mean([r[key] for r in runs if r["set"] == name])
+
+    def over_sets(runs, key="accuracy"):
+        return np.mean([mean(runs, s, key) for s in sets])
+
+    assert (
+        f"mean accuracy is {over_sets(now):.3f}, against {over_sets(before):.3f} before"
+    ) in text
+    for name in ("PigCVP", "OSULeaf", "ArrowHead", "ACSF1"):
+        assert f"{mean(before, name):.3f} -> {mean(now, name):.3f}" in text
+    assert (
+        f"mean test log-loss {over_sets(now, 'log_loss'):.3f} against "
+        f"{over_sets(before, 'log_loss'):.3f}"
+    ) in text
+
+    def above_prior(runs):
+        return [
+            s
+            for s in sets
+            if mean(runs, s, "log_loss") > mean(runs, s, "prior_log_loss")
+        ]
+
+    assert above_prior(now) == []
+    assert above_prior(before) == ["ArrowHead", "Covid3Month_disc"]
+    gap = over_sets(defaults) - over_sets(now)
+    assert f"below the defaults by {gap:.3f} in mean accuracy" in text
+    ratio = {s: mean(now, s, "fit_s") / mean(before, s, "fit_s") for s in sets}
+    slowest = max(ratio, key=ratio.get)
+    assert (
+        f"a median {np.median(list(ratio.values())):.1f}x the time of "
+        f"``kernel_shares=0`` over the sixteen sets, up to {ratio[slowest]:.1f}x on "
+        f"{slowest}"
+    ) in text
+    # "auto" skips the sets read one step at a time, where the shares lost.
+    shares = _suite_runs("kernel_shares.json")
+    for name in ("ItalyPowerDemand", "JapaneseVowels"):
+        with_them = np.mean([r[3] for r in shares if r[0] == name])
+        same_seeds = [r for r in before if r["seed"] < 3]
+        assert with_them < mean(same_seeds, name)
+    prototype = _suite_runs("running_proportions.json")
+    pig = {
+        mode: np.mean(
+            [
+                r["network"]
+                for r in prototype
+                if r["set"] == "PigCVP"
+                and r["mode"] == mode
+                and r["asked_features"] == 1512
+            ]
+        )
+        for mode in ("per-patch", "running")
+    }
+    assert f"PigCVP {pig['per-patch']:.2f} against {pig['running']:.2f}" in text
 
 
 def test_time_series_page_quotes_the_transformers_front_end_runs():
