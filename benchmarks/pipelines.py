@@ -92,13 +92,14 @@ def run_one(task, pooling, seed, conv_filters="auto", kernel_shares="auto"):
 
 
 def _setting(run) -> str:
-    """A run's transformer settings, as its table's columns name them
-    (runs from before ``conv_filters`` or ``kernel_shares`` had none)."""
+    """A run's transformer settings, as its table's columns name them: those
+    not left to "auto" (runs from before ``conv_filters`` or
+    ``kernel_shares`` existed read none)."""
     filters, shares = run.get("conv_filters", 0), run.get("kernel_shares", 0)
     return (
         run["pooling"]
-        + (f", conv_filters={filters}" if filters else "")
-        + (f", kernel_shares={shares}" if shares else "")
+        + (f", conv_filters={filters}" if filters != "auto" else "")
+        + (f", kernel_shares={shares}" if shares != "auto" else "")
     )
 
 

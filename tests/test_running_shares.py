@@ -216,3 +216,17 @@ def test_the_transformer_reads_them_for_class_labels_only(series):
     assert labels.encoder_.shares_ is not None
     for target in (None, X[:, -1] - X[:, 0]):  # next patches, regression
         assert RNNEmbeddingTransformer(**TINY).fit(X, target).encoder_.shares_ is None
+
+
+def test_the_transformers_filters_give_way_to_the_shares(series):
+    X, y = series
+    patched = RNNEmbeddingTransformer(**TINY).fit(X, y)
+    assert patched.encoder_.shares_ is not None
+    assert patched.module_.conv_filters == 0
+    # Read one step at a time: no shares, and the 32 filters instead.
+    short = RNNEmbeddingTransformer(**TINY).fit(X[:, :30], y)
+    assert short.encoder_.shares_ is None
+    assert short.module_.conv_filters == 32
+    # A warm start resolves "auto" as the first fit did.
+    short.set_params(warm_start=True).fit(X[:, :30], y)
+    assert short.module_.conv_filters == 32
