@@ -174,7 +174,8 @@ def test_strings_are_unchanged_by_the_numeric_term():
 def test_the_term_learns_a_shape_the_network_alone_misses():
     """Check that the wide term reads shape: the class is where in the
     series a bump sits (first or second half), a position the final state
-    of a recurrence read for two epochs barely tells apart."""
+    of a recurrence read for two epochs barely tells apart, unless the
+    recurrence reads the kernels' running shares itself."""
     rng = np.random.default_rng(3)
     n, length = 120, 64
     y = np.arange(n) % 2
@@ -184,13 +185,14 @@ def test_the_term_learns_a_shape_the_network_alone_misses():
         X[i, start : start + 8] += np.hanning(8) * 3
     params = dict(hidden_size=4, max_iter=20, random_state=0)
     score = {
-        wide: RNNSequenceClassifier(wide=wide, **params)
+        (wide, shares): RNNSequenceClassifier(wide=wide, kernel_shares=shares, **params)
         .fit(X[:80], y[:80])
         .score(X[80:], y[80:])
-        for wide in (True, False)
+        for wide, shares in ((True, "auto"), (False, 0), (False, "auto"))
     }
-    assert score[True] >= 0.9
-    assert score[True] > score[False]
+    assert score[True, "auto"] >= 0.9
+    assert score[True, "auto"] > score[False, 0]
+    assert score[False, "auto"] >= 0.9  # the network alone, reading the shares
 
 
 @pytest.mark.parametrize("n_biases", [1, 3, 40])
