@@ -261,19 +261,26 @@ def proportions_positive(plan: KernelFeatures, values, lengths, offsets) -> np.n
     record's features do not depend on its chunk."""
     lengths = np.asarray(lengths, dtype=np.int64)
     out = np.zeros((len(lengths), plan.width), dtype=np.float32)
-    order = np.argsort(lengths, kind="stable")  # a chunk's longest comes last
+    for idx in length_chunks(lengths, _CHUNK_CELLS):
+        out[idx] = _chunk_features(plan, values, lengths[idx], offsets[idx])
+    return out
+
+
+def length_chunks(lengths: np.ndarray, max_cells: int):
+    """Indices of records to convolve together: records sorted by length
+    (a chunk's longest comes last), as many at a time as keep (records x
+    longest length) within ``max_cells``, at least one."""
+    order = np.argsort(lengths, kind="stable")
     start = 0
     while start < len(order):
         stop = start + 1
         while (
             stop < len(order)
-            and (stop - start + 1) * int(lengths[order[stop]]) <= _CHUNK_CELLS
+            and (stop - start + 1) * int(lengths[order[stop]]) <= max_cells
         ):
             stop += 1
-        idx = order[start:stop]
-        out[idx] = _chunk_features(plan, values, lengths[idx], offsets[idx])
+        yield order[start:stop]
         start = stop
-    return out
 
 
 def _chunk_features(plan, values, lengths, offsets) -> np.ndarray:

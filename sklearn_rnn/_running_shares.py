@@ -34,6 +34,7 @@ from sklearn_rnn._kernels import (
     _record_weights,
     _weighted_moments,
     draw_kernels,
+    length_chunks,
 )
 
 # Records convolved at once: at most this many (record x step) cells.
@@ -107,21 +108,11 @@ def running_shares(
     patches = -(-lengths // patch)
     starts = np.cumsum(patches) - patches
     out = np.zeros((int(patches.sum()), kernels.width), dtype=np.float32)
-    order = np.argsort(lengths, kind="stable")  # a chunk's longest comes last
-    begin = 0
-    while begin < len(order):
-        stop = begin + 1
-        while (
-            stop < len(order)
-            and (stop - begin + 1) * int(lengths[order[stop]]) <= _CHUNK_CELLS
-        ):
-            stop += 1
-        idx = order[begin:stop]
+    for idx in length_chunks(lengths, _CHUNK_CELLS):
         shares = _chunk_shares(kernels, values, lengths[idx], offsets[idx], patch)
         for row, i in enumerate(idx):
             if patches[i]:
                 out[starts[i] : starts[i] + patches[i]] = shares[row, -patches[i] :]
-        begin = stop
     return out
 
 
