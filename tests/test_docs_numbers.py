@@ -431,6 +431,27 @@ def test_time_series_page_quotes_the_transformers_pipeline_runs():
     assert f"within 0.02 of them on {len(close)} of the 16 sets" in notes
 
 
+def test_time_series_page_quotes_the_regressor_with_running_shares():
+    import numpy as np
+
+    text = flat("docs/time_series.rst")
+    runs = _suite_runs("regressor_kernel_shares.json")
+    plain, shares = "wide=False", "wide=False, kernel_shares=auto"
+
+    def r2(name, model):
+        return np.mean([r[3] for r in runs if r[0] == name and r[1] == model])
+
+    sets = list(dict.fromkeys(r[0] for r in runs))
+    # "auto" reads shares only on the two sets read in patches.
+    moved = [s for s in sets if r2(s, plain) != r2(s, shares)]
+    assert moved == ["Covid3Month", "Tecator"]
+    assert (
+        f"Covid3Month's R² fell from {r2('Covid3Month', plain):.3f} to "
+        f"{r2('Covid3Month', shares):.3f} and Tecator's rose from "
+        f"{r2('Tecator', plain):.3f} to {r2('Tecator', shares):.3f}"
+    ) in text
+
+
 def test_readme_quotes_the_network_alone_with_running_shares():
     import numpy as np
 
