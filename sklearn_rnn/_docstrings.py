@@ -211,8 +211,8 @@ kernel_shares : int or "auto", default="auto"
     shares over the whole record. The kernels read the channels the
     network reads (with ``standardize="auto"``, each channel and its
     record's own standardisation). Nothing of it is learned. 0: none.
-    "auto" is 1,512 where the network reads the series in patches and no
-    wide term reads the kernels (``wide=False``), and 0 otherwise: with
+    "auto" is up to 1,512 where the network reads the series in patches
+    and no wide term reads the kernels (``wide=False``), and 0 otherwise: with
     ``wide=False`` on the sixteen classification sets of the public suite
     the network alone then learns long series with few training records
     (:ref:`network_alone`). Symbol input and tagging ignore it.

@@ -344,8 +344,8 @@ Parameters
             "kernel_shares": '''kernel_shares : int or "auto", default="auto"
     Numeric input: the running shares of MiniRocket's fixed kernels that
     the recurrence reads beside each step (see
-    :class:`RNNSequenceClassifier`). "auto" is 1,512 when the network learns
-    from class labels and reads the series in patches (the embeddings then
+    :class:`RNNSequenceClassifier`). "auto" is up to 1,512 when the network
+    learns from class labels and reads the series in patches (the embeddings then
     carry what the kernels see, which the classifier's wide term holds
     outside its network), and 0 for regression targets, for
     ``objective="next"`` and for series read one step at a time. Symbol
