@@ -18,7 +18,10 @@ prototype, three seeds).
 
 Shares are fixed functions of the record (nothing here is learned), so the
 encoder computes them once per record, like the wide term's features, and
-they travel as extra columns of each step. Knows nothing of scikit-learn.
+they travel as extra columns of each step; a fitted reading keeps the
+shares of the records it has read (``_record_cache``), so a record asked
+for again (``predict`` then ``predict_proba``) costs a digest of its bytes.
+Knows nothing of scikit-learn.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ from sklearn_rnn._kernels import (
     draw_kernels,
     length_chunks,
 )
+from sklearn_rnn._record_cache import RecordCache, record_keys
 
 # Records convolved at once: at most this many (record x step) cells.
 _CHUNK_CELLS = 2**15
@@ -58,6 +62,18 @@ class RunningShares:
     mean: np.ndarray
     scale: np.ndarray
 
+    def __post_init__(self):
+        self._cache = RecordCache()
+
+    # The cache is a memory of this process's calls, not part of the model:
+    # neither pickle nor skops saves it, and a loaded model starts empty.
+    def __getstate__(self):
+        return {k: v for k, v in self.__dict__.items() if k != "_cache"}
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self._cache = RecordCache()
+
     @property
     def width(self) -> int:
         """Shares per step: dilations x 84 kernels x biases."""
@@ -66,9 +82,44 @@ class RunningShares:
     def transform(self, values, lengths, offsets) -> np.ndarray:
         """``(sum of patches, width)`` float32 standardised shares of flat
         records, one row per patch, record by record (the order of
-        ``stacked_steps``)."""
-        raw = running_shares(self.kernels, values, lengths, offsets, self.patch)
+        ``stacked_steps``); those of records read before come from the
+        cache."""
+        lengths, offsets = np.asarray(lengths), np.asarray(offsets)
+        keys = record_keys(values, lengths, offsets)
+        found: list = [None] * len(keys)
+        missing = self._cache.fill(keys, found)
+        if len(missing):
+            raw = running_shares(
+                self.kernels, values, lengths[missing], offsets[missing], self.patch
+            )
+            rows = self._per_record(self.standardised(raw), lengths[missing])
+            for i, record in zip(missing, rows):
+                found[i] = record
+            self._store([keys[i] for i in missing], rows)
+        if not found:
+            return np.zeros((0, self.width), np.float32)
+        return np.concatenate(found)
+
+    def standardised(self, raw: np.ndarray) -> np.ndarray:
+        """Shares (``running_shares``) by their training moments."""
         return ((raw - self.mean) / self.scale).astype(np.float32)
+
+    def remember(self, keys: list[bytes], shares: np.ndarray, lengths) -> None:
+        """Keep each record's rows of ``shares`` for reuse."""
+        self._store(keys, self._per_record(shares, lengths))
+
+    def _store(self, keys: list[bytes], rows: list) -> None:
+        # Only the last records that fit would stay: hand the cache no
+        # others (records differ in size, so its own cut by the first
+        # record's size would not be safe).
+        sizes = np.array([r.nbytes for r in rows], dtype=np.int64)
+        fit = int((np.cumsum(sizes[::-1]) <= self._cache.max_bytes).sum())
+        self._cache.store(keys[len(keys) - fit :], rows[len(rows) - fit :])
+
+    def _per_record(self, shares: np.ndarray, lengths) -> list:
+        """``shares`` (one row per patch) split into each record's rows."""
+        patches = -(-np.asarray(lengths) // self.patch)
+        return np.split(shares, np.cumsum(patches)[:-1])
 
 
 def fit_running_shares(
@@ -89,7 +140,10 @@ def fit_running_shares(
     patches = -(-np.asarray(lengths) // patch)
     mean, scale = _weighted_moments(raw, np.repeat(weight, patches))
     reading = RunningShares(kernels, int(patch), mean, scale)
-    return reading, ((raw - mean) / scale).astype(np.float32)
+    shares = reading.standardised(raw)
+    # Scoring or predicting the training records reads them again.
+    reading.remember(record_keys(values, lengths, offsets), shares, lengths)
+    return reading, shares
 
 
 def running_shares(

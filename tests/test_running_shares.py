@@ -230,3 +230,35 @@ def test_the_transformers_filters_give_way_to_the_shares(series):
     # A warm start resolves "auto" as the first fit did.
     short.set_params(warm_start=True).fit(X[:, :30], y)
     assert short.module_.conv_filters == 32
+
+
+def test_records_read_before_come_from_the_cache(ragged, monkeypatch):
+    import sklearn_rnn._running_shares as module
+
+    reading, shares, r = _fit(ragged, patch=3)
+    calls = []
+    compute = module.running_shares
+    monkeypatch.setattr(
+        module, "running_shares", lambda *a: calls.append(len(a[2])) or compute(*a)
+    )
+    # The training records were kept by the fit; a new one is computed once.
+    assert_array_equal(reading.transform(r.values, r.lengths, r.offsets), shares)
+    assert calls == []
+    new = _records([np.ones((10, 2)), ragged[2]])
+    first = reading.transform(new.values, new.lengths, new.offsets)
+    assert calls == [1]
+    assert_array_equal(reading.transform(new.values, new.lengths, new.offsets), first)
+    assert calls == [1]
+    # Not part of the model: a pickled reading starts empty.
+    loaded = pickle.loads(pickle.dumps(reading))
+    assert len(loaded._cache) == 0
+    assert_array_equal(loaded.transform(new.values, new.lengths, new.offsets), first)
+
+
+def test_a_cache_too_small_still_returns_every_record(ragged):
+    from sklearn_rnn._record_cache import RecordCache
+
+    reading, shares, r = _fit(ragged, patch=3)
+    reading._cache = RecordCache(max_bytes=5_000)  # a record or two
+    assert_array_equal(reading.transform(r.values, r.lengths, r.offsets), shares)
+    assert reading._cache.nbytes <= 5_000
