@@ -31,7 +31,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from sklearn_rnn._record_cache import RecordCache, record_keys
+from sklearn_rnn._record_cache import CachedReading, record_keys
 
 N_KERNELS = 84
 KERNEL_LENGTH = 9
@@ -58,7 +58,7 @@ _CHUNK_CELLS = 2**16
 
 
 @dataclass
-class KernelFeatures:
+class KernelFeatures(CachedReading):
     """A fitted reading: for dilation ``d`` (``dilations[d]``), the kernels
     over their channel subsets (``weights[d]``, ``(84, channels, 9)``) and
     each kernel's biases (``biases[d]``, ``(84, n_biases)``); the features'
@@ -69,18 +69,6 @@ class KernelFeatures:
     biases: np.ndarray
     mean: np.ndarray
     scale: np.ndarray
-
-    def __post_init__(self):
-        self._cache = RecordCache()
-
-    # The cache is a memory of this process's calls, not part of the model:
-    # neither pickle nor skops saves it, and a loaded model starts empty.
-    def __getstate__(self):
-        return {k: v for k, v in self.__dict__.items() if k != "_cache"}
-
-    def __setstate__(self, state):
-        self.__dict__.update(state)
-        self._cache = RecordCache()
 
     @property
     def width(self) -> int:

@@ -86,3 +86,20 @@ class RecordCache:
             while self._bytes > self.max_bytes:
                 _, dropped = self._rows.popitem(last=False)
                 self._bytes -= dropped.nbytes
+
+
+class CachedReading:
+    """A fitted reading of records (a dataclass) that keeps its per-record
+    results in ``_cache``. The cache is a memory of this process's calls,
+    not part of the model: neither pickle nor skops saves it, and a loaded
+    model starts empty."""
+
+    def __post_init__(self):
+        self._cache = RecordCache()
+
+    def __getstate__(self):
+        return {k: v for k, v in self.__dict__.items() if k != "_cache"}
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self._cache = RecordCache()

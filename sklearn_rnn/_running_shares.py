@@ -39,7 +39,7 @@ from sklearn_rnn._kernels import (
     draw_kernels,
     length_chunks,
 )
-from sklearn_rnn._record_cache import RecordCache, record_keys
+from sklearn_rnn._record_cache import CachedReading, record_keys
 
 # Records convolved at once: at most this many (record x step) cells.
 _CHUNK_CELLS = 2**15
@@ -52,7 +52,7 @@ AUTO_KERNEL_SHARES = 84 * 18
 
 
 @dataclass
-class RunningShares:
+class RunningShares(CachedReading):
     """A fitted reading: the kernels (``kernels``: dilations, weights and
     biases as the wide term draws them), the patch the shares are read at,
     and the shares' training ``mean`` and ``scale`` over every patch."""
@@ -61,18 +61,6 @@ class RunningShares:
     patch: int
     mean: np.ndarray
     scale: np.ndarray
-
-    def __post_init__(self):
-        self._cache = RecordCache()
-
-    # The cache is a memory of this process's calls, not part of the model:
-    # neither pickle nor skops saves it, and a loaded model starts empty.
-    def __getstate__(self):
-        return {k: v for k, v in self.__dict__.items() if k != "_cache"}
-
-    def __setstate__(self, state):
-        self.__dict__.update(state)
-        self._cache = RecordCache()
 
     @property
     def width(self) -> int:
