@@ -508,19 +508,19 @@ class SequenceEncoder(PackedVocabularyState):
                 np.random.default_rng([seed, _KERNEL_STREAM]),
                 sample_weight,
             )
-        shares = None
-        if self._n_kernel_shares():
-            view = self._shares_view(scaled)
+        viewed, shares = self._network_view(scaled), None
+        n_shares = self._n_kernel_shares()
+        if n_shares:
             self.shares_, shares = fit_running_shares(
-                view.values,
-                view.lengths,
-                view.offsets,
-                self._n_kernel_shares(),
+                viewed.values,
+                viewed.lengths,
+                viewed.offsets,
+                n_shares,
                 self.patch_size_,
                 np.random.default_rng([seed, _SHARES_STREAM]),
                 sample_weight,
             )
-        return self._read_as_network(scaled, features, shares)
+        return self._in_patches(viewed, features, shares)
 
     def transform(self, X, kind: str, *, streaming: bool = False) -> Records:
         """Encode X with what ``fit_transform`` learned: unseen symbols take
@@ -638,11 +638,11 @@ class SequenceEncoder(PackedVocabularyState):
             if kernels is None
             else kernels.transform(records.values, records.lengths, records.offsets)
         )
+        viewed = self._network_view(records)
         shares: RunningShares | None = getattr(self, "shares_", None)
         if shares is not None:
-            view = self._shares_view(records)
-            shares = shares.transform(view.values, view.lengths, view.offsets)
-        return self._read_as_network(records, features, shares)
+            shares = shares.transform(viewed.values, viewed.lengths, viewed.offsets)
+        return self._in_patches(viewed, features, shares)
 
     def _n_kernel_shares(self) -> int:
         """The running shares to read, ``kernel_shares`` with "auto"
@@ -659,26 +659,22 @@ class SequenceEncoder(PackedVocabularyState):
         # 0.956; suite_runs/kernel_shares.json against probabilities.json).
         return AUTO_KERNEL_SHARES if self.patch_size_ > 1 else 0
 
-    def _shares_view(self, records: Records) -> Records:
-        """The steps the running shares read: the channels the network reads
-        (with the record view, each channel also standardised by the
-        record's own moments). The record's view alone lost where a
+    def _network_view(self, records: Records) -> Records:
+        """Standardised records with the record view, when asked: the
+        channels the network reads, and the running shares' kernels too.
+        Either view alone lost for the shares: the record's own where a
         channel's level and scale across records carry the class
-        (JapaneseVowels 0.81 against 0.98 with the dataset-wide steps alone,
-        the network without its wide term); the dataset-wide steps alone
-        lost where scales span orders of magnitude, so that a bias drawn
-        from one record reads another as all above or all below it (PLAID
-        0.69 against 0.90). Both views side by side: 0.95 and 0.89, two
-        seeds each."""
+        (JapaneseVowels), the dataset-wide one where scales span orders of
+        magnitude, so that a bias drawn from one record reads another as all
+        above or all below it (PLAID); the network alone, a scratch run of
+        two seeds, not kept."""
         return with_record_view(records) if self._reads_record_view() else records
 
-    def _read_as_network(self, records: Records, features, shares=None) -> Records:
-        """Standardised records with the record view (when asked), in
-        patches (each followed by its running ``shares``, when read),
-        carrying the wide term's ``features``."""
-        if self._reads_record_view():
-            records = with_record_view(records)
-        records = stacked_steps(records, getattr(self, "patch_size_", 1))
+    def _in_patches(self, viewed: Records, features, shares=None) -> Records:
+        """``_network_view``'s records in patches (each followed by its
+        running ``shares``, when read), carrying the wide term's
+        ``features``."""
+        records = stacked_steps(viewed, getattr(self, "patch_size_", 1))
         if shares is not None:
             records = Records(
                 np.hstack([records.values, shares]), records.lengths, records.offsets
