@@ -275,9 +275,7 @@ def _chunk_features(plan, values, lengths, offsets) -> np.ndarray:
     steps = int(lengths.max()) if len(lengths) else 0
     if steps == 0:
         return np.zeros((len(lengths), plan.width), np.float32)
-    batch = np.zeros((len(lengths), steps, values.shape[1]), np.float32)
-    for row, (start, n) in enumerate(zip(offsets, lengths)):
-        batch[row, steps - n :] = values[start : start + n]
+    batch = left_padded(values, lengths, offsets, steps)
     # Pad steps read as -inf: above no bias, so the counts are the real steps'.
     pad = torch.as_tensor(
         np.arange(steps)[None, None, :] < steps - lengths[:, None, None]
@@ -292,6 +290,17 @@ def _chunk_features(plan, values, lengths, offsets) -> np.ndarray:
         above = _count_above(conv, plan.biases[d])
         parts.append((above / count).reshape(len(lengths), -1))
     return torch.cat(parts, dim=1).numpy()
+
+
+def left_padded(values, lengths, offsets, steps: int) -> np.ndarray:
+    """``(n, steps, channels)`` float32: flat records, each in the last
+    ``lengths[i]`` steps of its row, zeros in front (what a record alone is
+    convolved with; ``Records.left_padded`` does the same for batches of
+    the network, above this module)."""
+    batch = np.zeros((len(lengths), steps, values.shape[1]), np.float32)
+    for row, (start, n) in enumerate(zip(offsets, lengths)):
+        batch[row, steps - n :] = values[start : start + n]
+    return batch
 
 
 def _count_above(conv: torch.Tensor, biases: np.ndarray) -> torch.Tensor:

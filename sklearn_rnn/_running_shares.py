@@ -37,6 +37,7 @@ from sklearn_rnn._kernels import (
     _record_weights,
     _weighted_moments,
     draw_kernels,
+    left_padded,
     length_chunks,
 )
 from sklearn_rnn._record_cache import CachedReading, record_keys
@@ -164,9 +165,7 @@ def _chunk_shares(kernels, values, lengths, offsets, patch) -> np.ndarray:
     steps = -(-int(lengths.max()) // patch) * patch if len(lengths) else 0
     if steps == 0:
         return np.zeros((len(lengths), 0, kernels.width), np.float32)
-    batch = np.zeros((len(lengths), steps, values.shape[1]), np.float32)
-    for row, (start, n) in enumerate(zip(offsets, lengths)):
-        batch[row, steps - n :] = values[start : start + n]
+    batch = left_padded(values, lengths, offsets, steps)
     real = torch.as_tensor(np.arange(steps)[None, :] >= steps - lengths[:, None])
     blocks = steps // patch
     # Steps seen by the end of each block (at least 1: a block before the
