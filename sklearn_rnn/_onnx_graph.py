@@ -344,22 +344,7 @@ def _kernel_term(graph, kernels: dict, V_kernels, x: str, lengths: str) -> str:
         ],
     )
     parts = []
-    for dilation, weights, biases in zip(
-        kernels["dilations"], kernels["weights"], kernels["biases"]
-    ):
-        conv = graph.op(
-            "Conv",
-            [channels_first, graph.const(np.asarray(weights, np.float32))],
-            dilations=[int(dilation)],
-            pads=[4 * int(dilation), 4 * int(dilation)],
-        )
-        above = graph.op(
-            "Greater",
-            [
-                graph.op("Unsqueeze", [conv, graph.const(np.array([2]))]),
-                graph.const(np.asarray(biases, np.float32)[:, :, None]),
-            ],
-        )
+    for above in _above_biases(graph, kernels, channels_first):
         share = graph.op(
             "Div",
             [
@@ -388,6 +373,29 @@ def _kernel_term(graph, kernels: dict, V_kernels, x: str, lengths: str) -> str:
     )
     weights = (np.asarray(V_kernels) / np.sqrt(n_features)).T.astype(np.float32)
     return graph.op("MatMul", [standardised, graph.const(weights.copy())])
+
+
+def _above_biases(graph, kernels: dict, channels_first: str):
+    """Per dilation of ``kernels`` (``dilations``, ``weights``, ``biases``
+    as ``sklearn_rnn._kernels`` draws them), ``[N, kernels, biases, T]``:
+    whether each kernel's output over ``channels_first`` ``[N, C, T]``
+    (zeros beyond both ends) exceeds each of its biases."""
+    for dilation, weights, biases in zip(
+        kernels["dilations"], kernels["weights"], kernels["biases"]
+    ):
+        conv = graph.op(
+            "Conv",
+            [channels_first, graph.const(np.asarray(weights, np.float32))],
+            dilations=[int(dilation)],
+            pads=[4 * int(dilation), 4 * int(dilation)],
+        )
+        yield graph.op(
+            "Greater",
+            [
+                graph.op("Unsqueeze", [conv, graph.const(np.array([2]))]),
+                graph.const(np.asarray(biases, np.float32)[:, :, None]),
+            ],
+        )
 
 
 def _numeric_steps(
@@ -496,22 +504,7 @@ def _running_shares(graph, shares: dict, view: str, lengths: str, size: int):
     channels_first = graph.op("Transpose", [view], perm=[0, 2, 1])
     real = graph.op("Cast", [real3], to=1)  # [N, T, 1]
     parts = []
-    for dilation, weights, biases in zip(
-        shares["dilations"], shares["weights"], shares["biases"]
-    ):
-        conv = graph.op(
-            "Conv",
-            [channels_first, graph.const(np.asarray(weights, np.float32))],
-            dilations=[int(dilation)],
-            pads=[4 * int(dilation), 4 * int(dilation)],
-        )
-        above = graph.op(  # [N, kernels, biases, T]
-            "Greater",
-            [
-                graph.op("Unsqueeze", [conv, int_([2])]),
-                graph.const(np.asarray(biases, np.float32)[:, :, None]),
-            ],
-        )
+    for above in _above_biases(graph, shares, channels_first):
         above = graph.op("Cast", [above], to=1)
         parts.append(  # [N, T, kernels * biases], kernel-major
             graph.op(
@@ -523,33 +516,9 @@ def _running_shares(graph, shares: dict, view: str, lengths: str, size: int):
     # steps themselves (the shares' denominators) as the last column.
     above = graph.op("Mul", [graph.op("Concat", parts, axis=2), real])
     counted = graph.op("Concat", [above, real], axis=2)
-    steps = graph.op("Shape", [view], start=1, end=2)
-    patched = graph.op("Div", [graph.op("Add", [lengths, int_(size - 1)]), int_(size)])
-    front = graph.op("Sub", [graph.op("Mul", [patched, int_(size)]), lengths])
-    total_patches = graph.op(
-        "Div", [graph.op("Add", [steps, int_(size - 1)]), int_(size)]
-    )
-    width = graph.op("Mul", [total_patches, int_(size)])
-    positions = graph.op(
-        "Unsqueeze",
-        [
-            graph.op("Range", [int_(0), graph.op("Squeeze", [width]), int_(1)]),
-            int_([0]),
-        ],
-    )
-    source = graph.op("Sub", [positions, graph.op("Unsqueeze", [front, int_([1])])])
-    # Slots before a record's first step (its front) and past its last read
-    # nothing; a pad step past the last reads zeros anyway.
-    inside = graph.op(
-        "And",
-        [
-            graph.op("GreaterOrEqual", [source, int_(0)]),
-            graph.op("Less", [source, steps]),
-        ],
-    )
-    source = graph.op(
-        "Min", [graph.op("Max", [source, int_(0)]), graph.op("Sub", [steps, int_([1])])]
-    )
+    # Slots in front of a record's first step and past the batch's last
+    # count nothing (a pad step within the batch counts zeros anyway).
+    source, inside, _, total_patches = _patch_grid(graph, view, lengths, size)
     gathered = graph.op(
         "GatherND", [counted, graph.op("Unsqueeze", [source, int_([2])])], batch_dims=1
     )
@@ -608,6 +577,24 @@ def _patches(graph, x: str, lengths: str, size: int):
     up to a multiple of ``size`` (``stacked_steps`` of the encoder): the
     patches ``[N, P, size * C]``, the same steps as one series ``[N, P *
     size, C]``, and each record's count of patches."""
+    int_ = lambda v: graph.const(np.array(v, np.int64))  # noqa: E731
+    source, _, patched, total_patches = _patch_grid(graph, x, lengths, size)
+    gathered = graph.op(
+        "GatherND", [x, graph.op("Unsqueeze", [source, int_([2])])], batch_dims=1
+    )
+    shape = graph.op("Concat", [int_([0]), total_patches, int_([-1])], axis=0)
+    return graph.op("Reshape", [gathered, shape]), gathered, patched
+
+
+def _patch_grid(graph, x: str, lengths: str, size: int):
+    """Where each slot of the patched layout reads ``x`` ``[N, T, ...]``
+    from, patches aligned on a record's last step (``stacked_steps``):
+    ``(source, inside, patched, total_patches)``. ``source`` ``[N, P *
+    size]`` is the step a slot reads, clamped into ``0..T-1`` (so the slots
+    in front of a record's first step repeat it); ``inside`` whether the
+    slot holds one of the record's own steps (not a repeat in front, not
+    past ``T``); ``patched`` each record's count of patches (``ceil(len /
+    size)``); ``total_patches`` ``[1]`` the batch's."""
     steps = graph.op("Shape", [x], start=1, end=2)
     int_ = lambda v: graph.const(np.array(v, np.int64))  # noqa: E731
     patched = graph.op(  # ceil(len / size)
@@ -626,13 +613,16 @@ def _patches(graph, x: str, lengths: str, size: int):
             graph.op("Unsqueeze", [front, int_([1])]),
         ],
     )
+    inside = graph.op(
+        "And",
+        [
+            graph.op("GreaterOrEqual", [source, int_(0)]),
+            graph.op("Less", [source, steps]),
+        ],
+    )
     last = graph.op("Sub", [steps, int_([1])])
     source = graph.op("Min", [graph.op("Max", [source, int_(0)]), last])
-    gathered = graph.op(
-        "GatherND", [x, graph.op("Unsqueeze", [source, int_([2])])], batch_dims=1
-    )
-    shape = graph.op("Concat", [int_([0]), total_patches, int_([-1])], axis=0)
-    return graph.op("Reshape", [gathered, shape]), gathered, patched
+    return source, inside, patched, total_patches
 
 
 def _onnx_weights(params: dict, cfg: dict, layer: int, symbolic_input: bool):
