@@ -7,7 +7,6 @@ import torch
 from numpy.testing import assert_allclose, assert_array_equal
 
 from sklearn_rnn import RNNSequenceClassifier, RNNSequenceRegressor
-from sklearn_rnn._encoding import Records
 from sklearn_rnn._kernels import (
     KERNEL_WEIGHTS,
     N_KERNELS,
@@ -16,16 +15,13 @@ from sklearn_rnn._kernels import (
 )
 from sklearn_rnn._module import MatrixRNN
 
+from .conftest import numeric_records
+
 TINY = dict(hidden_size=4, max_iter=3, random_state=0)
 
 
-def _records(series):
-    """Records of ``(length, channels)`` arrays."""
-    return Records.from_list([np.asarray(s, np.float32) for s in series], None)
-
-
 def _fit(series, n_features=500, seed=0, sample_weight=None):
-    r = _records(series)
+    r = numeric_records(*series)
     plan, _ = fit_kernel_features(
         r.values,
         r.lengths,
@@ -66,7 +62,7 @@ def test_features_do_not_depend_on_the_other_records(ragged):
     plan, r = _fit(ragged)
     together = plan.transform(r.values, r.lengths, r.offsets)
     for i, series in enumerate(ragged):
-        alone = _records([series])
+        alone = numeric_records(series)
         assert_array_equal(
             plan.transform(alone.values, alone.lengths, alone.offsets)[0],
             together[i],
@@ -210,7 +206,7 @@ def test_counts_above_the_biases(n_biases):
 
 
 def test_the_fit_returns_the_training_features_transform_gives(ragged):
-    r = _records(ragged)
+    r = numeric_records(*ragged)
     plan, features = fit_kernel_features(
         r.values, r.lengths, r.offsets, 500, np.random.default_rng(0)
     )

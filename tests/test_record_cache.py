@@ -12,11 +12,9 @@ from sklearn_rnn._encoding import Records
 from sklearn_rnn._kernels import fit_kernel_features
 from sklearn_rnn._record_cache import RecordCache, record_keys
 
+from .conftest import numeric_records
+
 TINY = dict(hidden_size=4, max_iter=2, random_state=0)
-
-
-def _records(series):
-    return Records.from_list([np.asarray(s, np.float32) for s in series], None)
 
 
 @pytest.fixture
@@ -40,29 +38,29 @@ def count_computed(monkeypatch):
 
 
 def test_keys_tell_records_apart(series):
-    r = _records(series + [series[1]])
+    r = numeric_records(*series, series[1])
     keys = record_keys(r.values, r.lengths, r.offsets)
     assert keys[1] == keys[-1]  # the same values, the same key
     assert len(set(keys)) == len(series)
     # A record's key is its own: not its neighbours' nor its position's.
-    alone = _records([series[3]])
+    alone = numeric_records(series[3])
     assert record_keys(alone.values, alone.lengths, alone.offsets)[0] == keys[3]
     # Same bytes read as another shape or dtype: another record.
-    flat = _records([np.asarray(series[1], np.float32).reshape(-1, 1)])
+    flat = numeric_records(np.asarray(series[1], np.float32).reshape(-1, 1))
     assert record_keys(flat.values, flat.lengths, flat.offsets)[0] != keys[1]
     as64 = Records.from_list([np.asarray(series[1], np.float64)], None)
     assert record_keys(as64.values, as64.lengths, as64.offsets)[0] != keys[1]
 
 
 def test_a_record_read_again_is_not_computed_again(series, count_computed):
-    r = _records(series)
+    r = numeric_records(*series)
     plan, features = fit_kernel_features(
         r.values, r.lengths, r.offsets, 300, np.random.default_rng(0)
     )
     fitted = count_computed()
     assert fitted == len(series)
     # The training records were kept by the fit; a new one is computed once.
-    new = _records([np.linspace(-1, 1, 30)[:, None].repeat(2, 1), series[4]])
+    new = numeric_records(np.linspace(-1, 1, 30)[:, None].repeat(2, 1), series[4])
     first = plan.transform(new.values, new.lengths, new.offsets)
     assert count_computed() == fitted + 1
     again = plan.transform(new.values, new.lengths, new.offsets)

@@ -12,7 +12,7 @@ from sklearn_rnn import (
     RNNSequenceClassifier,
     RNNSequenceRegressor,
 )
-from sklearn_rnn._encoding import Records, stacked_steps
+from sklearn_rnn._encoding import stacked_steps
 from sklearn_rnn._kernels import proportions_positive
 from sklearn_rnn._running_shares import (
     AUTO_KERNEL_SHARES,
@@ -22,11 +22,9 @@ from sklearn_rnn._running_shares import (
 from sklearn_rnn.export import export_network
 from sklearn_rnn.standalone import StandaloneRNN
 
+from .conftest import numeric_records
+
 TINY = dict(hidden_size=4, max_iter=3, random_state=0)
-
-
-def _records(series):
-    return Records.from_list([np.asarray(s, np.float32) for s in series], None)
 
 
 @pytest.fixture
@@ -36,7 +34,7 @@ def ragged():
 
 
 def _fit(series, patch, n_features=500, seed=0, sample_weight=None):
-    r = _records(series)
+    r = numeric_records(*series)
     reading, shares = fit_running_shares(
         r.values,
         r.lengths,
@@ -81,7 +79,7 @@ def test_shares_do_not_depend_on_the_other_records(ragged):
     reading, shares, r = _fit(ragged, patch=3)
     starts = np.cumsum(-(-r.lengths // 3)) - (-(-r.lengths // 3))
     for i, series in enumerate(ragged):
-        alone = _records([series])
+        alone = numeric_records(series)
         rows = reading.transform(alone.values, alone.lengths, alone.offsets)
         n = -(-len(series) // 3)
         assert_array_equal(rows, shares[starts[i] : starts[i] + n])
@@ -244,7 +242,7 @@ def test_records_read_before_come_from_the_cache(ragged, monkeypatch):
     # The training records were kept by the fit; a new one is computed once.
     assert_array_equal(reading.transform(r.values, r.lengths, r.offsets), shares)
     assert calls == []
-    new = _records([np.ones((10, 2)), ragged[2]])
+    new = numeric_records(np.ones((10, 2)), ragged[2])
     first = reading.transform(new.values, new.lengths, new.offsets)
     assert calls == [1]
     assert_array_equal(reading.transform(new.values, new.lengths, new.offsets), first)
