@@ -281,18 +281,29 @@ def test_network_alone_table_is_the_scripts_output(tmp_path, monkeypatch):
     assert out.read_text(encoding="utf-8") == committed
 
 
-def test_time_series_page_quotes_the_network_alone_with_running_shares():
-    import numpy as np
-
-    text = flat("docs/time_series.rst")
+def _network_alone_runs():
+    """The network alone's runs before and with the running shares, the
+    defaults' runs, and the sixteen sets, in the runs' order."""
     before = _probability_runs("probabilities.json")
     now = _probability_runs("probabilities_kernel_shares.json")
     defaults = _probability_runs("probabilities.json", "defaults")
     sets = list(dict.fromkeys(r["set"] for r in now))
     assert len(sets) == 16
+    return before, now, defaults, sets
 
-    def mean(runs, name, key="accuracy"):
-        return np.mean([r[key] for r in runs if r["set"] == name])
+
+def _set_mean(runs, name, key="accuracy"):
+    import numpy as np
+
+    return np.mean([r[key] for r in runs if r["set"] == name])
+
+
+def test_time_series_page_quotes_the_network_alone_with_running_shares():
+    import numpy as np
+
+    text = flat("docs/time_series.rst")
+    before, now, defaults, sets = _network_alone_runs()
+    mean = _set_mean
 
     def over_sets(runs, key="accuracy"):
         return np.mean([mean(runs, s, key) for s in sets])
@@ -456,15 +467,10 @@ def test_readme_quotes_the_network_alone_with_running_shares():
     import numpy as np
 
     readme = flat("README.md")
-    now = _probability_runs("probabilities_kernel_shares.json")
-    before = _probability_runs("probabilities.json")
-    defaults = _probability_runs("probabilities.json", "defaults")
-    sets = list(dict.fromkeys(r["set"] for r in now))
+    before, now, defaults, sets = _network_alone_runs()
 
     def over_sets(runs):
-        return np.mean(
-            [np.mean([r["accuracy"] for r in runs if r["set"] == s]) for s in sets]
-        )
+        return np.mean([_set_mean(runs, s) for s in sets])
 
     assert (
         f"mean accuracy {over_sets(now):.3f} against the defaults' "
